@@ -1,0 +1,49 @@
+# Entry points for users and CI.  The build itself is meson + ninja.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+RUNTIME ?= $(CURDIR)/$(BUILD)/src/cli/berth-runtime
+export RUNTIME
+
+.PHONY: all deps build check unit unit-asan integration demo bench fuzz clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) >/dev/null
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined \
+	  -Db_lundef=false >/dev/null
+
+unit: build
+	meson test -C $(BUILD) --print-errorlogs
+
+unit-asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1 \
+	  meson test -C $(ASAN_BUILD) --print-errorlogs
+
+integration: build
+	./tests/integration/run.sh
+
+check: deps build unit integration unit-asan
+	@echo "make check: all tests passed"
+
+demo: deps build
+	./tests/lib/demo.sh
+
+bench: deps build
+	./bench/runtime.sh
+
+fuzz:
+	./tests/fuzz/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

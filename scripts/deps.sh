@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs every build and test dependency from Debian 12's repositories.
+# Idempotent: packages already present are skipped without a download.
+set -eu
+PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
+  libjansson-dev libseccomp-dev libcmocka-dev bats jq busybox-static
+  crun runc hyperfine valgrind procps util-linux iproute2"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "deps: run as root to install:$missing" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # Refresh the lists at most once per run of this script.
+  apt-get update -q >/dev/null
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
+echo "deps: all installed"
