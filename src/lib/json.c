@@ -34,14 +34,18 @@ int berth_json_load_file(const char *file, size_t max_bytes, json_t **out,
 }
 
 void berth_path_key(char *buf, const char *base, const char *key) {
+  /* Truncation is acceptable: paths only label error messages. */
+  int n;
   if (base == NULL || base[0] == '\0')
-    snprintf(buf, BERTH_PATH_MAX_LEN, "%s", key);
+    n = snprintf(buf, BERTH_PATH_MAX_LEN, "%s", key);
   else
-    snprintf(buf, BERTH_PATH_MAX_LEN, "%s.%s", base, key);
+    n = snprintf(buf, BERTH_PATH_MAX_LEN, "%s.%s", base, key);
+  (void)n;
 }
 
 void berth_path_idx(char *buf, const char *base, size_t idx) {
-  snprintf(buf, BERTH_PATH_MAX_LEN, "%s[%zu]", base ? base : "", idx);
+  int n = snprintf(buf, BERTH_PATH_MAX_LEN, "%s[%zu]", base ? base : "", idx);
+  (void)n;
 }
 
 /* ---- locating a path in raw text ------------------------------------
