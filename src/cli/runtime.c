@@ -1,1 +1,140 @@
-int main(void){return 0;}
+/* berth-runtime: an OCI runtime with runc's command line. */
+#include "runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cloned_exe.h"
+
+#define VERSION "0.1.0"
+
+static const struct verb {
+  const char *name;
+  verb_fn fn;
+  bool needs_sealed_exe; /* runs code inside the container's namespaces */
+  const char *usage;
+} verbs[] = {
+    {"create", verb_create, true, "create [options] <container-id>"},
+    {"run", verb_run, true, "run [options] <container-id>"},
+    {"start", verb_start, false, "start <container-id>"},
+    {"state", verb_state, false, "state <container-id>"},
+    {"kill", verb_kill, false, "kill [--all] <container-id> [signal]"},
+    {"delete", verb_delete, false, "delete [--force] <container-id>"},
+    {"list", verb_list, false, "list [--format table|json] [--quiet]"},
+    {"ps", verb_ps, false, "ps [--format table|json] <container-id>"},
+    {"pause", verb_pause, false, "pause <container-id>"},
+    {"resume", verb_resume, false, "resume <container-id>"},
+    {"exec", verb_exec, true, "exec [options] <container-id> <command> [args...]"},
+    {"update", verb_update, false, "update [options] <container-id>"},
+    {"features", verb_features, false, "features"},
+    {"spec", verb_spec, false, "spec [--bundle DIR] [--rootless]"},
+};
+
+void cli_print_json(json_t *j) {
+  char *s = json_dumps(j, JSON_INDENT(2));
+  if (s) {
+    puts(s);
+    free(s);
+  }
+}
+
+int cli_fail(struct cli *cli, berth_error *err) {
+  const char *msg = err ? err->msg : "unknown error";
+  fprintf(stderr, "%s: %s\n", cli->progname, msg);
+  berth_log_write(&cli->log, BERTH_LOG_ERROR, "%s", msg);
+  berth_error_free(err);
+  return 1;
+}
+
+int cli_failf(struct cli *cli, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "%s: %s\n", cli->progname, buf);
+  berth_log_write(&cli->log, BERTH_LOG_ERROR, "%s", buf);
+  return 1;
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: berth-runtime [global options] <command> [options]\n\n"
+             "global options: --root DIR --log FILE --log-format text|json "
+             "--debug --systemd-cgroup\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
+    fprintf(f, "  %s\n", verbs[i].usage);
+}
+
+static int open_log(struct cli *cli, const char *path, const char *format,
+                    bool debug) {
+  cli->log.fd = -1;
+  cli->log.max_level = debug ? BERTH_LOG_DEBUG : BERTH_LOG_INFO;
+  if (format && strcmp(format, "json") != 0 && strcmp(format, "text") != 0)
+    return cli_failf(cli, "invalid log format `%s` (text or json)", format);
+  cli->log.json = format && strcmp(format, "json") == 0;
+  if (path && path[0]) {
+    cli->log.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (cli->log.fd < 0)
+      return cli_failf(cli, "open log file `%s`: %s", path, strerror(errno));
+  }
+  return 0;
+}
+
+int main(int argc, char **argv, char **envp) {
+  struct cli cli = {.progname = "berth-runtime", .log = {.fd = -1}};
+  const char *root = "/run/berth", *log = NULL, *log_format = NULL;
+  const char *criu = NULL, *rootless = NULL;
+  bool debug = false, systemd = false, help = false, version = false;
+  struct opt globals[] = {
+      {"root", OPT_STRING, &root, NULL},
+      {"log", OPT_STRING, &log, NULL},
+      {"log-format", OPT_STRING, &log_format, NULL},
+      {"debug", OPT_BOOL, &debug, NULL},
+      {"systemd-cgroup", OPT_BOOL, &systemd, NULL},
+      {"criu", OPT_STRING, &criu, NULL},
+      {"rootless", OPT_STRING, &rootless, NULL},
+      {"help,h", OPT_BOOL, &help, NULL},
+      {"version,v", OPT_BOOL, &version, NULL},
+  };
+  char msg[256];
+  int i = 1;
+  if (parse_opts(argc, argv, &i, globals, sizeof(globals) / sizeof(*globals),
+                 msg, sizeof(msg)) < 0)
+    return cli_failf(&cli, "%s", msg);
+  if (open_log(&cli, log, log_format, debug))
+    return 1;
+  if (version) {
+    printf("berth-runtime version %s\nspec: 1.2.0\n", VERSION);
+    return 0;
+  }
+  if (help || i >= argc) {
+    usage(help ? stdout : stderr);
+    return help ? 0 : 1;
+  }
+  if (systemd)
+    return cli_failf(&cli, "--systemd-cgroup: the systemd cgroup driver is "
+                           "not supported; use cgroupfs paths");
+  cli.ctx.state_root = root;
+  cli.ctx.log = &cli.log;
+  for (size_t v = 0; v < sizeof(verbs) / sizeof(*verbs); v++) {
+    if (strcmp(argv[i], verbs[v].name) != 0)
+      continue;
+    if (verbs[v].needs_sealed_exe && !berth_exe_is_sealed()) {
+      berth_error *err = NULL;
+      berth_reexec_sealed(argv, envp, &err);
+      return cli_fail(&cli, err);
+    }
+    berth_log_write(&cli.log, BERTH_LOG_DEBUG, "%s", argv[i]);
+    return verbs[v].fn(&cli, argc - i, argv + i);
+  }
+  if (strcmp(argv[i], "checkpoint") == 0 || strcmp(argv[i], "restore") == 0)
+    return cli_failf(&cli, "%s: checkpoint/restore (CRIU) is not supported",
+                     argv[i]);
+  return cli_failf(&cli, "unknown command `%s`", argv[i]);
+}

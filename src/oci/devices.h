@@ -27,4 +27,20 @@ int berth_devices_parse(json_t *devices, const char *path,
                         berth_error **err);
 void berth_devices_free(struct berth_device *d, size_t n);
 
+/* Creates each device inside root_fd (paths resolved in the root; missing
+ * parent directories are created).  Outside a user namespace the node is
+ * made with mknod; inside one (mknod is refused there) an empty file is
+ * created and the host node of the same path is bind-mounted onto it.
+ * An existing file at the path is an error unless `skip_existing`. */
+int berth_devices_create(int root_fd, const struct berth_device *d, size_t n,
+                         bool in_userns, bool skip_existing,
+                         berth_error **err);
+/* The default nodes (null, zero, full, random, urandom, tty) in root/dev,
+ * skipping paths already present (so linux.devices created first wins),
+ * and the symlinks fd, stdin, stdout, stderr, plus ptmx -> pts/ptmx when
+ * `with_ptmx` and core -> /proc/kcore when `with_core`.  root/dev must be
+ * a fresh tmpfs owned by the container. */
+int berth_devices_setup_default(int root_fd, bool in_userns, bool with_ptmx,
+                                bool with_core, berth_error **err);
+
 #endif

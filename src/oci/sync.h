@@ -1,0 +1,38 @@
+/* Messages between the runtime and the container's init over a
+ * SOCK_SEQPACKET socketpair.  The init's end is close-on-exec, so the
+ * runtime reads end-of-file exactly when the user process was executed. */
+#ifndef BERTH_OCI_SYNC_H
+#define BERTH_OCI_SYNC_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+enum berth_sync_type {
+  BERTH_SYNC_GO = 1,        /* parent: maps written, cgroup entered */
+  BERTH_SYNC_NS_READY,      /* child: mounts prepared, run createRuntime */
+  BERTH_SYNC_HOOKS_DONE,    /* parent: prestart/createRuntime hooks ran */
+  BERTH_SYNC_CREATED,       /* child: waiting for start */
+  BERTH_SYNC_START,         /* parent (run): go on and exec */
+  BERTH_SYNC_PID,           /* child: value is a pid (exec --detach) */
+  BERTH_SYNC_ERROR,         /* either: text says what failed */
+};
+
+struct berth_sync_msg {
+  uint32_t type;
+  int32_t value;
+  char text[4088];
+};
+
+/* Sends one message; text may be NULL.  No allocation (usable in init). */
+int berth_sync_send(int fd, uint32_t type, int32_t value, const char *text);
+/* Sends a SYNC_ERROR carrying err's message. */
+void berth_sync_send_error(int fd, const berth_error *err);
+/* Receives one message.  Returns 1 on a message, 0 on end-of-file. */
+int berth_sync_recv(int fd, struct berth_sync_msg *m, berth_error **err);
+/* Receives and requires `type`; a SYNC_ERROR becomes *err with its text,
+ * end-of-file becomes "the container's init exited". */
+int berth_sync_expect(int fd, uint32_t type, int32_t *value,
+                      berth_error **err);
+
+#endif

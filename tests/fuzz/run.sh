@@ -1,0 +1,29 @@
+#!/bin/sh
+# Builds the libFuzzer harnesses with clang and runs each for a bounded
+# time (FUZZ_SECONDS, default 30) from its seed corpus.
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${FUZZ_BUILD:-build-fuzz}
+SECONDS_EACH=${FUZZ_SECONDS:-30}
+if [ ! -f "$BUILD/build.ninja" ]; then
+  CC=clang meson setup "$BUILD" -Dfuzz=true -Dtests=disabled \
+    -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+fi
+ninja -C "$BUILD" >/dev/null
+status=0
+for h in "$BUILD"/tests/fuzz/fuzz_*; do
+  [ -x "$h" ] || continue
+  name=$(basename "$h")
+  corpus="tests/fuzz/corpus-$name"
+  mkdir -p "$corpus"
+  seeds="tests/fuzz/seeds/${name#fuzz_}"
+  echo "fuzz: $name for ${SECONDS_EACH}s"
+  if [ -d "$seeds" ]; then
+    "$h" -max_total_time="$SECONDS_EACH" -max_len=65536 "$corpus" "$seeds" \
+      >"$BUILD/$name.log" 2>&1 || { status=1; tail -30 "$BUILD/$name.log"; }
+  else
+    "$h" -max_total_time="$SECONDS_EACH" -max_len=65536 "$corpus" \
+      >"$BUILD/$name.log" 2>&1 || { status=1; tail -30 "$BUILD/$name.log"; }
+  fi
+done
+exit $status
