@@ -10,30 +10,28 @@
 #include <unistd.h>
 
 #include "args.h"
-#include "cloned_exe.h"
 
 #define VERSION "0.1.0"
 
 static const struct verb {
   const char *name;
   verb_fn fn;
-  bool needs_sealed_exe; /* runs code inside the container's namespaces */
   const char *usage;
 } verbs[] = {
-    {"create", verb_create, true, "create [options] <container-id>"},
-    {"run", verb_run, true, "run [options] <container-id>"},
-    {"start", verb_start, false, "start <container-id>"},
-    {"state", verb_state, false, "state <container-id>"},
-    {"kill", verb_kill, false, "kill [--all] <container-id> [signal]"},
-    {"delete", verb_delete, false, "delete [--force] <container-id>"},
-    {"list", verb_list, false, "list [--format table|json] [--quiet]"},
-    {"ps", verb_ps, false, "ps [--format table|json] <container-id>"},
-    {"pause", verb_pause, false, "pause <container-id>"},
-    {"resume", verb_resume, false, "resume <container-id>"},
-    {"exec", verb_exec, true, "exec [options] <container-id> <command> [args...]"},
-    {"update", verb_update, false, "update [options] <container-id>"},
-    {"features", verb_features, false, "features"},
-    {"spec", verb_spec, false, "spec [--bundle DIR] [--rootless]"},
+    {"create", verb_create, "create [options] <container-id>"},
+    {"run", verb_run, "run [options] <container-id>"},
+    {"start", verb_start, "start <container-id>"},
+    {"state", verb_state, "state <container-id>"},
+    {"kill", verb_kill, "kill [--all] <container-id> [signal]"},
+    {"delete", verb_delete, "delete [--force] <container-id>"},
+    {"list", verb_list, "list [--format table|json] [--quiet]"},
+    {"ps", verb_ps, "ps [--format table|json] <container-id>"},
+    {"pause", verb_pause, "pause <container-id>"},
+    {"resume", verb_resume, "resume <container-id>"},
+    {"exec", verb_exec, "exec [options] <container-id> <command> [args...]"},
+    {"update", verb_update, "update [options] <container-id>"},
+    {"features", verb_features, "features"},
+    {"spec", verb_spec, "spec [--bundle DIR] [--rootless]"},
 };
 
 void cli_print_json(json_t *j) {
@@ -122,14 +120,11 @@ int main(int argc, char **argv, char **envp) {
                            "not supported; use cgroupfs paths");
   cli.ctx.state_root = root;
   cli.ctx.log = &cli.log;
+  cli.ctx.argv = argv;
+  cli.ctx.envp = envp;
   for (size_t v = 0; v < sizeof(verbs) / sizeof(*verbs); v++) {
     if (strcmp(argv[i], verbs[v].name) != 0)
       continue;
-    if (verbs[v].needs_sealed_exe && !berth_exe_is_sealed()) {
-      berth_error *err = NULL;
-      berth_reexec_sealed(argv, envp, &err);
-      return cli_fail(&cli, err);
-    }
     berth_log_write(&cli.log, BERTH_LOG_DEBUG, "%s", argv[i]);
     return verbs[v].fn(&cli, argc - i, argv + i);
   }

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "cloned_exe.h"
+#include "exec_stub.h"
 #include "container_internal.h"
 #include "hooks.h"
 #include "fs.h"
@@ -47,7 +49,7 @@ struct launch {
   bool have_prog;
   struct berth_cgroup *cg;
   pid_t pid;
-  int pidfd, sync_fd, listen_fd, console_fd;
+  int pidfd, sync_fd, listen_fd, console_fd, stub_fd;
 };
 
 static void launch_undo(struct launch *l) {
@@ -68,7 +70,8 @@ static void launch_free(struct launch *l) {
   if (l->have_prog)
     berth_seccomp_prog_free(&l->prog);
   berth_cgroup_free(l->cg);
-  int fds[] = {l->pidfd, l->sync_fd, l->listen_fd, l->console_fd};
+  int fds[] = {l->pidfd, l->sync_fd, l->listen_fd, l->console_fd,
+               l->stub_fd};
   for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
     if (fds[i] >= 0)
       close(fds[i]);
@@ -177,6 +180,7 @@ static pid_t clone_init(struct launch *l, int child_sync, berth_error **err) {
         .listen_fd = l->listen_fd,
         .console_fd = l->console_fd,
         .preserve_fds = l->opts->preserve_fds,
+        .stub_fd = l->stub_fd,
         .seccomp = l->have_prog ? &l->prog : NULL,
     };
     _exit(berth_init_run(&ictx));
@@ -335,8 +339,17 @@ static int prepare_launch(struct launch *l, const char *text, size_t len,
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "--console-socket given but process.terminal is "
                            "false");
+  if (berth_needs_sealed_runtime(s, s->process) && !berth_exe_is_sealed() &&
+      l->ctx->argv)
+    return berth_reexec_sealed(l->ctx->argv, l->ctx->envp, err);
   if (make_state_dir(l, text, len, err) < 0)
     return -1;
+  berth_error *stub_err = NULL;
+  l->stub_fd = berth_exec_stub_fd(&stub_err);
+  if (stub_err) {
+    *err = stub_err;
+    return -1;
+  }
   if (s->seccomp) {
     if (berth_seccomp_compile(s->seccomp, &l->prog, err) < 0)
       return -1;
@@ -366,6 +379,7 @@ static int spawn(struct launch *l, berth_error **err) {
       move_above(&child_sync, min, err) < 0 ||
       move_above(&l->listen_fd, min, err) < 0 ||
       move_above(&l->console_fd, min, err) < 0 ||
+      move_above(&l->stub_fd, min, err) < 0 ||
       join_parent_namespaces(l->spec, err) < 0) {
     close(child_sync);
     return -1;
@@ -396,7 +410,8 @@ int berth_container_create(const struct berth_ctx *ctx, const char *id,
                            const struct berth_create_opts *opts,
                            int *exit_status, berth_error **err) {
   struct launch l = {.ctx = ctx, .id = id, .opts = opts, .pidfd = -1,
-                     .sync_fd = -1, .listen_fd = -1, .console_fd = -1};
+                     .sync_fd = -1, .listen_fd = -1, .console_fd = -1,
+                     .stub_fd = -1};
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
   char created[64];

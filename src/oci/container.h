@@ -14,6 +14,9 @@
 struct berth_ctx {
   const char *state_root; /* --root, default /run/berth */
   const berth_log *log;
+  /* The command line, to re-execute from a sealed copy when needed
+   * (berth_needs_sealed_runtime); NULL disables that. */
+  char *const *argv, *const *envp;
 };
 
 enum berth_create_mode {

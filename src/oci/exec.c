@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "cloned_exe.h"
+#include "exec_stub.h"
 #include "container.h"
 #include "container_internal.h"
 #include "fs.h"
@@ -39,6 +41,7 @@ struct exec_job {
   int ns_flags;
   int sync_fd;
   int console_fd;
+  int stub_fd;
 };
 
 /* Namespaces of the container that differ from ours.  Joining one's own
@@ -88,8 +91,8 @@ static int exec_child(struct exec_job *j) {
   }
   if (berth_rlimits_apply(p->rlimits, p->n_rlimits, 0, &err) < 0)
     goto fail;
-  int keep[] = {j->sync_fd};
-  berth_close_fds_from(3 + j->opts->preserve_fds, keep, 1);
+  int keep[] = {j->sync_fd, j->stub_fd};
+  berth_close_fds_from(3 + j->opts->preserve_fds, keep, 2);
   if (j->spec->has_personality && personality(j->spec->personality) < 0) {
     berth_error_sys(&err, "personality");
     goto fail;
@@ -97,7 +100,8 @@ static int exec_child(struct exec_job *j) {
   if (berth_apply_process_security(p, j->have_prog ? &j->prog : NULL, &err) < 0)
     goto fail;
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  return berth_exec_process(p->args[0], p->args, p->env, j->sync_fd);
+  return berth_exec_process(p->args[0], p->args, p->env, j->sync_fd,
+                            j->stub_fd);
 fail:
   berth_sync_send_error(j->sync_fd, err);
   berth_error_free(err);
@@ -122,6 +126,15 @@ static int prepare(const struct berth_ctx *ctx, const struct berth_state *st,
     return -1;
   if (berth_process_parse(j->opts->process, "process", &j->proc, err) < 0)
     return -1;
+  if (berth_needs_sealed_runtime(j->spec, j->proc) && !berth_exe_is_sealed() &&
+      ctx->argv)
+    return berth_reexec_sealed(ctx->argv, ctx->envp, err);
+  berth_error *stub_err = NULL;
+  j->stub_fd = berth_exec_stub_fd(&stub_err);
+  if (stub_err) {
+    *err = stub_err;
+    return -1;
+  }
   if (j->proc->terminal != (j->opts->console_socket != NULL))
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            j->proc->terminal
@@ -160,6 +173,8 @@ static void job_free(struct exec_job *j) {
     close(j->sync_fd);
   if (j->console_fd >= 0)
     close(j->console_fd);
+  if (j->stub_fd >= 0)
+    close(j->stub_fd);
 }
 
 static int run_job(const struct berth_state *st, struct exec_job *j,
@@ -222,7 +237,7 @@ int berth_container_exec(const struct berth_ctx *ctx, const char *id,
     return -1;
   }
   struct exec_job j = {.opts = opts, .target_pidfd = -1, .sync_fd = -1,
-                       .console_fd = -1};
+                       .console_fd = -1, .stub_fd = -1};
   int rc = prepare(ctx, st, &j, err);
   if (rc == 0)
     rc = run_job(st, &j, exit_status, err);

@@ -16,6 +16,7 @@
 
 #include "caps.h"
 #include "cleanup.h"
+#include "exec_stub.h"
 #include "fs.h"
 #include "hooks.h"
 #include "rlimits.h"
@@ -123,9 +124,9 @@ static struct berth_rootfs_plan make_plan(const struct berth_spec *s) {
 /* Before anything of the container runs, only fds we were asked to pass
  * may stay open: a leaked directory fd is how CVE-2024-21626 escaped. */
 static void close_leaked_fds(const struct berth_init_ctx *ctx, int report_fd) {
-  int keep[2] = {report_fd, ctx->listen_fd};
+  int keep[3] = {report_fd, ctx->stub_fd, ctx->listen_fd};
   int first = 3 + ctx->preserve_fds;
-  berth_close_fds_from(first, keep, ctx->listen_fd >= 0 ? 2 : 1);
+  berth_close_fds_from(first, keep, ARRAY_SIZE(keep));
   for (int fd = 3; fd < first; fd++) {
     int fl = fcntl(fd, F_GETFD);
     if (fl >= 0)
@@ -265,7 +266,8 @@ int berth_init_run(const struct berth_init_ctx *ctx) {
   /* Once started, the container must outlive the runtime that created it. */
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   const struct berth_process *p = ctx->spec->process;
-  return berth_exec_process(p->args[0], p->args, p->env, report_fd);
+  return berth_exec_process(p->args[0], p->args, p->env, report_fd,
+                            ctx->stub_fd);
 }
 
 static const char *env_path(char *const *env) {
@@ -299,14 +301,11 @@ int berth_find_executable(const char *file, char *const *env, char *out,
 }
 
 int berth_exec_process(const char *file, char *const *args, char *const *env,
-                       int report_fd) {
+                       int report_fd, int stub_fd) {
   char path[PATH_MAX];
-  char *const empty[] = {NULL};
   int rc = berth_find_executable(file, env, path, sizeof(path));
-  if (rc == 0) {
-    execve(path, args, env ? env : empty);
-    rc = -errno;
-  }
+  if (rc == 0)
+    rc = berth_exec_via_stub(stub_fd, path, args, env);
   berth_error *err = NULL;
   berth_error_set(&err, BERTH_ERR_NOT_FOUND, -rc, "exec `%s`", file);
   berth_sync_send_error(report_fd, err);

@@ -16,6 +16,7 @@ struct berth_init_ctx {
   int listen_fd;  /* create: accept `start` here; -1 for run */
   int console_fd; /* console socket, -1 when none */
   int preserve_fds;
+  int stub_fd;    /* sealed exec stub, -1 when none */
   const struct berth_seccomp_prog *seccomp; /* NULL: no filter */
 };
 
@@ -34,6 +35,6 @@ int berth_find_executable(const char *file, char *const *env, char *out,
 /* Makes execve's error messages and statuses as runc's (127 not found,
  * 126 not executable), sends the error on report_fd, returns the status. */
 int berth_exec_process(const char *file, char *const *args, char *const *env,
-                       int report_fd);
+                       int report_fd, int stub_fd);
 
 #endif

@@ -120,7 +120,9 @@ json_t *berth_spec_default(bool rootless, uid_t uid, gid_t gid) {
                           "type", "none", "source", "/sys", "options",
                           "rbind", "nosuid", "noexec", "nodev", "ro"));
   }
-  return json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", "1.2.0",
+  /* 1.0.2: the newest version that every runtime in use (crun 1.8, runc
+   * 1.1) accepts, so a bundle made here runs anywhere. */
+  return json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", "1.0.2",
                    "process", process, "root", "path", "rootfs", "readonly", 1,
                    "hostname", "berth", "mounts", mounts, "linux", lx);
 }
