@@ -22,9 +22,14 @@ struct berth_device {
   gid_t gid;
 };
 
+/* devices: the linux.devices array (may be NULL).  path, type (c, b, u, p)
+ * are required; major/minor are required except for p; fileMode is
+ * limited to 07777; uid/gid to 32 bits.  Errors are BERTH_ERR_SPEC with
+ * the field path ("linux.devices[2].major"). */
 int berth_devices_parse(json_t *devices, const char *path,
                         struct berth_device **out, size_t *n,
                         berth_error **err);
+/* Frees an array from berth_devices_parse; NULL is fine. */
 void berth_devices_free(struct berth_device *d, size_t n);
 
 /* Creates each device inside root_fd (paths resolved in the root; missing

@@ -104,8 +104,10 @@ static int run_hooks(const struct berth_init_ctx *ctx, enum berth_hook_kind k,
   return berth_hooks_run(&ctx->spec->hooks, k, st, err);
 }
 
-static struct berth_rootfs_plan make_plan(const struct berth_spec *s) {
+static struct berth_rootfs_plan make_plan(const struct berth_init_ctx *ctx) {
+  const struct berth_spec *s = ctx->spec;
   return (struct berth_rootfs_plan){
+      .bundle = ctx->bundle,
       .rootfs = s->root_path,
       .readonly = s->root_readonly,
       .rootfs_propagation = s->rootfs_propagation,
@@ -214,7 +216,7 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
     return -1;
   if (setup_uts(s, err) < 0 || apply_sysctl(s, err) < 0)
     return -1;
-  struct berth_rootfs_plan plan = make_plan(s);
+  struct berth_rootfs_plan plan = make_plan(ctx);
   if (berth_rootfs_prepare(&plan, err) < 0)
     return -1;
   if (berth_sync_send(ctx->sync_fd, BERTH_SYNC_NS_READY, 0, NULL) < 0)

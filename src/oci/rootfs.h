@@ -27,13 +27,40 @@ struct berth_rootfs_plan {
   char *const *masked_paths;       /* NULL-terminated or NULL */
   char *const *readonly_paths;
   bool in_userns;                  /* mknod impossible: bind host nodes */
-  bool new_cgroupns;
+  bool new_cgroupns;               /* own (not joined) cgroup namespace */
+  const char *bundle;              /* relative bind sources are relative to
+                                      it (runtime-spec); NULL: the cwd */
 };
 
+/* Must run inside the container's new mount namespace (and, when the spec
+ * asks for them, after joining its user, cgroup, pid and network
+ * namespaces and its cgroup: /proc, sysfs and the cgroup mounts take the
+ * caller's namespaces).  The host filesystem must still be visible: bind
+ * sources and, in a user namespace, the host's device nodes are opened by
+ * host path.  Makes "/" MS_REC|MS_SLAVE (or the rootfsPropagation when it
+ * is private/slave), binds plan->rootfs onto itself, performs every mount
+ * in order (destinations resolved in the rootfs, attached with move_mount
+ * onto the resolved fd), creates linux.devices, and, when the spec mounts
+ * a tmpfs at /dev, the default nodes and /dev symlinks.  A "cgroup" mount
+ * on a v1/hybrid host becomes a tmpfs with one mount per hierarchy listed
+ * in /proc/self/cgroup: fresh v1 mounts when plan->new_cgroupns (they show
+ * the namespace's subtree), else binds of the caller's own cgroup dirs.
+ * Does not change the cwd or the root. */
 int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
                          berth_error **err);
+/* After prepare (createRuntime/createContainer hooks may run in between):
+ * pivot_root into plan->rootfs, detach the old root (made a slave first so
+ * the unmount cannot propagate to the host), chdir("/"), and apply a
+ * shared/unbindable rootfsPropagation to the new root. */
 int berth_rootfs_pivot(const struct berth_rootfs_plan *plan,
                        berth_error **err);
+/* After pivot, from inside the new root: readonlyPaths become read-only
+ * recursive binds of themselves (other mount flags kept), maskedPaths get
+ * the verified null device (files) or an empty read-only tmpfs
+ * (directories), then "/" is made read-only when plan->readonly.  Missing
+ * paths and paths that are symlinks are skipped; a path under /proc that
+ * is not on procfs, or a /dev/null that is not the 1:3 char device, is an
+ * error (BERTH_ERR_STATE). */
 int berth_rootfs_finalize(const struct berth_rootfs_plan *plan,
                           berth_error **err);
 
