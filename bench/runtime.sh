@@ -1,0 +1,140 @@
+#!/bin/bash
+# Times a full container cycle (`run` of /bin/true until it exits, plus
+# `delete` if the runtime's `run` leaves the container behind) for berth-runtime, crun and runc on identical busybox bundles,
+# interleaved in one hyperfine invocation, and reports medians, ratios and
+# the peak RSS of each runtime.  See bench/README.md.
+#
+# Env: BERTH (berth-runtime path), RUNS (default 50), WARMUP (default 5),
+#      RSS_RUNS (default 5), OUT (JSON export path, default in the temp dir).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+BERTH=${BERTH:-$repo/build/src/cli/berth-runtime}
+RUNS=${RUNS:-50}
+WARMUP=${WARMUP:-5}
+RSS_RUNS=${RSS_RUNS:-5}
+wrap=$repo/tests/lib/crun-hybrid
+
+tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
+declare -A rt=()
+cleanup() {
+  local n
+  for n in "${!rt[@]}"; do
+    ${rt[$n]} --root "$tmp/root-$n" delete --force "bench-$n" >/dev/null 2>&1 || true
+    for d in /sys/fs/cgroup/*/berth-test/bench-"$n"; do
+      [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+    done
+  done
+  rm -rf --one-file-system "$tmp"
+}
+trap cleanup EXIT
+
+echo "bench: building bundle in $tmp"
+cc -static -O2 -Wall -Wextra -o "$tmp/probe" "$repo/tests/lib/probe.c"
+CID=bench "$repo/tests/lib/make-bundle.sh" "$tmp/base" "$tmp/probe"
+
+if [ -x "$BERTH" ]; then
+  rt[berth]=$BERTH
+else
+  echo "bench: $BERTH not found, timing crun and runc only" >&2
+fi
+rt[crun]=$wrap
+rt[runc]=$(command -v runc)
+
+order=()
+for n in berth crun runc; do
+  [ -n "${rt[$n]:-}" ] || continue
+  order+=("$n")
+  cp -a "$tmp/base" "$tmp/bundle-$n"
+  cfg=$tmp/bundle-$n/config.json
+  jq --arg p "/berth-test/bench-$n" '.linux.cgroupsPath = $p' "$cfg" > "$cfg.tmp"
+  # crun 1.8 only knows ociVersion 1.0/1.1; nothing else differs.
+  [ "$n" = crun ] && jq '.ociVersion = "1.1.0"' "$cfg.tmp" > "$cfg.tmp2" && mv "$cfg.tmp2" "$cfg.tmp"
+  mv "$cfg.tmp" "$cfg"
+  mkdir -p "$tmp/root-$n"
+done
+
+# runc and crun `run` delete the container when it exits (no separate
+# `delete` needed); a runtime that leaves it behind gets a `delete` step.
+declare -A needs_delete=()
+cycle() { # name -> shell command for one complete cycle
+  local n=$1 c
+  c="${rt[$n]} --root $tmp/root-$n run --bundle $tmp/bundle-$n bench-$n >/dev/null"
+  [ -n "${needs_delete[$n]:-}" ] && c="$c && ${rt[$n]} --root $tmp/root-$n delete bench-$n"
+  echo "$c"
+}
+
+# Sanity: every runtime must complete a cycle before we time it.
+# A stub that exits 0 without running anything must not be timed: the
+# container has to report `exit 3` back.
+for n in "${order[@]}"; do
+  cfg=$tmp/bundle-$n/config.json
+  cp "$cfg" "$tmp/config-$n.json"
+  jq '.process.args = ["/bin/sh", "-c", "exit 3"]' "$tmp/config-$n.json" > "$cfg"
+  rc=0
+  "${rt[$n]}" --root "$tmp/root-$n" run --bundle "$tmp/bundle-$n" "bench-$n" \
+    </dev/null >/dev/null || rc=$?
+  cp "$tmp/config-$n.json" "$cfg"
+  if [ "$rc" != 3 ]; then
+    echo "bench: $n did not run the container (exit $rc, wanted 3)" >&2
+    exit 1
+  fi
+  "${rt[$n]}" --root "$tmp/root-$n" delete --force "bench-$n" >/dev/null 2>&1 || true
+  bash -c "$(cycle "$n")" || { echo "bench: $n cannot run the bundle" >&2; exit 1; }
+  if "${rt[$n]}" --root "$tmp/root-$n" state "bench-$n" >/dev/null 2>&1; then
+    needs_delete[$n]=1
+    "${rt[$n]}" --root "$tmp/root-$n" delete "bench-$n"
+  fi
+  echo "bench: $n: $(cycle "$n")"
+done
+
+args=()
+for n in "${order[@]}"; do
+  args+=(--command-name "$n" "$(cycle "$n")")
+done
+# crun runs through the hybrid-cgroup wrapper: time the bare wrapper the
+# same way and subtract it from crun's median.
+w="CRUN=/bin/true $wrap"
+[ -n "${needs_delete[crun]:-}" ] && w="$w && $w"
+args+=(--command-name crun-wrapper "$w")
+
+OUT=${OUT:-$tmp/hyperfine.json}
+hyperfine --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT" \
+  --style basic "${args[@]}"
+
+median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$OUT"; }
+declare -A med=()
+for n in "${order[@]}" crun-wrapper; do
+  med[$n]=$(median "$n")
+done
+med[crun]=$(awk -v a="${med[crun]}" -v b="${med[crun-wrapper]}" 'BEGIN { print a - b }')
+
+# Peak RSS: GNU time reports the largest ru_maxrss among the runtime and
+# its children (runc re-execs itself as `runc init`).
+declare -A rss=()
+for n in "${order[@]}"; do
+  vals=()
+  for _ in $(seq "$RSS_RUNS"); do
+    v=$(/usr/bin/time -f %M "${rt[$n]}" --root "$tmp/root-$n" run \
+        --bundle "$tmp/bundle-$n" "bench-$n" 2>&1 >/dev/null | tail -n1)
+    "${rt[$n]}" --root "$tmp/root-$n" delete "bench-$n" >/dev/null 2>&1 || true
+    vals+=("$v")
+  done
+  rss[$n]=$(printf '%s\n' "${vals[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+done
+
+echo
+echo "== results (median of $RUNS cycles: run /bin/true to exit, container deleted) =="
+printf '%-8s %12s %14s\n' runtime "median (ms)" "peak RSS (KiB)"
+for n in "${order[@]}"; do
+  printf '%-8s %12.2f %14s\n' "$n" "$(awk -v m="${med[$n]}" 'BEGIN { print m * 1000 }')" "${rss[$n]}"
+done
+printf '(crun median has the wrapper overhead %.2f ms subtracted)\n' \
+  "$(awk -v m="${med[crun-wrapper]}" 'BEGIN { print m * 1000 }')"
+if [ -n "${rt[berth]:-}" ]; then
+  for other in crun runc; do
+    printf 'berth/%s time ratio: %.2f   RSS ratio: %.2f\n' "$other" \
+      "$(awk -v a="${med[berth]}" -v b="${med[$other]}" 'BEGIN { print a / b }')" \
+      "$(awk -v a="${rss[berth]}" -v b="${rss[$other]}" 'BEGIN { print a / b }')"
+  done
+  echo "target: berth/crun time <= 0.67, berth RSS <= crun RSS"
+fi

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Runs every integration test (TAP output) against $RUNTIME, then checks
+# that nothing was leaked: no cgroup under any berth-test parent, no mount
+# under the bats temp directories, no container state left.
+# RUNTIME: berth-runtime path (default build/src/cli/berth-runtime), runc, crun.
+set -u
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo" || exit 1
+
+: "${RUNTIME:=$repo/build/src/cli/berth-runtime}"
+export RUNTIME
+if [ "$RUNTIME" != runc ] && [ "$RUNTIME" != crun ] && [ ! -x "$RUNTIME" ]; then
+  echo "run.sh: runtime not found: $RUNTIME (run 'make build')" >&2
+  exit 1
+fi
+
+tmp=$(mktemp -d /tmp/berth-integration.XXXXXX)
+export TMPDIR="$tmp"
+# One static probe for the whole run; helpers.bash copies it into bundles.
+PROBE=$tmp/probe
+export PROBE
+cc -static -O2 -std=gnu17 -Wall -Wextra -Werror -o "$PROBE" tests/lib/probe.c || exit 1
+
+# BATS_ARGS: extra bats options, e.g. BATS_ARGS="-f lifecycle" or "-j 2".
+# shellcheck disable=SC2086
+bats --tap ${BATS_ARGS:-} -r tests/integration
+rc=$?
+
+leaks=0
+for d in /sys/fs/cgroup/*/berth-test; do
+  [ -d "$d" ] || continue
+  left=$(find "$d" -mindepth 1 -type d 2>/dev/null)
+  if [ -n "$left" ]; then
+    echo "run.sh: LEAKED cgroups:" >&2
+    echo "$left" >&2
+    leaks=1
+  fi
+done
+mounts=$(awk -v t="$tmp" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo)
+if [ -n "$mounts" ]; then
+  echo "run.sh: LEAKED mounts:" >&2
+  echo "$mounts" >&2
+  leaks=1
+fi
+if [ "$leaks" = 0 ]; then
+  rm -rf --one-file-system "$tmp"
+else
+  echo "run.sh: leaving $tmp for inspection" >&2
+fi
+
+[ "$rc" = 0 ] || { echo "run.sh: integration tests FAILED" >&2; exit "$rc"; }
+[ "$leaks" = 0 ] || { echo "run.sh: tests passed but leaked resources" >&2; exit 1; }
+echo "run.sh: all integration tests passed"
