@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,79 @@
 #include "cleanup.h"
 #include "fs.h"
 
+/* Whether the digits text[start..end) exceed int64 (jansson's integer). */
+static bool int_too_big(const char *text, size_t start, size_t end) {
+  bool neg = text[start] == '-';
+  size_t d = start + (neg ? 1 : 0), n = end - d;
+  const char *lim = neg ? "9223372036854775808" : "9223372036854775807";
+  if (n != 19)
+    return n > 19;
+  return memcmp(text + d, lim, 19) > 0;
+}
+
+/* jansson refuses integers beyond int64, but Go writes uint64 fields (an
+ * unlimited rlimit is 18446744073709551615) as plain integers.  Rewrites
+ * each such integer outside strings as a real ("...615.0"), which
+ * bj_uint64() maps back.  Returns NULL when nothing needed rewriting. */
+static char *widen_big_ints(const char *text, size_t len, size_t *out_len) {
+  char *out = malloc(len * 2 + 1);
+  if (out == NULL)
+    return NULL;
+  size_t o = 0, i = 0;
+  bool in_str = false, changed = false;
+  while (i < len) {
+    char c = text[i];
+    if (in_str) {
+      out[o++] = c;
+      if (c == '\\' && i + 1 < len)
+        out[o++] = text[++i];
+      else if (c == '"')
+        in_str = false;
+      i++;
+      continue;
+    }
+    if (c == '"') {
+      in_str = true;
+      out[o++] = text[i++];
+      continue;
+    }
+    if (c == '-' || isdigit((unsigned char)c)) {
+      size_t start = i++;
+      while (i < len && isdigit((unsigned char)text[i]))
+        i++;
+      memcpy(out + o, text + start, i - start);
+      o += i - start;
+      bool integral = i >= len || (text[i] != '.' && text[i] != 'e' &&
+                                   text[i] != 'E');
+      if (integral && int_too_big(text, start, i)) {
+        memcpy(out + o, ".0", 2);
+        o += 2;
+        changed = true;
+      }
+      continue;
+    }
+    out[o++] = text[i++];
+  }
+  if (!changed) {
+    free(out);
+    return NULL;
+  }
+  out[o] = '\0';
+  *out_len = o;
+  return out;
+}
+
 int berth_json_parse(const char *name, const char *text, size_t len,
                      json_t **out, berth_error **err) {
   json_error_t jerr;
   json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (j == NULL && strstr(jerr.text, "too big integer")) {
+    size_t wlen = 0;
+    _cleanup_free_ char *wide = widen_big_ints(text, len, &wlen);
+    json_error_t jerr2;
+    if (wide)
+      j = json_loadb(wide, wlen, JSON_REJECT_DUPLICATES, &jerr2);
+  }
   if (j == NULL)
     return berth_error_set(err, BERTH_ERR_SPEC, 0, "%s:%d:%d: %s", name,
                            jerr.line, jerr.column, jerr.text);
@@ -295,7 +365,7 @@ int bj_uint64(json_t *obj, const char *key, const char *path, uint64_t *out,
     *out = (uint64_t)i;
     return 1;
   }
-  /* jansson parses integers beyond INT64_MAX as reals. */
+  /* Integers beyond INT64_MAX arrive as reals (see widen_big_ints). */
   if (json_is_real(v)) {
     double d = json_real_value(v);
     if (d >= 9223372036854775808.0 && d <= 18446744073709551615.0) {

@@ -29,7 +29,6 @@ struct berth_creds {
   bool has_caps;        /* false: process.capabilities absent -> none */
   struct berth_caps caps;
   bool no_new_privileges;
-  bool setgroups_allowed; /* false in a user ns whose setgroups is "deny" */
 };
 
 /* Parses process.capabilities.  Unknown names are collected in *unknown
