@@ -137,7 +137,11 @@ static void close_leaked_fds(const struct berth_init_ctx *ctx, int report_fd) {
 }
 
 static int enter_cwd(const char *cwd, berth_error **err) {
-  if (chdir(cwd) < 0)
+  /* A missing cwd is created, as runc and Docker do (WORKDIR of an image
+   * need not exist).  This runs after pivot_root, so the path cannot
+   * resolve outside the container. */
+  if (chdir(cwd) < 0 && (errno != ENOENT || berth_mkdir_p(cwd, 0755, err) < 0 ||
+                         chdir(cwd) < 0))
     return berth_error_sys(err, "chdir to cwd `%s`", cwd);
   /* After pivot_root nothing outside the root is reachable; a cwd that
    * still resolves outside would mean a leaked reference: refuse it. */
@@ -302,8 +306,58 @@ int berth_find_executable(const char *file, char *const *env, char *out,
   return last;
 }
 
+/* The home directory of uid in the container's /etc/passwd, or "/". */
+static void passwd_home(uid_t uid, char *out, size_t out_len) {
+  snprintf(out, out_len, "/");
+  FILE *f = fopen("/etc/passwd", "re");
+  if (f == NULL)
+    return;
+  char line[1024];
+  while (fgets(line, sizeof(line), f)) {
+    /* name:passwd:uid:gid:gecos:home:shell */
+    char *field[7] = {0};
+    char *tok = line;
+    int n = 0;
+    for (char *c = strsep(&tok, ":"); c && n < 7; c = strsep(&tok, ":"))
+      field[n++] = c;
+    if (n < 6 || field[2][0] == '\0')
+      continue;
+    char *end;
+    unsigned long u = strtoul(field[2], &end, 10);
+    if (*end == '\0' && u == uid && field[5][0] == '/') {
+      snprintf(out, out_len, "%s", field[5]);
+      break;
+    }
+  }
+  fclose(f);
+}
+
+/* Like runc and crun, a process without HOME gets its user's home
+ * directory: programs (shells, ssh, git) misbehave without one. */
+static char **env_with_home(char *const *env) {
+  size_t n = 0;
+  for (; env && env[n]; n++)
+    if (strncmp(env[n], "HOME=", 5) == 0)
+      return NULL;
+  char **out = calloc(n + 2, sizeof(char *));
+  if (out == NULL)
+    return NULL;
+  for (size_t i = 0; i < n; i++)
+    out[i] = env[i];
+  char home[PATH_MAX];
+  passwd_home(getuid(), home, sizeof(home));
+  if (asprintf(&out[n], "HOME=%s", home) < 0) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
 int berth_exec_process(const char *file, char *const *args, char *const *env,
                        int report_fd, int stub_fd) {
+  char **with_home = env_with_home(env);
+  if (with_home)
+    env = with_home;
   char path[PATH_MAX];
   int rc = berth_find_executable(file, env, path, sizeof(path));
   if (rc == 0)
