@@ -80,15 +80,15 @@ int berth_write_file(int dirfd, const char *path, const char *data,
   return 0;
 }
 
-int berth_write_file_atomic(const char *path, const char *data, size_t len,
-                            mode_t mode, berth_error **err) {
+static int write_replace(const char *path, const char *data, size_t len,
+                         mode_t mode, bool durable, berth_error **err) {
   _cleanup_free_ char *tmp = NULL;
   if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
     return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "write `%s`", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return berth_error_sys(err, "create `%s`", tmp);
-  if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+  if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
     berth_error_sys(err, "write `%s`", tmp);
     close(fd);
     unlink(tmp);
@@ -101,6 +101,16 @@ int berth_write_file_atomic(const char *path, const char *data, size_t len,
     return -1;
   }
   return 0;
+}
+
+int berth_write_file_atomic(const char *path, const char *data, size_t len,
+                            mode_t mode, berth_error **err) {
+  return write_replace(path, data, len, mode, true, err);
+}
+
+int berth_write_file_replace(const char *path, const char *data, size_t len,
+                             mode_t mode, berth_error **err) {
+  return write_replace(path, data, len, mode, false, err);
 }
 
 int berth_mkdir_p(const char *path, mode_t mode, berth_error **err) {

@@ -21,6 +21,11 @@ int berth_write_file(int dirfd, const char *path, const char *data,
 /* Writes to a temporary name in the same directory, fsyncs, renames. */
 int berth_write_file_atomic(const char *path, const char *data, size_t len,
                             mode_t mode, berth_error **err);
+/* Like berth_write_file_atomic but without fsync: for runtime state, which
+ * lives in /run and does not outlive a reboot anyway.  Readers still see
+ * either the old or the new content, never a partial file. */
+int berth_write_file_replace(const char *path, const char *data, size_t len,
+                             mode_t mode, berth_error **err);
 /* mkdir -p; existing directories are fine. */
 int berth_mkdir_p(const char *path, mode_t mode, berth_error **err);
 /* openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS): `path` is resolved as if

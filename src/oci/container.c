@@ -89,7 +89,7 @@ void berth_now_rfc3339(char *buf, size_t len) {
 int berth_write_pid_file(const char *path, pid_t pid, berth_error **err) {
   char buf[32];
   int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-  return berth_write_file_atomic(path, buf, (size_t)n, 0644, err);
+  return berth_write_file_replace(path, buf, (size_t)n, 0644, err);
 }
 
 static int make_state_dir(struct launch *l, const char *text, size_t len,
@@ -106,7 +106,7 @@ static int make_state_dir(struct launch *l, const char *text, size_t len,
   l->dir_created = true;
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%s/config.json", l->dir);
-  return berth_write_file_atomic(path, text, len, 0600, err);
+  return berth_write_file_replace(path, text, len, 0600, err);
 }
 
 static int listen_exec_socket(struct launch *l, berth_error **err) {

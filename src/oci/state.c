@@ -59,7 +59,7 @@ int berth_state_write(const char *root, const struct berth_state *st,
     return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "state");
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%s/%s/state.json", root, st->id);
-  int rc = berth_write_file_atomic(path, s, strlen(s), 0600, err);
+  int rc = berth_write_file_replace(path, s, strlen(s), 0600, err);
   free(s);
   return rc;
 }
