@@ -5,7 +5,7 @@
 #ifndef BERTH_OCI_INIT_H
 #define BERTH_OCI_INIT_H
 
-#include "seccomp.h"
+#include "seccomp_filter.h"
 #include "spec.h"
 
 struct berth_init_ctx {

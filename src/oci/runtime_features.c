@@ -8,7 +8,7 @@
 #include "hooks.h"
 #include "namespaces.h"
 #include "rlimits.h"
-#include "seccomp.h"
+#include "seccomp_filter.h"
 #include "spec.h"
 
 static const char *mount_options[] = {

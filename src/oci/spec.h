@@ -20,7 +20,7 @@
 #include "mounts.h"
 #include "namespaces.h"
 #include "rlimits.h"
-#include "seccomp.h"
+#include "seccomp_filter.h"
 
 struct berth_process {
   bool terminal;

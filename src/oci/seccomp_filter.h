@@ -2,8 +2,8 @@
  * rest of the spec, compiled to BPF in the runtime before the container's
  * init is cloned (so the child never allocates for it), and loaded by the
  * init as the last step before execve. */
-#ifndef BERTH_OCI_SECCOMP_H
-#define BERTH_OCI_SECCOMP_H
+#ifndef BERTH_OCI_SECCOMP_FILTER_H
+#define BERTH_OCI_SECCOMP_FILTER_H
 
 #include <jansson.h>
 #include <linux/filter.h>
