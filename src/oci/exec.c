@@ -97,11 +97,12 @@ static int exec_child(struct exec_job *j) {
     berth_error_sys(&err, "personality");
     goto fail;
   }
+  struct berth_exec_target target = {0};
+  berth_exec_target_prepare(&target, p, p->creds.uid);
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (berth_apply_process_security(p, j->have_prog ? &j->prog : NULL, &err) < 0)
     goto fail;
-  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  return berth_exec_process(p->args[0], p->args, p->env, j->sync_fd,
-                            j->stub_fd);
+  return berth_exec_target_run(&target, j->sync_fd, j->stub_fd);
 fail:
   berth_sync_send_error(j->sync_fd, err);
   berth_error_free(err);

@@ -197,7 +197,7 @@ static int finish_process(const struct berth_init_ctx *ctx,
 }
 
 static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
-                      berth_error **err) {
+                      struct berth_exec_target *target, berth_error **err) {
   const struct berth_spec *s = ctx->spec;
   const struct berth_process *p = s->process;
   int32_t host_pid = 0;
@@ -254,6 +254,10 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
     return -1;
   if (run_hooks(ctx, BERTH_HOOK_START_CONTAINER, host_pid, "running", err) < 0)
     return -1;
+  /* Everything the exec needs happens before the seccomp filter exists. */
+  berth_exec_target_prepare(target, p, p->creds.uid);
+  /* Once started, the container must outlive the runtime that created it. */
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   return finish_process(ctx, err);
 }
 
@@ -264,16 +268,13 @@ int berth_init_run(const struct berth_init_ctx *ctx) {
    * container processes from opening it via /proc (CVE-2019-5736). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (init_setup(ctx, &report_fd, &err) < 0) {
+  struct berth_exec_target target = {0};
+  if (init_setup(ctx, &report_fd, &target, &err) < 0) {
     berth_sync_send_error(report_fd, err);
     berth_error_free(err);
     return 1;
   }
-  /* Once started, the container must outlive the runtime that created it. */
-  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  const struct berth_process *p = ctx->spec->process;
-  return berth_exec_process(p->args[0], p->args, p->env, report_fd,
-                            ctx->stub_fd);
+  return berth_exec_target_run(&target, report_fd, ctx->stub_fd);
 }
 
 static const char *env_path(char *const *env) {
@@ -334,7 +335,7 @@ static void passwd_home(uid_t uid, char *out, size_t out_len) {
 
 /* Like runc and crun, a process without HOME gets its user's home
  * directory: programs (shells, ssh, git) misbehave without one. */
-static char **env_with_home(char *const *env) {
+static char **env_with_home(char *const *env, uid_t uid) {
   size_t n = 0;
   for (; env && env[n]; n++)
     if (strncmp(env[n], "HOME=", 5) == 0)
@@ -345,7 +346,7 @@ static char **env_with_home(char *const *env) {
   for (size_t i = 0; i < n; i++)
     out[i] = env[i];
   char home[PATH_MAX];
-  passwd_home(getuid(), home, sizeof(home));
+  passwd_home(uid, home, sizeof(home));
   if (asprintf(&out[n], "HOME=%s", home) < 0) {
     free(out);
     return NULL;
@@ -353,17 +354,23 @@ static char **env_with_home(char *const *env) {
   return out;
 }
 
-int berth_exec_process(const char *file, char *const *args, char *const *env,
-                       int report_fd, int stub_fd) {
-  char **with_home = env_with_home(env);
-  if (with_home)
-    env = with_home;
-  char path[PATH_MAX];
-  int rc = berth_find_executable(file, env, path, sizeof(path));
+void berth_exec_target_prepare(struct berth_exec_target *t,
+                               const struct berth_process *p, uid_t uid) {
+  t->file = p->args[0];
+  t->args = p->args;
+  t->env_owned = env_with_home(p->env, uid);
+  t->env = t->env_owned ? t->env_owned : p->env;
+  t->lookup_rc = berth_find_executable(t->file, t->env, t->path,
+                                       sizeof(t->path));
+}
+
+int berth_exec_target_run(const struct berth_exec_target *t, int report_fd,
+                          int stub_fd) {
+  int rc = t->lookup_rc;
   if (rc == 0)
-    rc = berth_exec_via_stub(stub_fd, path, args, env);
+    rc = berth_exec_via_stub(stub_fd, t->path, t->args, t->env);
   berth_error *err = NULL;
-  berth_error_set(&err, BERTH_ERR_NOT_FOUND, -rc, "exec `%s`", file);
+  berth_error_set(&err, BERTH_ERR_NOT_FOUND, -rc, "exec `%s`", t->file);
   berth_sync_send_error(report_fd, err);
   berth_error_free(err);
   return rc == -ENOENT ? 127 : 126;

@@ -5,6 +5,9 @@
 #ifndef BERTH_OCI_INIT_H
 #define BERTH_OCI_INIT_H
 
+#include <limits.h>
+#include <sys/types.h>
+
 #include "seccomp_filter.h"
 #include "spec.h"
 
@@ -32,9 +35,23 @@ int berth_apply_process_security(const struct berth_process *p,
  * current root; writes the result to out.  Shared with exec. */
 int berth_find_executable(const char *file, char *const *env, char *out,
                           size_t out_len);
-/* Makes execve's error messages and statuses as runc's (127 not found,
- * 126 not executable), sends the error on report_fd, returns the status. */
-int berth_exec_process(const char *file, char *const *args, char *const *env,
-                       int report_fd, int stub_fd);
+/* The final exec, resolved before seccomp is loaded: a filter then need
+ * not allow the lookups (access, stat, reading /etc/passwd). */
+struct berth_exec_target {
+  const char *file;
+  char *const *args;
+  char *const *env;   /* env_owned when HOME had to be added */
+  char **env_owned;
+  int lookup_rc;      /* 0, or -errno of the PATH lookup */
+  char path[PATH_MAX];
+};
+/* Resolves p->args[0] in PATH and adds HOME (the home of uid in the
+ * container's /etc/passwd, or "/") when p->env lacks it. */
+void berth_exec_target_prepare(struct berth_exec_target *t,
+                               const struct berth_process *p, uid_t uid);
+/* Execs the target; on failure sends the error (runc's statuses: 127 not
+ * found, 126 not executable) on report_fd and returns the status. */
+int berth_exec_target_run(const struct berth_exec_target *t, int report_fd,
+                          int stub_fd);
 
 #endif
