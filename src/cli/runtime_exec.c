@@ -260,6 +260,10 @@ int verb_update(struct cli *cli, int argc, char **argv) {
   struct berth_cgroup_resources *r = NULL;
   int rc = berth_cgroup_resources_parse(res, "resources", &r, &err);
   json_decref(res);
+  /* New device rules replace the old ones: keep the nodes every container
+   * needs usable, as at create. */
+  if (rc == 0 && r->has_devices)
+    rc = berth_cgroup_add_default_devices(&r, NULL, 0, &err);
   if (rc == 0)
     rc = berth_container_update(&cli->ctx, argv[i], r, &err);
   berth_cgroup_resources_free(r);

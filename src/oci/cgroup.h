@@ -34,6 +34,11 @@ struct berth_throttle_device {
   uint64_t rate;
 };
 
+struct berth_hugepage_limit {
+  char page_size[16]; /* "2MB", "1GB" as in hugetlb.<size>.limit_in_bytes */
+  uint64_t limit;
+};
+
 /* linux.resources; every `has_*` says whether the field was present. */
 struct berth_cgroup_resources {
   bool has_memory_limit, has_memory_reservation, has_memory_swap,
@@ -41,9 +46,10 @@ struct berth_cgroup_resources {
   int64_t memory_limit, memory_reservation, memory_swap; /* -1: unlimited */
   uint64_t memory_swappiness;
   bool disable_oom_killer;
-  bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_idle;
-  uint64_t cpu_shares, cpu_period;
-  int64_t cpu_quota, cpu_idle;
+  bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_idle,
+      has_cpu_rt_period, has_cpu_rt_runtime;
+  uint64_t cpu_shares, cpu_period, cpu_rt_period;
+  int64_t cpu_quota, cpu_idle, cpu_rt_runtime;
   char *cpu_cpus, *cpu_mems;
   bool has_pids_limit;
   int64_t pids_limit; /* <= 0: unlimited */
@@ -55,6 +61,9 @@ struct berth_cgroup_resources {
   size_t n_throttle[4];
   struct berth_device_rule *devices;
   size_t n_devices;
+  bool has_devices;  /* present (even empty): replace the device rules */
+  struct berth_hugepage_limit *hugepages;
+  size_t n_hugepages;
   json_t *unified;  /* linux.resources.unified (v2 key -> value), owned */
 };
 
@@ -62,6 +71,12 @@ int berth_cgroup_resources_parse(json_t *res, const char *path,
                                  struct berth_cgroup_resources **out,
                                  berth_error **err);
 void berth_cgroup_resources_free(struct berth_cgroup_resources *r);
+/* Appends the device rules every container needs (default /dev nodes,
+ * ptys, mknod), then `extra` (the spec's linux.devices), after the
+ * config's own rules; *res is allocated when NULL. */
+int berth_cgroup_add_default_devices(struct berth_cgroup_resources **res,
+                                     const struct berth_device_rule *extra,
+                                     size_t n_extra, berth_error **err);
 
 struct berth_cgroup;
 

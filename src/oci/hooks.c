@@ -125,8 +125,10 @@ static _Noreturn void exec_hook(const struct berth_hook *h, int stdin_fd,
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, NULL);
   signal(SIGPIPE, SIG_DFL);
-  /* A hook must not outlive the runtime that waits for it. */
+  /* A hook must not outlive the runtime that waits for it, and its own
+   * children must go with it on a timeout: its own process group. */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  setpgid(0, 0);
   char *argv0[] = {h->path, NULL};
   char *noenv[] = {NULL};
   execve(h->path, h->args && h->args[0] ? h->args : argv0,
@@ -166,6 +168,7 @@ static bool wait_exit_or_deadline(pid_t pid, int timeout, int *status) {
 static int wait_hook(pid_t pid, int timeout) {
   int status = -1;
   if (timeout > 0 && !wait_exit_or_deadline(pid, timeout, &status)) {
+    kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
       ;
@@ -215,6 +218,7 @@ static int run_one(const struct berth_hook *h, const char *what,
   }
   if (pid == 0)
     exec_hook(h, sv[1], ep[1]);
+  setpgid(pid, pid); /* also here: no race with a timeout kill */
   close(sv[1]);
   close(ep[1]);
   int exec_errno = 0;

@@ -203,6 +203,25 @@ static int parse_propagation(json_t *lx, struct berth_spec *s,
   return 0;
 }
 
+/* The devices cgroup must let the container use the nodes it is given:
+ * the default ones and linux.devices. */
+static int allow_container_devices(struct berth_spec *s, berth_error **err) {
+  _cleanup_free_ struct berth_device_rule *extra =
+      calloc(s->n_devices + 1, sizeof(*extra));
+  if (extra == NULL)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "devices");
+  size_t n = 0;
+  for (size_t i = 0; i < s->n_devices; i++) {
+    const struct berth_device *d = &s->devices[i];
+    if (d->type == 'p')
+      continue; /* FIFOs are not device nodes */
+    extra[n++] = (struct berth_device_rule){
+        .allow = true, .type = d->type == 'b' ? 'b' : 'c', .major = d->major,
+        .minor = d->minor, .access = "rwm"};
+  }
+  return berth_cgroup_add_default_devices(&s->resources, extra, n, err);
+}
+
 static int parse_linux(json_t *doc, struct berth_spec *s, berth_error **err) {
   json_t *lx = NULL, *v;
   if (bj_object(doc, "linux", "", &lx, err) < 0)
@@ -220,6 +239,8 @@ static int parse_linux(json_t *doc, struct berth_spec *s, berth_error **err) {
   if ((v = json_object_get(lx, "devices")) && !json_is_null(v) &&
       berth_devices_parse(v, "linux.devices", &s->devices, &s->n_devices,
                           err) < 0)
+    return -1;
+  if (allow_container_devices(s, err) < 0)
     return -1;
   if ((v = json_object_get(lx, "seccomp")) && !json_is_null(v) &&
       berth_seccomp_parse(v, "linux.seccomp", &s->seccomp, err) < 0)

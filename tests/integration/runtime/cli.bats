@@ -95,8 +95,8 @@ one_line_error() { # the command failed with exit 1 and one line on stderr
   run runtime features
   [ "$status" -eq 0 ]
   jq -e '.ociVersionMin == "1.0.0" and (.ociVersionMax | startswith("1.2"))
-    and (.namespaces | index("time") and index("user") and index("cgroup"))
-    and (.capabilities | index("CAP_SYS_ADMIN"))
+    and (.linux.namespaces | index("time") and index("user") and index("cgroup"))
+    and (.linux.capabilities | index("CAP_SYS_ADMIN"))
     and .linux.cgroup.v1 and .linux.cgroup.v2
     and .linux.seccomp.enabled
     and (.linux.seccomp.actions | index("SCMP_ACT_ERRNO"))

@@ -6,7 +6,7 @@
 
 load ../helpers
 
-BERTH=${BERTH:-$REPO/build/src/cli/berth-runtime}
+BERTH=${BERTH:-$RUNTIME}
 
 setup() {
   require_berth
