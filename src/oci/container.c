@@ -161,7 +161,11 @@ static int move_above(int *fd, int min, berth_error **err) {
 }
 
 static pid_t clone_init(struct launch *l, int child_sync, berth_error **err) {
-  int flags = berth_namespaces_clone_flags(&l->spec->ns) & ~CLONE_NEWTIME;
+  /* The time namespace needs its offsets first, and a new cgroup
+   * namespace must be rooted at the container's cgroup, which the init
+   * enters only after the clone: the init unshares both itself. */
+  int flags = berth_namespaces_clone_flags(&l->spec->ns) &
+              ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
   struct clone_args args = {
       .flags = (uint64_t)flags | CLONE_PIDFD,
       .pidfd = (uint64_t)(uintptr_t)&l->pidfd,

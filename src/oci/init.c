@@ -218,6 +218,11 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
   if (s->ns.present[BERTH_NS_TIME] && !s->ns.path[BERTH_NS_TIME] &&
       setup_time_ns(&s->ns, err) < 0)
     return -1;
+  /* GO arrives once the runtime has moved us into the container's cgroup:
+   * the new cgroup namespace is rooted there (the container sees "/"). */
+  if (s->ns.present[BERTH_NS_CGROUP] && !s->ns.path[BERTH_NS_CGROUP] &&
+      unshare(CLONE_NEWCGROUP) < 0)
+    return berth_error_sys(err, "create the cgroup namespace");
   if (setup_uts(s, err) < 0 || apply_sysctl(s, err) < 0)
     return -1;
   struct berth_rootfs_plan plan = make_plan(ctx);
