@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 RUNTIME ?= $(CURDIR)/$(BUILD)/src/cli/berth-runtime
 export RUNTIME
 
-.PHONY: all deps build check unit unit-asan integration demo bench fuzz clean
+.PHONY: all deps build check unit unit-asan unit-valgrind integration demo bench fuzz clean
 
 all: build
 
@@ -33,7 +33,13 @@ unit-asan: $(ASAN_BUILD)/build.ninja
 integration: build
 	./tests/integration/run.sh
 
-check: deps build unit integration unit-asan
+# valgrind: no leaks and no invalid accesses in the unit tests (tests that
+# need syscalls valgrind lacks, e.g. seccomp(2), skip themselves).
+unit-valgrind: build
+	meson test -C $(BUILD) --print-errorlogs \
+	  --wrapper 'valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99'
+
+check: deps build unit integration unit-asan unit-valgrind
 	@echo "make check: all tests passed"
 
 demo: deps build

@@ -19,6 +19,7 @@
 
 #include "json.h"
 #include "seccomp_filter.h"
+#include "valgrind_skip.h"
 
 static int parse(const char *text, struct berth_seccomp **s, berth_error **err) {
   json_t *j = NULL;
@@ -72,14 +73,8 @@ static void test_parse_errors_name_field(void **state) {
                "linux.seccomp.syscalls[0].names", "at least one");
 }
 
-/* valgrind does not implement seccomp(2): filters can be compiled under
- * it (leak checks) but not loaded, and libseccomp then believes the kernel
- * lacks newer actions.  It announces itself through LD_PRELOAD. */
-static bool under_valgrind(void) {
-  const char *p = getenv("LD_PRELOAD");
-  return p && strstr(p, "vgpreload");
-}
-
+/* Under valgrind filters can be compiled (leak checks) but not loaded,
+ * and libseccomp then believes the kernel lacks newer actions. */
 /* Compiles text, loads it in a child, runs probe() there; returns the
  * child's wait status. */
 static int run_filtered(const char *text, int (*probe)(void)) {
