@@ -93,7 +93,9 @@ static int run_filtered(const char *text, int (*probe)(void)) {
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     if (berth_seccomp_load(&prog, NULL) < 0)
       _exit(250);
-    _exit(probe());
+    /* Raw syscalls from here on: sanitizer runtimes hook _exit and would
+     * make syscalls a strict filter does not allow. */
+    syscall(SYS_exit_group, probe());
   }
   int st;
   assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -103,7 +105,7 @@ static int run_filtered(const char *text, int (*probe)(void)) {
 }
 
 static int mkdir_errno(void) {
-  return mkdir("/proc/berth-nope", 0700) < 0 ? errno : 0;
+  return syscall(SYS_mkdir, "/proc/berth-nope", 0700) < 0 ? errno : 0;
 }
 
 static void test_errno_ret(void **state) {
@@ -154,7 +156,7 @@ static void test_repeated_index_is_or(void **state) {
 }
 
 static int getppid_then_mkdir(void) {
-  if (getppid() <= 0)
+  if (syscall(SYS_getppid) <= 0)
     return 100;
   return mkdir_errno();
 }
