@@ -176,3 +176,31 @@ no_cgroup_left() {
   ! grep -qx OK <<<"$(sed '$d' <<<"$output" | head -n -1)"
   [ "${lines[-1]}" = done ]
 }
+
+@test "memory reservation and swap, and blkio weight reach the cgroup files" {
+  update_config '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432, "swap": 134217728}
+    | .linux.resources.blockIO = {"weight": 500}
+    | .process.args = ["/bin/sleep", "100"]'
+  runtime_quiet run --detach "$CID"
+  [ "$(cg_file memory memory.limit_in_bytes)" = 67108864 ]
+  [ "$(cg_file memory memory.soft_limit_in_bytes)" = 33554432 ]
+  if [ -e "/sys/fs/cgroup/memory/berth-test/$CID/memory.memsw.limit_in_bytes" ]; then
+    [ "$(cg_file memory memory.memsw.limit_in_bytes)" = 134217728 ]
+  fi
+  w=$(cat "/sys/fs/cgroup/blkio/berth-test/$CID/blkio.weight" 2>/dev/null ||
+      cat "/sys/fs/cgroup/blkio/berth-test/$CID/blkio.bfq.weight")
+  [ "${w##* }" = 500 ]
+}
+
+@test "a limit below current usage fails update and keeps the old limit" {
+  update_config '.linux.resources.memory = {"limit": 134217728}
+    | .process.args = ["/bin/sh", "-c", "/bin/probe alloc 40 >/dev/null; head -c 41943040 /dev/zero > /dev/shm/fill; sleep 100"]'
+  runtime_quiet run --detach "$CID"
+  for _ in $(seq 50); do
+    [ "$(cg_file memory memory.usage_in_bytes)" -gt 30000000 ] && break
+    sleep 0.1
+  done
+  run runtime update --memory 4m --memory-swap 4m "$CID"
+  [ "$status" -ne 0 ]
+  [ "$(cg_file memory memory.limit_in_bytes)" = 134217728 ]
+}
