@@ -68,7 +68,9 @@ struct berth_spec {
 int berth_spec_load(const char *bundle, struct berth_spec **out,
                     berth_error **err);
 /* Parses a config from memory; `name` is used in error messages and
- * relative root paths are resolved against `bundle`. */
+ * relative root paths are resolved against `bundle`.  text[len] must be
+ * '\0' (berth_read_file guarantees it): error positions are found by
+ * scanning the text as a string. */
 int berth_spec_parse(const char *name, const char *text, size_t len,
                      const char *bundle, struct berth_spec **out,
                      berth_error **err);

@@ -9,14 +9,18 @@ if [ ! -f "$BUILD/build.ninja" ]; then
   CC=clang meson setup "$BUILD" -Dfuzz=true -Dtests=disabled \
     -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
-ninja -C "$BUILD" >/dev/null
+ninja -C "$BUILD" >/dev/null || exit 1
+# Corpora and crash reproducers go to the build directory, not the tree.
+repo=$(pwd)
+cd "$BUILD" || exit 1
+BUILD=.
 status=0
 for h in "$BUILD"/tests/fuzz/fuzz_*; do
-  [ -x "$h" ] || continue
+  [ -f "$h" ] && [ -x "$h" ] || continue
   name=$(basename "$h")
   corpus="tests/fuzz/corpus-$name"
   mkdir -p "$corpus"
-  seeds="tests/fuzz/seeds/${name#fuzz_}"
+  seeds="$repo/tests/fuzz/seeds/${name#fuzz_}"
   echo "fuzz: $name for ${SECONDS_EACH}s"
   if [ -d "$seeds" ]; then
     "$h" -max_total_time="$SECONDS_EACH" -max_len=65536 "$corpus" "$seeds" \
