@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libjansson-dev libseccomp-dev libcmocka-dev bats jq busybox-static
-  crun runc hyperfine valgrind procps util-linux iproute2"
+  crun runc podman hyperfine valgrind procps util-linux iproute2"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

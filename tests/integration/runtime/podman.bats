@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Podman driving berth-runtime as its OCI runtime (through conmon), the way
+# users will call it: run, exec, terminals, pause, stop, limits.
+# Podman lives in its own --root/--runroot/--tmpdir and cgroup parent.
+
+load ../helpers
+
+setup_file() {
+  command -v podman >/dev/null || skip "podman is not installed"
+  export PM=$BATS_FILE_TMPDIR/podman
+  mkdir -p "$PM"
+  # Root here lacks CAP_SYS_RESOURCE: podman's default rlimits (raised
+  # hard limits) could not be applied by any runtime; ask for low ones.
+  cat > "$PM/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+  _berth_base_bundle
+  tar -C "$BERTH_RUN_DIR/base/rootfs" -cf "$PM/rootfs.tar" .
+  pm import "$PM/rootfs.tar" localhost/berth-busybox:test >/dev/null
+}
+
+teardown_file() {
+  [ -n "${PM:-}" ] || return 0
+  pm rm -af >/dev/null 2>&1 || true
+  pm rmi -af >/dev/null 2>&1 || true
+  local d
+  for d in /sys/fs/cgroup/*/berth-test/podman; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  rm -rf --one-file-system "$PM"
+  true
+}
+
+pm() {
+  CONTAINERS_CONF=$PM/containers.conf podman --root "$PM/root" \
+    --runroot "$PM/runroot" --tmpdir "$PM/tmp" --storage-driver vfs \
+    --cgroup-manager cgroupfs --runtime "$RUNTIME" "$@"
+}
+
+prun() {
+  pm run --cgroup-parent /berth-test/podman --network none "$@"
+}
+
+setup() {
+  require_berth
+}
+
+@test "podman run: output and exit status pass through" {
+  run prun --rm localhost/berth-busybox:test sh -c 'echo hello-from-berth; exit 3'
+  [ "$status" -eq 3 ]
+  [ "$output" = hello-from-berth ]
+}
+
+@test "podman run applies its default seccomp profile and capabilities" {
+  run prun --rm localhost/berth-busybox:test sh -c 'grep -E "^(Seccomp|CapBnd):" /proc/self/status'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "$(printf 'CapBnd:\t00000000a80425fb')" ]
+  [ "${lines[1]}" = "$(printf 'Seccomp:\t2')" ]
+}
+
+@test "podman run -d, exec, pause, unpause, stop, rm" {
+  prun -d --name berth-pm1 localhost/berth-busybox:test sleep 100
+  run pm exec berth-pm1 sh -c 'echo exec-ok; cat /proc/1/comm'
+  [ "$output" = "$(printf 'exec-ok\nsleep')" ]
+  run pm exec -t berth-pm1 tty
+  [[ "$output" == /dev/pts/* ]]
+  pm pause berth-pm1
+  [ "$(pm inspect -f '{{.State.Status}}' berth-pm1)" = paused ]
+  pm unpause berth-pm1
+  [ "$(pm inspect -f '{{.State.Status}}' berth-pm1)" = running ]
+  pm stop -t 1 berth-pm1
+  [ "$(pm inspect -f '{{.State.Status}}' berth-pm1)" = exited ]
+  pm rm berth-pm1
+  run pm inspect berth-pm1
+  [ "$status" -ne 0 ]
+}
+
+@test "podman run -t gets a terminal through the console socket" {
+  run prun --rm -t localhost/berth-busybox:test sh -c '[ -t 0 ] && [ -t 1 ] && tty'
+  [ "$status" -eq 0 ]
+  [[ "$output" == /dev/pts/* ]]
+}
+
+@test "podman resource flags are enforced" {
+  run prun --rm --memory 32m --memory-swap 32m --pids-limit 20 localhost/berth-busybox:test \
+    sh -c 'cat /sys/fs/cgroup/pids/pids.max; /bin/probe alloc 128'
+  [ "$status" -eq 137 ]
+  [ "${lines[0]}" = 20 ]
+}
