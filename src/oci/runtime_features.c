@@ -113,6 +113,9 @@ json_t *berth_spec_default(bool rootless, uid_t uid, gid_t gid) {
                         json_pack("[{s:i,s:I,s:i}]", "containerID", 0,
                                   "hostID", (json_int_t)gid, "size", 1));
     json_object_del(lx, "resources");
+    /* Only the user's own gid is mapped: devpts cannot use gid 5. */
+    json_t *pts = json_object_get(json_array_get(mounts, 2), "options");
+    json_array_remove(pts, json_array_size(pts) - 1);
     json_array_remove(mounts, 6);
     json_array_remove(mounts, 5);
     json_array_append_new(

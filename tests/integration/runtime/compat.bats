@@ -76,3 +76,14 @@ run_typed() { # RUNTIME-CMD... : run the bundle detached, type into its sh
   [ "$status" -ne 0 ]
   jq -e '.linux.cgroupsPath' "$BUNDLE/config.json"
 }
+
+@test "a spec --rootless config runs, in a user namespace mapping only the caller" {
+  rm "$BUNDLE/config.json"
+  "$BERTH" spec --rootless --bundle "$BUNDLE"
+  chmod o+x "$BUNDLE"
+  update_config '.process.terminal = false | .process.args = ["/bin/sh", "-c", "cat /proc/self/uid_map"]
+    | .linux.cgroupsPath = "/berth-test/'"$CID"'"'
+  run runtime run "$CID"
+  [ "$status" -eq 0 ]
+  [ "$(echo $output)" = "0 $(id -u) 1" ]
+}
