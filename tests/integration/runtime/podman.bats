@@ -7,8 +7,9 @@ load ../helpers
 
 setup_file() {
   command -v podman >/dev/null || skip "podman is not installed"
-  export PM=$BATS_FILE_TMPDIR/podman
-  mkdir -p "$PM"
+  # podman refuses a runroot longer than 50 characters: a short directory.
+  PM=$(mktemp -d /tmp/bpm.XXXXXX)
+  export PM
   # Root here lacks CAP_SYS_RESOURCE: podman's default rlimits (raised
   # hard limits) could not be applied by any runtime; ask for low ones.
   cat > "$PM/containers.conf" <<CONF
@@ -31,8 +32,12 @@ teardown_file() {
   for d in /sys/fs/cgroup/*/berth-test/podman; do
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
   done
+  if grep -q " $PM" /proc/self/mountinfo; then
+    echo "podman left mounts under $PM:" >&2
+    grep " $PM" /proc/self/mountinfo >&2
+    return 1
+  fi
   rm -rf --one-file-system "$PM"
-  true
 }
 
 pm() {
