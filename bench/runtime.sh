@@ -1,15 +1,18 @@
 #!/bin/bash
 # Times a full container cycle (`run` of /bin/true until it exits, plus
 # `delete` if the runtime's `run` leaves the container behind) for berth-runtime, crun and runc on identical busybox bundles,
-# interleaved in one hyperfine invocation, and reports medians, ratios and
+# interleaved (ROUNDS rounds in which every runtime runs RUNS/ROUNDS times,
+# so slow drifts of the machine hit all alike), and reports medians, ratios and
 # the peak RSS of each runtime.  See bench/README.md.
 #
-# Env: BERTH (berth-runtime path), RUNS (default 50), WARMUP (default 5),
-#      RSS_RUNS (default 5), OUT (JSON export path, default in the temp dir).
+# Env: BERTH (berth-runtime path), RUNS (default 60), ROUNDS (default 12),
+#      WARMUP (default 5, first round only), RSS_RUNS (default 5),
+#      OUT (merged JSON of all samples, default in the temp dir).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 BERTH=${BERTH:-$repo/build/src/cli/berth-runtime}
-RUNS=${RUNS:-50}
+RUNS=${RUNS:-60}
+ROUNDS=${ROUNDS:-12}
 WARMUP=${WARMUP:-5}
 RSS_RUNS=${RSS_RUNS:-5}
 wrap=$repo/tests/lib/crun-hybrid
@@ -98,8 +101,20 @@ w="CRUN=/bin/true $wrap"
 args+=(--command-name crun-wrapper "$w")
 
 OUT=${OUT:-$tmp/hyperfine.json}
-hyperfine --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT" \
-  --style basic "${args[@]}"
+per_round=$(( (RUNS + ROUNDS - 1) / ROUNDS ))
+for r in $(seq "$ROUNDS"); do
+  warm=0
+  [ "$r" = 1 ] && warm=$WARMUP
+  hyperfine --warmup "$warm" --runs "$per_round" --export-json "$tmp/round-$r.json" \
+    --style none "${args[@]}"
+done
+# All samples of a command across rounds, and their median.
+jq -s '[.[].results[]] | group_by(.command)
+       | map({command: .[0].command, times: (map(.times) | add)})
+       | map(. + {median: (.times | sort | if length % 2 == 1
+                            then .[length / 2 | floor]
+                            else (.[length / 2 - 1] + .[length / 2]) / 2 end)})
+       | {results: .}' "$tmp"/round-*.json > "$OUT"
 
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$OUT"; }
 declare -A med=()
@@ -123,7 +138,7 @@ for n in "${order[@]}"; do
 done
 
 echo
-echo "== results (median of $RUNS cycles: run /bin/true to exit, container deleted) =="
+echo "== results (median of $((per_round * ROUNDS)) cycles in $ROUNDS interleaved rounds: run /bin/true to exit, container deleted) =="
 printf '%-8s %12s %14s\n' runtime "median (ms)" "peak RSS (KiB)"
 for n in "${order[@]}"; do
   printf '%-8s %12.2f %14s\n' "$n" "$(awk -v m="${med[$n]}" 'BEGIN { print m * 1000 }')" "${rss[$n]}"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Runs every integration test (TAP output) against $RUNTIME, then checks
 # that nothing was leaked: no cgroup under any berth-test parent, no mount
 # under the bats temp directories, no container state left.
@@ -21,6 +21,10 @@ PROBE=$tmp/probe
 export PROBE
 cc -static -O2 -std=gnu17 -Wall -Wextra -Werror -o "$PROBE" tests/lib/probe.c || exit 1
 
+# Tests must not write into the tree: compare untracked files afterwards.
+untracked() { git ls-files --others --exclude-standard 2>/dev/null | sort; }
+before=$(untracked)
+
 # BATS_ARGS: extra bats options, e.g. BATS_ARGS="-f lifecycle" or "-j 2".
 # shellcheck disable=SC2086
 bats --tap ${BATS_ARGS:-} -r tests/integration
@@ -40,6 +44,12 @@ mounts=$(awk -v t="$tmp" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo)
 if [ -n "$mounts" ]; then
   echo "run.sh: LEAKED mounts:" >&2
   echo "$mounts" >&2
+  leaks=1
+fi
+stray=$(comm -13 <(echo "$before") <(untracked) 2>/dev/null)
+if [ -n "$stray" ]; then
+  echo "run.sh: LEAKED files in the tree:" >&2
+  echo "$stray" >&2
   leaks=1
 fi
 if [ "$leaks" = 0 ]; then

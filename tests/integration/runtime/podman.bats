@@ -40,10 +40,12 @@ teardown_file() {
   rm -rf --one-file-system "$PM"
 }
 
+# From $PM: conmon writes an `oom` marker into its working directory.
 pm() {
-  CONTAINERS_CONF=$PM/containers.conf podman --root "$PM/root" \
+  (cd "$PM" || exit 1
+  CONTAINERS_CONF=$PM/containers.conf exec podman --root "$PM/root" \
     --runroot "$PM/runroot" --tmpdir "$PM/tmp" --storage-driver vfs \
-    --cgroup-manager cgroupfs --runtime "$RUNTIME" "$@"
+    --cgroup-manager cgroupfs --runtime "$RUNTIME" "$@")
 }
 
 prun() {
