@@ -123,10 +123,16 @@ static int detect(struct berth_cgroup *cg, berth_error **err) {
     struct cg_hierarchy *h = &cg->h[cg->n];
     *h = (struct cg_hierarchy){.v2 = v2};
     snprintf(h->mount, sizeof(h->mount), "%s", mnt);
-    if (v2)
+    if (v2) {
       have_v2 = true;
-    else
+    } else {
       v1_controllers(opts, h->controllers, sizeof(h->controllers));
+      /* A named hierarchy without controllers (name=systemd) limits
+       * nothing; systemd's bookkeeping is not berth's to join. */
+      if (strncmp(h->controllers, "name=", 5) == 0 &&
+          strchr(h->controllers, ',') == NULL)
+        continue;
+    }
     cg->n++;
   }
   if (cg->n == 0)
@@ -231,14 +237,23 @@ const char *berth_cgroup_path(const struct berth_cgroup *cg) {
 
 /* ---- create, open ------------------------------------------------------ */
 
-/* Makes every missing component of cg->path under h; remembers where it
- * started creating so that a failure can remove exactly that. */
+/* Makes every missing component of cg->path under h.  The parent
+ * (/berth) usually exists, so the leaf is tried first. */
 static int make_dirs(struct berth_cgroup *cg, struct cg_hierarchy *h,
                      berth_error **err) {
+  bool cpuset = !h->v2 && cg_v1_find(cg, "cpuset") == h;
+  if (mkdir(h->dir, 0755) == 0) {
+    h->created = true;
+    /* v1 cpuset refuses tasks until cpus and mems are set. */
+    return cpuset ? cg_v1_prepare_cpuset(h->dir, err) : 0;
+  }
+  if (errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return berth_error_sys(err, "create cgroup `%s`", h->dir);
   char dir[640];
   size_t mlen = strlen(h->mount);
   memcpy(dir, h->mount, mlen + 1);
-  bool cpuset = !h->v2 && cg_v1_find(cg, "cpuset") == h;
   const char *c = cg->path;
   while (*c) {
     size_t l = strcspn(c + 1, "/") + 1;
@@ -250,18 +265,20 @@ static int make_dirs(struct berth_cgroup *cg, struct cg_hierarchy *h,
     if (mkdir(dir, 0755) == 0) {
       if (c[l] == '\0')
         h->created = true;
+      if (cpuset && cg_v1_prepare_cpuset(dir, err) < 0)
+        return -1;
     } else if (errno != EEXIST) {
       return berth_error_sys(err, "create cgroup `%s`", dir);
     }
-    /* v1 cpuset refuses tasks until cpus and mems are set at every level. */
-    if (cpuset && cg_v1_prepare_cpuset(dir, err) < 0)
-      return -1;
     c += l;
   }
   return 0;
 }
 
 static int rmdir_tree(const char *dir) {
+  /* Usually there is nothing below the container's own directory. */
+  if (rmdir(dir) == 0 || errno == ENOENT)
+    return 0;
   DIR *d = opendir(dir);
   if (d == NULL)
     return errno == ENOENT ? 0 : -1;
@@ -279,7 +296,7 @@ static int rmdir_tree(const char *dir) {
   for (int i = 0; i < 200; i++) {
     if (rmdir(dir) == 0 || errno == ENOENT)
       return 0;
-    if (errno != EBUSY)
+    if (errno != EBUSY && errno != ENOTEMPTY)
       return -1;
     nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }

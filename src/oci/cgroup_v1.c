@@ -49,8 +49,16 @@ int cg_v1_prepare_cpuset(const char *dir, berth_error **err) {
       return -1;
     if (value[0] != '\0')
       continue;
-    if (cg_read(parent, files[i], value, sizeof(value), err) < 0 ||
-        cg_write(dir, files[i], value, err) < 0)
+    if (cg_read(parent, files[i], value, sizeof(value), err) < 0)
+      return -1;
+    /* A parent made by someone else may be unset too: fill it first (the
+     * hierarchy's root always has values, so this ends). */
+    if (value[0] == '\0') {
+      if (cg_v1_prepare_cpuset(parent, err) < 0 ||
+          cg_read(parent, files[i], value, sizeof(value), err) < 0)
+        return -1;
+    }
+    if (cg_write(dir, files[i], value, err) < 0)
       return -1;
   }
   return 0;

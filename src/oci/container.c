@@ -77,13 +77,29 @@ static void launch_free(struct launch *l) {
       close(fds[i]);
 }
 
+/* Civil date from days since 1970-01-01 (proleptic Gregorian).  Done by
+ * hand because glibc's gmtime_r reads /etc/localtime on first use. */
+static void civil_from_days(long z, int *y, unsigned *m, unsigned *d) {
+  z += 719468;
+  long era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 void berth_now_rfc3339(char *buf, size_t len) {
   struct timespec ts;
-  struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+  long days = (long)(ts.tv_sec / 86400), secs = (long)(ts.tv_sec % 86400);
+  int y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  snprintf(buf, len, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%09ldZ", y, m, d,
+           secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec);
 }
 
 int berth_write_pid_file(const char *path, pid_t pid, berth_error **err) {
@@ -410,6 +426,21 @@ static int finish_run(struct launch *l, struct berth_state *st,
   return 0;
 }
 
+/* The end of a foreground `run`: the container has exited, and everything
+ * needed to remove it is still in memory, so nothing is read back. */
+static int remove_after_run(struct launch *l, struct berth_state *st,
+                            berth_error **err) {
+  _cleanup_close_ int lock = berth_state_lock(l->ctx->state_root, l->id, err);
+  if (lock < 0)
+    return -1;
+  /* poststop failures are warnings by the spec: removal goes on. */
+  berth_run_state_hooks(&l->spec->hooks, BERTH_HOOK_POSTSTOP, st, "stopped",
+                        NULL);
+  if (l->cg && berth_cgroup_destroy(l->cg, err) < 0)
+    return -1;
+  return berth_rm_rf(l->dir, err);
+}
+
 int berth_container_create(const struct berth_ctx *ctx, const char *id,
                            const struct berth_create_opts *opts,
                            int *exit_status, berth_error **err) {
@@ -437,9 +468,8 @@ int berth_container_create(const struct berth_ctx *ctx, const char *id,
     launch_free(&l);
     return berth_error_prefix(err, "create container `%s`", id);
   }
-  bool foreground = opts->mode == BERTH_RUN;
+  if (opts->mode == BERTH_RUN)
+    rc = remove_after_run(&l, &st, err);
   launch_free(&l);
-  if (foreground)
-    return berth_container_delete(ctx, id, true, err);
-  return 0;
+  return rc;
 }
