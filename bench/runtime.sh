@@ -7,7 +7,8 @@
 #
 # Env: BERTH (berth-runtime path), RUNS (default 60), ROUNDS (default 12),
 #      WARMUP (default 5, first round only), RSS_RUNS (default 5),
-#      OUT (merged JSON of all samples, default in the temp dir).
+#      OUT (merged JSON of all samples, default in the temp dir),
+#      KEEP=1 keeps the temp dir (bundles, per-round JSON) for inspection.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 BERTH=${BERTH:-$repo/build/src/cli/berth-runtime}
@@ -18,6 +19,7 @@ RSS_RUNS=${RSS_RUNS:-5}
 wrap=$repo/tests/lib/crun-hybrid
 
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
+[ -n "${KEEP:-}" ] && echo "bench: keeping $tmp" >&2
 declare -A rt=()
 cleanup() {
   local n
@@ -27,7 +29,7 @@ cleanup() {
       [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
     done
   done
-  rm -rf --one-file-system "$tmp"
+  [ -n "${KEEP:-}" ] || rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT
 
@@ -61,7 +63,7 @@ done
 declare -A needs_delete=()
 cycle() { # name -> shell command for one complete cycle
   local n=$1 c
-  c="${rt[$n]} --root $tmp/root-$n run --bundle $tmp/bundle-$n bench-$n >/dev/null"
+  c="${rt[$n]} --root $tmp/root-$n run --bundle $tmp/bundle-$n bench-$n"
   [ -n "${needs_delete[$n]:-}" ] && c="$c && ${rt[$n]} --root $tmp/root-$n delete bench-$n"
   echo "$c"
 }
@@ -96,8 +98,13 @@ for n in "${order[@]}"; do
 done
 # crun runs through the hybrid-cgroup wrapper: time the bare wrapper the
 # same way and subtract it from crun's median.
-w="CRUN=/bin/true $wrap"
+w="env CRUN=/bin/true $wrap"
 [ -n "${needs_delete[crun]:-}" ] && w="$w && $w"
+# Without `&&` steps the commands run directly (-N): no shell start-up to
+# estimate and subtract, which would add noise of its own. hyperfine
+# discards the commands' output either way.
+shell_opt=(-N)
+[ "${#needs_delete[@]}" -gt 0 ] && shell_opt=()
 args+=(--command-name crun-wrapper "$w")
 
 OUT=${OUT:-$tmp/hyperfine.json}
@@ -105,8 +112,8 @@ per_round=$(( (RUNS + ROUNDS - 1) / ROUNDS ))
 for r in $(seq "$ROUNDS"); do
   warm=0
   [ "$r" = 1 ] && warm=$WARMUP
-  hyperfine --warmup "$warm" --runs "$per_round" --export-json "$tmp/round-$r.json" \
-    --style none "${args[@]}"
+  hyperfine "${shell_opt[@]}" --warmup "$warm" --runs "$per_round" \
+    --export-json "$tmp/round-$r.json" --style none "${args[@]}"
 done
 # All samples of a command across rounds, and their median.
 jq -s '[.[].results[]] | group_by(.command)

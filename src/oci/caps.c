@@ -57,13 +57,19 @@ const char *berth_cap_name(int cap) {
 /* Probing the bounding set needs no /proc, which may not be mounted in the
  * container when this runs, and allocates nothing. */
 int berth_cap_last(void) {
-  int last = -1;
-  for (int cap = 0; cap < 64; cap++) {
-    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
-      break;
-    last = cap;
+  /* PR_CAPBSET_READ fails with EINVAL beyond the last capability: a
+   * binary search takes 6 calls instead of one per capability. */
+  if (prctl(PR_CAPBSET_READ, 0, 0, 0, 0) < 0)
+    return -1;
+  int lo = 0, hi = 63; /* lo is known valid */
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) >= 0)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
-  return last;
+  return lo;
 }
 
 json_t *berth_caps_known(void) {

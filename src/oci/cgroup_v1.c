@@ -16,11 +16,20 @@ static int set(const struct berth_cgroup *cg, const char *ctrl,
     return berth_error_set(err, BERTH_ERR_UNSUPPORTED, ENOENT,
                            "cannot set %s: the %s cgroup controller is not "
                            "mounted", file, ctrl);
-  if (!cg_exists(h->dir, file))
+  berth_error *e = NULL;
+  if (cg_write(h->dir, file, value, &e) == 0)
+    return 0;
+  if (e->errno_value == ENOENT) {
+    berth_error_free(e);
     return berth_error_set(err, BERTH_ERR_UNSUPPORTED, ENOENT,
                            "cannot set %s: this kernel has no such file",
                            file);
-  return cg_write(h->dir, file, value, err);
+  }
+  if (err && *err == NULL)
+    *err = e;
+  else
+    berth_error_free(e);
+  return -1;
 }
 
 static int setf(const struct berth_cgroup *cg, const char *ctrl,

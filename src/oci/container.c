@@ -48,6 +48,8 @@ struct launch {
   struct berth_seccomp_prog prog;
   bool have_prog;
   struct berth_cgroup *cg;
+  const char *config_text; /* copied into the state dir */
+  size_t config_len;
   pid_t pid;
   int pidfd, sync_fd, listen_fd, console_fd, stub_fd;
 };
@@ -108,21 +110,31 @@ int berth_write_pid_file(const char *path, pid_t pid, berth_error **err) {
   return berth_write_file_replace(path, buf, (size_t)n, 0644, err);
 }
 
-static int make_state_dir(struct launch *l, const char *text, size_t len,
-                          berth_error **err) {
-  if (berth_mkdir_p(l->ctx->state_root, 0700, err) < 0)
-    return -1;
+/* The state directory is also the lock on the id: it is made before
+ * anything else exists, so a duplicate id fails with nothing to undo. */
+static int make_state_dir(struct launch *l, berth_error **err) {
   snprintf(l->dir, sizeof(l->dir), "%s/%s", l->ctx->state_root, l->id);
-  if (mkdir(l->dir, 0700) < 0) {
+  int rc = mkdir(l->dir, 0700);
+  if (rc < 0 && errno == ENOENT) {
+    if (berth_mkdir_p(l->ctx->state_root, 0700, err) < 0)
+      return -1;
+    rc = mkdir(l->dir, 0700);
+  }
+  if (rc < 0) {
     if (errno == EEXIST)
       return berth_error_set(err, BERTH_ERR_EXISTS, 0,
                              "container `%s` already exists", l->id);
     return berth_error_sys(err, "mkdir `%s`", l->dir);
   }
   l->dir_created = true;
+  return 0;
+}
+
+static int write_config_copy(struct launch *l, berth_error **err) {
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%s/config.json", l->dir);
-  return berth_write_file_replace(path, text, len, 0600, err);
+  return berth_write_file_replace(path, l->config_text, l->config_len, 0600,
+                                  err);
 }
 
 static int listen_exec_socket(struct launch *l, berth_error **err) {
@@ -263,6 +275,9 @@ static int handshake(struct launch *l, struct berth_state *st, char *created,
     return -1;
   if (berth_sync_send(l->sync_fd, BERTH_SYNC_GO, l->pid, NULL) < 0)
     return berth_error_sys(err, "signal the container init");
+  /* Done while the init sets up its root. */
+  if (write_config_copy(l, err) < 0)
+    return -1;
   if (berth_sync_expect(l->sync_fd, BERTH_SYNC_NS_READY, NULL, err) < 0)
     return -1;
   fill_state(l, st, created);
@@ -273,12 +288,16 @@ static int handshake(struct launch *l, struct berth_state *st, char *created,
     return -1;
   if (berth_sync_send(l->sync_fd, BERTH_SYNC_HOOKS_DONE, 0, NULL) < 0)
     return berth_error_sys(err, "signal the container init");
-  if (berth_sync_expect(l->sync_fd, BERTH_SYNC_CREATED, NULL, err) < 0)
-    return -1;
+  return berth_sync_expect(l->sync_fd, BERTH_SYNC_CREATED, NULL, err);
+}
+
+static int record_state(struct launch *l, struct berth_state *st,
+                        berth_error **err) {
   st->start_time = berth_proc_start_time(l->pid);
   if (berth_state_write(l->ctx->state_root, st, err) < 0)
     return -1;
-  if (l->opts->pid_file && berth_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
+  if (l->opts->pid_file &&
+      berth_write_pid_file(l->opts->pid_file, l->pid, err) < 0)
     return -1;
   return 0;
 }
@@ -362,7 +381,9 @@ static int prepare_launch(struct launch *l, const char *text, size_t len,
   if (berth_needs_sealed_runtime(s, s->process) && !berth_exe_is_sealed() &&
       l->ctx->argv)
     return berth_reexec_sealed(l->ctx->argv, l->ctx->envp, err);
-  if (make_state_dir(l, text, len, err) < 0)
+  l->config_text = text;
+  l->config_len = len;
+  if (make_state_dir(l, err) < 0)
     return -1;
   berth_error *stub_err = NULL;
   l->stub_fd = berth_exec_stub_fd(&stub_err);
@@ -413,6 +434,10 @@ static int finish_run(struct launch *l, struct berth_state *st,
                       int *exit_status, berth_error **err) {
   if (berth_sync_send(l->sync_fd, BERTH_SYNC_START, 0, NULL) < 0)
     return berth_error_sys(err, "start the container");
+  /* `run` returns only after this, so nobody can look before it exists;
+   * written while the init execs. */
+  if (record_state(l, st, err) < 0)
+    return -1;
   if (berth_wait_exec(l->sync_fd, err) < 0)
     return -1;
   if (berth_run_state_hooks(&l->spec->hooks, BERTH_HOOK_POSTSTART, st,
@@ -461,7 +486,9 @@ int berth_container_create(const struct berth_ctx *ctx, const char *id,
     rc = spawn(&l, err);
   if (rc == 0)
     rc = handshake(&l, &st, created, err);
-  if (rc == 0 && opts->mode != BERTH_CREATE)
+  if (rc == 0 && opts->mode == BERTH_CREATE)
+    rc = record_state(&l, &st, err);
+  else if (rc == 0)
     rc = finish_run(&l, &st, exit_status, err);
   if (rc < 0) {
     launch_undo(&l);
