@@ -1,14 +1,24 @@
 #!/bin/bash
 # Times a full container cycle (`run` of /bin/true until it exits, plus
-# `delete` if the runtime's `run` leaves the container behind) for berth-runtime, crun and runc on identical busybox bundles,
-# interleaved (ROUNDS rounds in which every runtime runs RUNS/ROUNDS times,
-# so slow drifts of the machine hit all alike), and reports medians, ratios and
-# the peak RSS of each runtime.  See bench/README.md.
+# `delete` if the runtime's `run` leaves the container behind) for
+# berth-runtime, crun and runc on identical busybox bundles, interleaved
+# (ROUNDS rounds in which every runtime runs RUNS/ROUNDS times, so drifts
+# of the machine hit all alike), and reports medians, ratios and the peak
+# RSS of each runtime.  See bench/README.md.
+#
+# crun 1.8 refuses this host's hybrid cgroup layout unless the unified
+# mount's cgroup.controllers is hidden.  The whole measurement therefore
+# runs in one private mount namespace with /dev/null bound over that file:
+# the wrapper's cost is paid once, not per container, so nothing has to be
+# estimated and subtracted.  It changes nothing for berth or runc, which
+# do not read that file on a hybrid host.  CRUN_WRAPPER=1 instead runs crun
+# through tests/lib/crun-hybrid per container and subtracts the wrapper's
+# median (the method the project first used; noisier).
 #
 # Env: BERTH (berth-runtime path), RUNS (default 60), ROUNDS (default 12),
 #      WARMUP (default 5, first round only), RSS_RUNS (default 5),
 #      OUT (merged JSON of all samples, default in the temp dir),
-#      KEEP=1 keeps the temp dir (bundles, per-round JSON) for inspection.
+#      KEEP=1 keeps the temp dir, CRUN_WRAPPER=1 (see above).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 BERTH=${BERTH:-$repo/build/src/cli/berth-runtime}
@@ -16,7 +26,9 @@ RUNS=${RUNS:-60}
 ROUNDS=${ROUNDS:-12}
 WARMUP=${WARMUP:-5}
 RSS_RUNS=${RSS_RUNS:-5}
+CRUN_WRAPPER=${CRUN_WRAPPER:-}
 wrap=$repo/tests/lib/crun-hybrid
+hidden=/sys/fs/cgroup/unified/cgroup.controllers
 
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 [ -n "${KEEP:-}" ] && echo "bench: keeping $tmp" >&2
@@ -24,7 +36,8 @@ declare -A rt=()
 cleanup() {
   local n
   for n in "${!rt[@]}"; do
-    ${rt[$n]} --root "$tmp/root-$n" delete --force "bench-$n" >/dev/null 2>&1 || true
+    in_ns "${rt[$n]} --root $tmp/root-$n delete --force bench-$n" \
+      >/dev/null 2>&1 || true
     for d in /sys/fs/cgroup/*/berth-test/bench-"$n"; do
       [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
     done
@@ -32,6 +45,16 @@ cleanup() {
   [ -n "${KEEP:-}" ] || rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT
+
+# Runs a shell command in the benchmark's mount namespace.
+in_ns() {
+  if [ -e "$hidden" ] && [ -z "$CRUN_WRAPPER" ]; then
+    unshare -m --propagation private bash -c \
+      "mount --bind /dev/null $hidden && $1"
+  else
+    bash -c "$1"
+  fi
+}
 
 echo "bench: building bundle in $tmp"
 cc -static -O2 -Wall -Wextra -o "$tmp/probe" "$repo/tests/lib/probe.c"
@@ -42,7 +65,11 @@ if [ -x "$BERTH" ]; then
 else
   echo "bench: $BERTH not found, timing crun and runc only" >&2
 fi
-rt[crun]=$wrap
+if [ -n "$CRUN_WRAPPER" ]; then
+  rt[crun]=$wrap
+else
+  rt[crun]=$(command -v crun)
+fi
 rt[runc]=$(command -v runc)
 
 order=()
@@ -61,33 +88,32 @@ done
 # runc and crun `run` delete the container when it exits (no separate
 # `delete` needed); a runtime that leaves it behind gets a `delete` step.
 declare -A needs_delete=()
-cycle() { # name -> shell command for one complete cycle
+cycle() { # name -> command line for one complete cycle
   local n=$1 c
   c="${rt[$n]} --root $tmp/root-$n run --bundle $tmp/bundle-$n bench-$n"
   [ -n "${needs_delete[$n]:-}" ] && c="$c && ${rt[$n]} --root $tmp/root-$n delete bench-$n"
   echo "$c"
 }
 
-# Sanity: every runtime must complete a cycle before we time it.
-# A stub that exits 0 without running anything must not be timed: the
-# container has to report `exit 3` back.
+# Sanity: every runtime must complete a cycle before we time it.  A stub
+# that exits 0 without running anything must not be timed: the container
+# has to report `exit 3` back.
 for n in "${order[@]}"; do
   cfg=$tmp/bundle-$n/config.json
   cp "$cfg" "$tmp/config-$n.json"
   jq '.process.args = ["/bin/sh", "-c", "exit 3"]' "$tmp/config-$n.json" > "$cfg"
   rc=0
-  "${rt[$n]}" --root "$tmp/root-$n" run --bundle "$tmp/bundle-$n" "bench-$n" \
-    </dev/null >/dev/null || rc=$?
+  in_ns "${rt[$n]} --root $tmp/root-$n run --bundle $tmp/bundle-$n bench-$n </dev/null >/dev/null" || rc=$?
   cp "$tmp/config-$n.json" "$cfg"
   if [ "$rc" != 3 ]; then
     echo "bench: $n did not run the container (exit $rc, wanted 3)" >&2
     exit 1
   fi
-  "${rt[$n]}" --root "$tmp/root-$n" delete --force "bench-$n" >/dev/null 2>&1 || true
-  bash -c "$(cycle "$n")" || { echo "bench: $n cannot run the bundle" >&2; exit 1; }
-  if "${rt[$n]}" --root "$tmp/root-$n" state "bench-$n" >/dev/null 2>&1; then
+  in_ns "${rt[$n]} --root $tmp/root-$n delete --force bench-$n" >/dev/null 2>&1 || true
+  in_ns "$(cycle "$n")" >/dev/null || { echo "bench: $n cannot run the bundle" >&2; exit 1; }
+  if in_ns "${rt[$n]} --root $tmp/root-$n state bench-$n" >/dev/null 2>&1; then
     needs_delete[$n]=1
-    "${rt[$n]}" --root "$tmp/root-$n" delete "bench-$n"
+    in_ns "${rt[$n]} --root $tmp/root-$n delete bench-$n"
   fi
   echo "bench: $n: $(cycle "$n")"
 done
@@ -96,25 +122,32 @@ args=()
 for n in "${order[@]}"; do
   args+=(--command-name "$n" "$(cycle "$n")")
 done
-# crun runs through the hybrid-cgroup wrapper: time the bare wrapper the
-# same way and subtract it from crun's median.
-w="env CRUN=/bin/true $wrap"
-[ -n "${needs_delete[crun]:-}" ] && w="$w && $w"
+if [ -n "$CRUN_WRAPPER" ]; then
+  w="env CRUN=/bin/true $wrap"
+  [ -n "${needs_delete[crun]:-}" ] && w="$w && $w"
+  args+=(--command-name crun-wrapper "$w")
+fi
 # Without `&&` steps the commands run directly (-N): no shell start-up to
-# estimate and subtract, which would add noise of its own. hyperfine
-# discards the commands' output either way.
-shell_opt=(-N)
-[ "${#needs_delete[@]}" -gt 0 ] && shell_opt=()
-args+=(--command-name crun-wrapper "$w")
+# estimate and subtract.  hyperfine discards the commands' output.
+shell_opt=-N
+[ "${#needs_delete[@]}" -gt 0 ] && shell_opt=
 
 OUT=${OUT:-$tmp/hyperfine.json}
 per_round=$(( (RUNS + ROUNDS - 1) / ROUNDS ))
-for r in $(seq "$ROUNDS"); do
-  warm=0
-  [ "$r" = 1 ] && warm=$WARMUP
-  hyperfine "${shell_opt[@]}" --warmup "$warm" --runs "$per_round" \
-    --export-json "$tmp/round-$r.json" --style none "${args[@]}"
-done
+rounds_script=$tmp/rounds.sh
+{
+  echo "set -e"
+  for r in $(seq "$ROUNDS"); do
+    warm=0
+    [ "$r" = 1 ] && warm=$WARMUP
+    printf 'hyperfine %s --warmup %s --runs %s --export-json %q --style none' \
+      "$shell_opt" "$warm" "$per_round" "$tmp/round-$r.json"
+    printf ' %q' "${args[@]}"
+    echo
+  done
+} > "$rounds_script"
+in_ns "bash $rounds_script"
+
 # All samples of a command across rounds, and their median.
 jq -s '[.[].results[]] | group_by(.command)
        | map({command: .[0].command, times: (map(.times) | add)})
@@ -125,10 +158,13 @@ jq -s '[.[].results[]] | group_by(.command)
 
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$OUT"; }
 declare -A med=()
-for n in "${order[@]}" crun-wrapper; do
+for n in "${order[@]}"; do
   med[$n]=$(median "$n")
 done
-med[crun]=$(awk -v a="${med[crun]}" -v b="${med[crun-wrapper]}" 'BEGIN { print a - b }')
+if [ -n "$CRUN_WRAPPER" ]; then
+  med[crun-wrapper]=$(median crun-wrapper)
+  med[crun]=$(awk -v a="${med[crun]}" -v b="${med[crun-wrapper]}" 'BEGIN { print a - b }')
+fi
 
 # Peak RSS: GNU time reports the largest ru_maxrss among the runtime and
 # its children (runc re-execs itself as `runc init`).
@@ -136,9 +172,8 @@ declare -A rss=()
 for n in "${order[@]}"; do
   vals=()
   for _ in $(seq "$RSS_RUNS"); do
-    v=$(/usr/bin/time -f %M "${rt[$n]}" --root "$tmp/root-$n" run \
-        --bundle "$tmp/bundle-$n" "bench-$n" 2>&1 >/dev/null | tail -n1)
-    "${rt[$n]}" --root "$tmp/root-$n" delete "bench-$n" >/dev/null 2>&1 || true
+    v=$(in_ns "/usr/bin/time -f %M ${rt[$n]} --root $tmp/root-$n run --bundle $tmp/bundle-$n bench-$n 2>&1 >/dev/null | tail -n1")
+    in_ns "${rt[$n]} --root $tmp/root-$n delete bench-$n" >/dev/null 2>&1 || true
     vals+=("$v")
   done
   rss[$n]=$(printf '%s\n' "${vals[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
@@ -150,8 +185,12 @@ printf '%-8s %12s %14s\n' runtime "median (ms)" "peak RSS (KiB)"
 for n in "${order[@]}"; do
   printf '%-8s %12.2f %14s\n' "$n" "$(awk -v m="${med[$n]}" 'BEGIN { print m * 1000 }')" "${rss[$n]}"
 done
-printf '(crun median has the wrapper overhead %.2f ms subtracted)\n' \
-  "$(awk -v m="${med[crun-wrapper]}" 'BEGIN { print m * 1000 }')"
+if [ -n "$CRUN_WRAPPER" ]; then
+  printf '(crun ran through tests/lib/crun-hybrid; its median %.2f ms was subtracted)\n' \
+    "$(awk -v m="${med[crun-wrapper]}" 'BEGIN { print m * 1000 }')"
+elif [ -e "$hidden" ]; then
+  echo "(all runtimes ran in one private mount namespace hiding $hidden, for crun)"
+fi
 if [ -n "${rt[berth]:-}" ]; then
   for other in crun runc; do
     printf 'berth/%s time ratio: %.2f   RSS ratio: %.2f\n' "$other" \
