@@ -48,6 +48,7 @@ struct launch {
   struct berth_seccomp_prog prog;
   bool have_prog;
   struct berth_cgroup *cg;
+  char *created;           /* RFC 3339 creation time */
   const char *config_text; /* copied into the state dir */
   size_t config_len;
   pid_t pid;
@@ -385,6 +386,13 @@ static int prepare_launch(struct launch *l, const char *text, size_t len,
   l->config_len = len;
   if (make_state_dir(l, err) < 0)
     return -1;
+  /* Until the init reports back, `state` and `list` say "creating". */
+  struct berth_state creating = {
+      .id = (char *)l->id, .bundle = (char *)l->opts->bundle,
+      .rootfs = l->spec->root_path, .created = l->created,
+      .cgroup_path = "", .owner = "", .annotations = l->spec->annotations};
+  if (berth_state_write(l->ctx->state_root, &creating, err) < 0)
+    return -1;
   berth_error *stub_err = NULL;
   l->stub_fd = berth_exec_stub_fd(&stub_err);
   if (stub_err) {
@@ -481,6 +489,7 @@ int berth_container_create(const struct berth_ctx *ctx, const char *id,
   if (load_spec_text(opts->bundle, &text, &len, &l.spec, err) < 0)
     return -1;
   berth_now_rfc3339(created, sizeof(created));
+  l.created = created;
   int rc = prepare_launch(&l, text, len, err);
   if (rc == 0)
     rc = spawn(&l, err);

@@ -122,3 +122,15 @@ add_hook() { # KIND HOOK-JSON
   [ "$status" -ne 0 ]
   [[ "$output" == *"hooks.prestart[0].path"* ]]
 }
+
+@test "state says creating while the createRuntime hooks run" {
+  require_berth
+  h=$(jq -n --arg rt "$RUNTIME" --arg root "$STATE_ROOT" --arg id "$CID" --arg d "$HOOKDIR" \
+    '{"path": "/bin/sh", "args": ["sh", "-c", "\($rt) --root \($root) state \($id) > \($d)/during.json"]}')
+  add_hook createRuntime "$h"
+  update_config '.process.args = ["/bin/sleep", "100"]'
+  runtime_quiet create "$CID"
+  [ "$(jq -r .status "$HOOKDIR/during.json")" = creating ]
+  [ "$(jq -r .id "$HOOKDIR/during.json")" = "$CID" ]
+  [ "$(runtime state "$CID" | jq -r .status)" = created ]
+}
