@@ -118,15 +118,23 @@ for n in "${order[@]}"; do
   echo "bench: $n: $(cycle "$n")"
 done
 
-args=()
-for n in "${order[@]}"; do
-  args+=(--command-name "$n" "$(cycle "$n")")
-done
+# hyperfine runs its commands one block after the other; each runtime's
+# block may be slowed by the previous block's aftermath (the kernel tears
+# down namespaces and cgroups asynchronously).  The order is rotated every
+# round so that each runtime follows each other one equally often.
+names=("${order[@]}")
 if [ -n "$CRUN_WRAPPER" ]; then
-  w="env CRUN=/bin/true $wrap"
-  [ -n "${needs_delete[crun]:-}" ] && w="$w && $w"
-  args+=(--command-name crun-wrapper "$w")
+  names+=(crun-wrapper)
 fi
+command_of() {
+  if [ "$1" = crun-wrapper ]; then
+    local w="env CRUN=/bin/true $wrap"
+    [ -n "${needs_delete[crun]:-}" ] && w="$w && $w"
+    echo "$w"
+  else
+    cycle "$1"
+  fi
+}
 # Without `&&` steps the commands run directly (-N): no shell start-up to
 # estimate and subtract.  hyperfine discards the commands' output.
 shell_opt=-N
@@ -142,7 +150,11 @@ rounds_script=$tmp/rounds.sh
     [ "$r" = 1 ] && warm=$WARMUP
     printf 'hyperfine %s --warmup %s --runs %s --export-json %q --style none' \
       "$shell_opt" "$warm" "$per_round" "$tmp/round-$r.json"
-    printf ' %q' "${args[@]}"
+    k=${#names[@]}
+    for i in $(seq 0 $((k - 1))); do
+      n=${names[$(( (i + r) % k ))]}
+      printf ' --command-name %q %q' "$n" "$(command_of "$n")"
+    done
     echo
   done
 } > "$rounds_script"
