@@ -4,6 +4,8 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libjansson-dev libseccomp-dev libcmocka-dev bats jq busybox-static
+  libcurl4-openssl-dev libsqlite3-dev libarchive-dev libssl-dev libisal-dev
+  docker-registry skopeo umoci
   crun runc podman hyperfine valgrind procps util-linux iproute2"
 missing=""
 for p in $PKGS; do
