@@ -124,6 +124,8 @@ static int split_name(const char *s, const char *name, size_t n,
   const char *slash = memchr(name, '/', n);
   const char *path = name;
   size_t plen = n;
+  if (n == 0)
+    return bad(err, s, "invalid repository name");
   if (slash && looks_like_registry(name, (size_t)(slash - name))) {
     size_t rlen = (size_t)(slash - name);
     if (!valid_registry(name, rlen))
@@ -131,6 +133,8 @@ static int split_name(const char *s, const char *name, size_t n,
     out->registry = strndup(name, rlen);
     path = slash + 1;
     plen = n - rlen - 1;
+    if (plen == 0)
+      return bad(err, s, "invalid repository name");
   } else {
     out->registry = strdup(BERTH_DEFAULT_REGISTRY);
   }

@@ -78,6 +78,8 @@ static void test_refusals(void **state) {
   expect_bad("host:99999999/x", "registry");
   expect_bad("bad_host.com:5000/x", "registry");
   expect_bad("busybox:a b", "tag");
+  expect_bad(":Rb", "repository name"); /* found by fuzz_reference */
+  expect_bad("@sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c", "repository name");
   char long_name[400];
   memset(long_name, 'a', sizeof(long_name) - 1);
   long_name[sizeof(long_name) - 1] = '\0';
