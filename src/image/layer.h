@@ -29,6 +29,9 @@ struct berth_layer_limits {
 
 struct berth_layer_stats {
   uint64_t entries, bytes;
+  /* sha256 of the uncompressed tar stream: the layer's diff id, which
+   * the caller checks against the image config's rootfs.diff_ids. */
+  char diff_id[72];
 };
 
 /* Reads the layer from fd (a blob of the content store) and unpacks it

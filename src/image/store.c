@@ -77,7 +77,7 @@ int berth_blob_writer_new(struct berth_store *s, const char *digest,
                           int64_t size, struct berth_blob_writer **out,
                           berth_error **err) {
   *out = NULL;
-  if (berth_digest_validate(digest, "blob", err) < 0)
+  if (digest && berth_digest_validate(digest, "blob", err) < 0)
     return -1;
   struct berth_blob_writer *w = calloc(1, sizeof(*w));
   if (w == NULL)
@@ -85,9 +85,9 @@ int berth_blob_writer_new(struct berth_store *s, const char *digest,
   w->store = s;
   w->expected = size;
   w->fd = -1;
-  snprintf(w->digest, sizeof(w->digest), "%s", digest);
+  snprintf(w->digest, sizeof(w->digest), "%s", digest ? digest : "");
   snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/%.16s-XXXXXX", s->tmp,
-           berth_digest_hex(digest));
+           digest ? berth_digest_hex(digest) : "import");
   w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
   if (w->fd < 0) {
     int e = errno;
@@ -131,6 +131,10 @@ int berth_blob_writer_write(struct berth_blob_writer *w, const void *data,
   return 0;
 }
 
+const char *berth_blob_writer_digest(const struct berth_blob_writer *w) {
+  return w->digest;
+}
+
 uint64_t berth_blob_writer_size(const struct berth_blob_writer *w) {
   return w->written;
 }
@@ -154,6 +158,8 @@ int berth_blob_writer_commit(struct berth_blob_writer *w, berth_error **err) {
   char got[BERTH_DIGEST_SIZE];
   if (berth_hasher_final(w->hasher, got, err) < 0)
     return -1;
+  if (!w->digest[0])
+    memcpy(w->digest, got, sizeof got); /* imported: named by its content */
   if (strcmp(got, w->digest) != 0)
     return berth_error_set(err, BERTH_ERR_INVALID, EIO,
                            "blob digest mismatch: expected %s, got %s",

@@ -33,7 +33,9 @@ bool berth_store_has(const struct berth_store *s, const char *digest);
 
 struct berth_blob_writer;
 /* Starts writing a blob that must have `digest` and, when size >= 0,
- * exactly `size` bytes (more is refused as soon as it arrives). */
+ * exactly `size` bytes (more is refused as soon as it arrives).  A NULL
+ * digest imports content whose digest is not known in advance (load,
+ * import): it is computed while writing and named by it on commit. */
 int berth_blob_writer_new(struct berth_store *s, const char *digest,
                           int64_t size, struct berth_blob_writer **out,
                           berth_error **err);
@@ -42,6 +44,8 @@ int berth_blob_writer_write(struct berth_blob_writer *w, const void *data,
 /* Verifies size and digest, fsyncs and renames into place.  On a
  * mismatch the temporary file is removed and the store is unchanged. */
 int berth_blob_writer_commit(struct berth_blob_writer *w, berth_error **err);
+/* The blob's digest: the expected one, or once committed the computed. */
+const char *berth_blob_writer_digest(const struct berth_blob_writer *w);
 /* Bytes written so far. */
 uint64_t berth_blob_writer_size(const struct berth_blob_writer *w);
 /* Removes the temporary file of an uncommitted writer; frees it. */

@@ -1,0 +1,221 @@
+/* berth: Docker's command line on berth's runtime and image store. */
+#include "berth.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "cleanup.h"
+#include "images.h"
+#include "reference.h"
+
+#define VERSION "0.1.0"
+
+static const struct command {
+  const char *group, *name; /* group NULL: top level */
+  berth_cmd_fn fn;
+  const char *usage;
+} commands[] = {
+    {NULL, "pull", cmd_pull, "pull [-q] [--platform OS/ARCH] NAME[:TAG|@DIGEST]"},
+    {NULL, "push", cmd_push, "push [-q] IMAGE [DESTINATION]"},
+    {NULL, "images", cmd_images, "images [-q] [--digests] [--format json]"},
+    {NULL, "rmi", cmd_rmi, "rmi [-f] IMAGE..."},
+    {NULL, "tag", cmd_tag, "tag SOURCE TARGET"},
+    {NULL, "save", cmd_save, "save [-o FILE] [--format oci-archive|docker-archive] IMAGE..."},
+    {NULL, "load", cmd_load, "load [-i FILE]"},
+    {NULL, "import", cmd_import, "import [-c CHANGE]... FILE|- [REFERENCE]"},
+    {NULL, "login", cmd_login, "login [-u USER] [-p PASS|--password-stdin] REGISTRY"},
+    {NULL, "logout", cmd_logout, "logout REGISTRY"},
+    {"image", "pull", cmd_pull, NULL},
+    {"image", "push", cmd_push, NULL},
+    {"image", "ls", cmd_images, "image ls (as images)"},
+    {"image", "list", cmd_images, NULL},
+    {"image", "rm", cmd_rmi, "image rm (as rmi)"},
+    {"image", "tag", cmd_tag, NULL},
+    {"image", "inspect", cmd_image_inspect, "image inspect IMAGE..."},
+    {"image", "save", cmd_save, NULL},
+    {"image", "load", cmd_load, NULL},
+    {"image", "import", cmd_import, NULL},
+    {"image", "prune", cmd_image_prune, "image prune [-a] [-f]"},
+    {"system", "df", cmd_system_df, "system df"},
+};
+
+int cli_errorf(int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("berth: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return status;
+}
+
+int cli_error(berth_error *err, int status) {
+  cli_errorf(status, "%s", err ? err->msg : "unknown error");
+  berth_error_free(err);
+  return status;
+}
+
+void cli_print_json(json_t *j) {
+  char *s = json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+  if (s) {
+    puts(s);
+    free(s);
+  }
+}
+
+int cli_args(const char *cmd, int argc, char **argv, const struct opt *opts,
+             size_t nopts, char **pos, size_t maxpos, size_t *npos) {
+  char msg[256];
+  int i = 0;
+  *npos = 0;
+  while (i < argc) {
+    if (strcmp(argv[i], "--") == 0) {
+      for (i++; i < argc; i++)
+        if (*npos < maxpos)
+          pos[(*npos)++] = argv[i];
+      break;
+    }
+    if (parse_opts(argc, argv, &i, opts, nopts, msg, sizeof msg) < 0) {
+      cli_errorf(EXIT_USAGE, "%s: %s", cmd, msg);
+      return -1;
+    }
+    if (i < argc && strcmp(argv[i], "--") != 0) {
+      if (*npos >= maxpos) {
+        cli_errorf(EXIT_USAGE, "%s: too many arguments", cmd);
+        return -1;
+      }
+      pos[(*npos)++] = argv[i++];
+    }
+  }
+  return 0;
+}
+
+int cli_store(struct berth_cli *cli, struct berth_imgstore **out) {
+  if (!cli->is) {
+    berth_error *err = NULL;
+    if (berth_imgstore_open(cli->root, &cli->is, &err) < 0)
+      return cli_error(err, 1) ? -1 : -1;
+  }
+  *out = cli->is;
+  return 0;
+}
+
+int cli_resolve_image(struct berth_cli *cli, const char *what,
+                      char id[BERTH_DIGEST_SIZE], berth_error **err) {
+  struct berth_imgstore *is;
+  if (cli_store(cli, &is) < 0)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open the image store");
+  struct berth_ref ref = {0};
+  _cleanup_free_ char *name = NULL;
+  berth_error *perr = NULL;
+  if (berth_ref_parse(what, &ref, &perr) == 0) {
+    _cleanup_free_ char *repo = berth_ref_repository(&ref);
+    if (repo && ref.digest)
+      (void)!asprintf(&name, "%s%s%s@%s", repo, ref.tag ? ":" : "",
+                      ref.tag ? ref.tag : "", ref.digest);
+    else if (repo)
+      (void)!asprintf(&name, "%s:%s", repo, ref.tag ? ref.tag : "latest");
+    berth_ref_free(&ref);
+  }
+  berth_error_free(perr);
+  return berth_images_resolve(is->db, name, what, id, err);
+}
+
+void cli_human_size(double bytes, char *out, size_t len) {
+  static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+  size_t u = 0;
+  while (bytes >= 1000 && u + 1 < ARRAY_SIZE(units)) {
+    bytes /= 1000;
+    u++;
+  }
+  snprintf(out, len, u == 0 ? "%.0f%s" : "%.3g%s", bytes, units[u]);
+}
+
+void cli_human_ago(const char *rfc3339, long long unix_s, char *out,
+                   size_t len) {
+  struct tm tm = {0};
+  if (rfc3339 && strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm))
+    unix_s = (long long)timegm(&tm);
+  if (unix_s <= 0) {
+    snprintf(out, len, "N/A");
+    return;
+  }
+  long long d = (long long)time(NULL) - unix_s;
+  static const struct {
+    long long secs;
+    const char *name;
+  } u[] = {{365LL * 86400, "year"}, {30LL * 86400, "month"},
+           {7LL * 86400, "week"},   {86400, "day"},
+           {3600, "hour"},          {60, "minute"}};
+  for (size_t i = 0; i < ARRAY_SIZE(u); i++)
+    if (d >= u[i].secs) {
+      long long n = d / u[i].secs;
+      snprintf(out, len, "%lld %s%s ago", n, u[i].name, n > 1 ? "s" : "");
+      return;
+    }
+  snprintf(out, len, "%s", d < 2 ? "Less than a second ago" : "Seconds ago");
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: berth [--root DIR] COMMAND [OPTIONS]\n\ncommands:\n");
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+    if (commands[i].usage)
+      fprintf(f, "  %s\n", commands[i].usage);
+}
+
+static const struct command *find_command(int argc, char **argv, int *used) {
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+    const struct command *c = &commands[i];
+    if (!c->group && argc >= 1 && strcmp(argv[0], c->name) == 0) {
+      *used = 1;
+      return c;
+    }
+    if (c->group && argc >= 2 && strcmp(argv[0], c->group) == 0 &&
+        strcmp(argv[1], c->name) == 0) {
+      *used = 2;
+      return c;
+    }
+  }
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  struct berth_cli cli = {.root = getenv("BERTH_ROOT")};
+  if (!cli.root || !*cli.root)
+    cli.root = "/var/lib/berth";
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
+      cli.root = argv[++i];
+    else if (strncmp(argv[i], "--root=", 7) == 0)
+      cli.root = argv[i] + 7;
+    else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(argv[i], "--version") == 0 ||
+               strcmp(argv[i], "-v") == 0) {
+      printf("berth version %s\n", VERSION);
+      return 0;
+    } else
+      return cli_errorf(EXIT_USAGE, "unknown flag: %s", argv[i]);
+  }
+  if (i >= argc) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  int used;
+  const struct command *c = find_command(argc - i, argv + i, &used);
+  if (!c)
+    return cli_errorf(EXIT_USAGE, "unknown command `%s`; see `berth --help`",
+                      argv[i]);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int status = c->fn(&cli, argc - i - used, argv + i + used);
+  berth_imgstore_free(cli.is);
+  curl_global_cleanup();
+  return status;
+}

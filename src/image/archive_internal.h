@@ -1,0 +1,37 @@
+/* Shared by load and import: recording images whose blobs are already in
+ * the store, and undoing what a failed operation added. */
+#ifndef BERTH_IMAGE_ARCHIVE_INTERNAL_H
+#define BERTH_IMAGE_ARCHIVE_INTERNAL_H
+
+#include "digest.h"
+#include "error.h"
+#include "imgstore.h"
+#include "manifest.h"
+
+/* Blobs and snapshots an operation created, so that a failure can take
+ * them away again and leave the store as it was. */
+struct berth_added {
+  char (*blobs)[BERTH_DIGEST_SIZE];
+  size_t n_blobs;
+  char (*chains)[BERTH_DIGEST_SIZE];
+  size_t n_chains;
+};
+void berth_added_blob(struct berth_added *a, const char *digest);
+void berth_added_chain(struct berth_added *a, const char *chain_id);
+/* Removes what was added and no image references (exclusive lock). */
+void berth_added_undo(struct berth_imgstore *is, struct berth_added *a);
+void berth_added_free(struct berth_added *a);
+
+/* Records the image of manifest m (stored under manifest_digest), whose
+ * config and layer blobs are in the store: unpacks the missing
+ * snapshots, checking each layer against its diff id. */
+int berth_image_record_local(struct berth_imgstore *is,
+                             const char *manifest_digest,
+                             const struct berth_manifest *m, const char *tag,
+                             struct berth_added *added,
+                             char id[BERTH_DIGEST_SIZE], berth_error **err);
+
+/* The OCI layer media type for a blob, from its first bytes. */
+const char *berth_layer_media_type_of(int fd);
+
+#endif

@@ -1,0 +1,187 @@
+/* Opening, migrating and transactions of berth's SQLite database. */
+#include "db.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+struct berth_db {
+  sqlite3 *h;
+};
+
+/* Each entry migrates from version i to i + 1.  Never edit a released
+ * entry: add one. */
+static const char *const migrations[] = {
+    /* 1: images and their names. An image is identified by its config
+     * digest (as Docker's image id); its manifest and layers are blobs of
+     * the content store, its layers unpacked into snapshots by chain id. */
+    "CREATE TABLE images ("
+    "  id TEXT PRIMARY KEY,"
+    "  manifest_digest TEXT NOT NULL,"
+    "  manifest_media_type TEXT NOT NULL,"
+    "  index_digest TEXT,"
+    "  os TEXT NOT NULL, architecture TEXT NOT NULL, variant TEXT,"
+    "  created TEXT,"
+    "  size INTEGER NOT NULL,"
+    "  added INTEGER NOT NULL);"
+    "CREATE TABLE image_layers ("
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  blob TEXT NOT NULL, media_type TEXT NOT NULL, blob_size INTEGER NOT NULL,"
+    "  diff_id TEXT NOT NULL, chain_id TEXT NOT NULL,"
+    "  unpacked_size INTEGER NOT NULL,"
+    "  PRIMARY KEY (image_id, idx));"
+    "CREATE INDEX image_layers_chain ON image_layers(chain_id);"
+    "CREATE INDEX image_layers_blob ON image_layers(blob);"
+    /* name: "docker.io/library/busybox:latest"; one image per name. */
+    "CREATE TABLE tags ("
+    "  name TEXT PRIMARY KEY,"
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+    "CREATE INDEX tags_image ON tags(image_id);"
+    /* name: "docker.io/library/busybox@sha256:..." as pulled or pushed. */
+    "CREATE TABLE repo_digests ("
+    "  name TEXT PRIMARY KEY,"
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+    "CREATE INDEX repo_digests_image ON repo_digests(image_id);",
+};
+
+int berth_db_error(struct berth_db *db, const char *what, berth_error **err) {
+  int code = sqlite3_extended_errcode(db->h);
+  berth_error_kind kind = BERTH_ERR_SYSTEM;
+  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+    kind = BERTH_ERR_TIMEOUT;
+  else if ((code & 0xff) == SQLITE_CONSTRAINT)
+    kind = BERTH_ERR_EXISTS;
+  return berth_error_set(err, kind, 0, "database: %s: %s", what,
+                         sqlite3_errmsg(db->h));
+}
+
+static int exec_sql(struct berth_db *db, const char *sql, const char *what,
+                    berth_error **err) {
+  if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return berth_db_error(db, what, err);
+  return 0;
+}
+
+static int user_version(struct berth_db *db, int *out, berth_error **err) {
+  _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  if (berth_db_prepare(db, "PRAGMA user_version", &st, err) < 0)
+    return -1;
+  if (sqlite3_step(st) != SQLITE_ROW)
+    return berth_db_error(db, "read schema version", err);
+  *out = sqlite3_column_int(st, 0);
+  return 0;
+}
+
+static int migrate(struct berth_db *db, berth_error **err) {
+  int v;
+  if (user_version(db, &v, err) < 0)
+    return -1;
+  int latest = (int)ARRAY_SIZE(migrations);
+  if (v == latest)
+    return 0; /* the common case: no write lock taken at all */
+  if (berth_db_begin(db, err) < 0)
+    return -1;
+  /* Re-read under the write lock: another berth may have migrated. */
+  if (user_version(db, &v, err) < 0)
+    goto fail;
+  if (v > latest) {
+    berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
+                    "database schema version %d is newer than this berth "
+                    "(%d): upgrade berth",
+                    v, latest);
+    goto fail;
+  }
+  for (; v < latest; v++) {
+    char pragma[64];
+    if (exec_sql(db, migrations[v], "migrate schema", err) < 0)
+      goto fail;
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+    if (exec_sql(db, pragma, "set schema version", err) < 0)
+      goto fail;
+  }
+  return berth_db_commit(db, err);
+fail:
+  berth_db_rollback(db);
+  return -1;
+}
+
+int berth_db_open(const char *path, struct berth_db **out, berth_error **err) {
+  struct berth_db *db = calloc(1, sizeof *db);
+  if (!db)
+    return berth_error_sys(err, "allocate database handle");
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+              SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open database `%s`: %s", path,
+                    db->h ? sqlite3_errmsg(db->h) : "out of memory");
+    berth_db_close(db);
+    return -1;
+  }
+  /* Other berth processes hold the write lock for milliseconds; waiting
+   * is right, failing is not.  WAL lets readers run during writes;
+   * synchronous=NORMAL is durable across crashes of berth (not of the
+   * machine's power, where the last transaction may be lost but the
+   * database stays consistent). */
+  sqlite3_busy_timeout(db->h, 30000);
+  if (exec_sql(db,
+               "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+               "PRAGMA foreign_keys = ON;",
+               "configure", err) < 0 ||
+      migrate(db, err) < 0) {
+    berth_error_prefix(err, "open database `%s`", path);
+    berth_db_close(db);
+    return -1;
+  }
+  *out = db;
+  return 0;
+}
+
+void berth_db_close(struct berth_db *db) {
+  if (!db)
+    return;
+  sqlite3_close(db->h);
+  free(db);
+}
+
+sqlite3 *berth_db_sqlite(struct berth_db *db) { return db->h; }
+
+int berth_db_begin(struct berth_db *db, berth_error **err) {
+  return exec_sql(db, "BEGIN IMMEDIATE", "begin transaction", err);
+}
+
+int berth_db_commit(struct berth_db *db, berth_error **err) {
+  if (exec_sql(db, "COMMIT", "commit", err) < 0) {
+    berth_db_rollback(db);
+    return -1;
+  }
+  return 0;
+}
+
+void berth_db_rollback(struct berth_db *db) {
+  if (!sqlite3_get_autocommit(db->h))
+    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int berth_db_prepare(struct berth_db *db, const char *sql, sqlite3_stmt **out,
+                     berth_error **err) {
+  if (sqlite3_prepare_v2(db->h, sql, -1, out, NULL) != SQLITE_OK) {
+    char what[48];
+    snprintf(what, sizeof what, "prepare `%.32s`", sql);
+    return berth_db_error(db, what, err);
+  }
+  return 0;
+}
+
+int berth_db_step_done(struct berth_db *db, sqlite3_stmt *st,
+                       berth_error **err) {
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    char what[48];
+    snprintf(what, sizeof what, "`%.32s`", sqlite3_sql(st));
+    return berth_db_error(db, what, err);
+  }
+  return 0;
+}

@@ -1,0 +1,37 @@
+/* Everything images live in, opened together: <root>/blobs (the content
+ * store), <root>/snapshots, <root>/berth.db, and <root>/gc.lock.
+ *
+ * Removing content races with adding it (a pull may be about to use a
+ * blob that rmi finds unreferenced), so operations that add content hold
+ * gc.lock shared and garbage collection holds it exclusive. */
+#ifndef BERTH_IMAGE_IMGSTORE_H
+#define BERTH_IMAGE_IMGSTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "error.h"
+#include "store.h"
+
+struct berth_imgstore {
+  char *root;
+  struct berth_store *store;
+  struct berth_db *db;
+  int lock_fd;
+};
+
+int berth_imgstore_open(const char *root, struct berth_imgstore **out,
+                        berth_error **err);
+void berth_imgstore_free(struct berth_imgstore *is);
+/* flock on gc.lock: shared for adding content, exclusive for removing. */
+int berth_imgstore_lock(struct berth_imgstore *is, bool exclusive,
+                        berth_error **err);
+void berth_imgstore_unlock(struct berth_imgstore *is);
+
+/* Removes blobs and snapshots no image references (and temporary files
+ * older than an hour).  Takes the exclusive lock.  *freed gets bytes. */
+int berth_imgstore_gc(struct berth_imgstore *is, uint64_t *freed,
+                      berth_error **err);
+
+#endif

@@ -1,0 +1,54 @@
+/* Shared between registry.c (requests, auth) and registry_blobs.c. */
+#ifndef BERTH_IMAGE_REGISTRY_INTERNAL_H
+#define BERTH_IMAGE_REGISTRY_INTERNAL_H
+
+#include <curl/curl.h>
+
+#include "auth.h"
+#include "registry.h"
+
+struct berth_registry {
+  char *registry, *repository;
+  char *base;        /* "https://host:port" */
+  char *auth_header; /* "Authorization: ..." or NULL */
+  char *scope;       /* "repository:NAME:pull[,push]" */
+  struct berth_credentials creds;
+  bool have_creds;
+  struct berth_registry_opts opts;
+  CURL *h; /* reused for sequential requests: keeps the connection */
+};
+
+/* What a response tells us besides its body. */
+struct reg_response {
+  long status;
+  char *content_type, *location, *www_authenticate, *docker_digest;
+  /* Body: into a bounded buffer, or into a blob writer. */
+  char *body;
+  size_t len, max;
+  struct berth_blob_writer *writer;
+  berth_error *write_err;
+  bool too_large;
+  CURL *h; /* the handle the response arrives on */
+};
+void reg_response_reset(struct reg_response *resp);
+
+/* Sets the options every request shares on an easy handle. */
+int reg_setup_handle(struct berth_registry *r, CURL *h,
+                     struct reg_response *resp, struct curl_slist **headers,
+                     const char *extra_header, berth_error **err);
+/* "https://host/v2/REPO/<what>" (malloc'd). */
+char *reg_url(struct berth_registry *r, const char *what);
+/* Re-authenticates after a 401; 0 when a retry may succeed. */
+int reg_reauthenticate(struct berth_registry *r, struct reg_response *resp,
+                       berth_error **err);
+/* The error for a failed request: status and the registry's own message. */
+int reg_http_error(struct berth_registry *r, const char *method,
+                   const char *url, CURLcode cc, struct reg_response *resp,
+                   berth_error **err);
+/* Whether a failure is worth retrying (connection trouble, 408, 429, 5xx). */
+bool reg_transient(CURLcode cc, long status);
+/* Sleeps before retry `attempt` (0-based): 250 ms doubling. */
+void reg_backoff(int attempt);
+int reg_retries(const struct berth_registry *r);
+
+#endif
