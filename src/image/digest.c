@@ -20,7 +20,7 @@ static bool is_lower_hex(const char *s, size_t n) {
 
 int berth_digest_validate(const char *s, const char *what, berth_error **err) {
   if (s == NULL)
-    return berth_error_set(err, BERTH_ERR_INVALID, EINVAL, "%s: no digest",
+    return berth_error_set(err, BERTH_ERR_INVALID, 0, "%s: no digest",
                            what);
   if (strncmp(s, "sha256:", 7) == 0 && strlen(s) == BERTH_DIGEST_LEN &&
       is_lower_hex(s + 7, 64))
@@ -30,7 +30,7 @@ int berth_digest_validate(const char *s, const char *what, berth_error **err) {
     return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
                            "%s: digest algorithm sha512 is not supported",
                            what);
-  return berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+  return berth_error_set(err, BERTH_ERR_INVALID, 0,
                          "%s: `%.80s` is not a digest (sha256:<64 hex>)",
                          what, s);
 }

@@ -137,7 +137,7 @@ int berth_manifest_parse(const char *data, size_t len,
                          berth_error **err) {
   *out = (struct berth_manifest){0};
   if (len > BERTH_MANIFEST_MAX_BYTES)
-    return berth_error_set(err, BERTH_ERR_INVALID, EFBIG,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "manifest of %zu bytes is over the %u byte limit",
                            len, BERTH_MANIFEST_MAX_BYTES);
   json_t *doc = NULL;
@@ -147,7 +147,7 @@ int berth_manifest_parse(const char *data, size_t len,
   _cleanup_free_ char *mt = NULL;
   int rc = -1;
   if (!json_is_object(doc)) {
-    berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+    berth_error_set(err, BERTH_ERR_INVALID, 0,
                     "manifest: not a JSON object");
     goto out;
   }
@@ -165,7 +165,7 @@ int berth_manifest_parse(const char *data, size_t len,
     goto fail;
   }
   if (mt && content_type && strcmp(mt, content_type) != 0) {
-    berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+    berth_error_set(err, BERTH_ERR_INVALID, 0,
                     "manifest: mediaType `%.100s` does not match the "
                     "Content-Type `%.100s`",
                     mt, content_type);
@@ -177,7 +177,7 @@ int berth_manifest_parse(const char *data, size_t len,
     type = json_object_get(doc, "manifests") ? BERTH_MT_OCI_INDEX
                                              : BERTH_MT_OCI_MANIFEST;
   if (!is_index_type(type) && !is_manifest_type(type)) {
-    berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+    berth_error_set(err, BERTH_ERR_INVALID, 0,
                     "manifest: unsupported media type `%.100s`", type);
     goto out;
   }
@@ -236,7 +236,7 @@ int berth_platform_parse(const char *s, struct berth_platform *out,
   *out = (struct berth_platform){0};
   char buf[128];
   if (s == NULL || strlen(s) >= sizeof(buf) || strchr(s, '/') == NULL)
-    return berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "platform `%.100s` is not os/arch[/variant]",
                            s ? s : "");
   snprintf(buf, sizeof(buf), "%s", s);
@@ -244,7 +244,7 @@ int berth_platform_parse(const char *s, struct berth_platform *out,
   char *os = strtok_r(buf, "/", &save), *arch = strtok_r(NULL, "/", &save);
   char *variant = strtok_r(NULL, "/", &save);
   if (os == NULL || arch == NULL || strtok_r(NULL, "/", &save))
-    return berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "platform `%.100s` is not os/arch[/variant]", s);
   out->os = strdup(os);
   out->architecture = strdup(arch);
@@ -305,13 +305,13 @@ int berth_image_config_parse(const char *data, size_t len,
                              berth_error **err) {
   *out = (struct berth_image_config){0};
   if (len > BERTH_CONFIG_MAX_BYTES)
-    return berth_error_set(err, BERTH_ERR_INVALID, EFBIG,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "image config of %zu bytes is over the limit", len);
   if (berth_json_parse("image config", data, len, &out->doc, err) < 0)
     return -1;
   json_t *rootfs = NULL, *cfg = NULL;
   if (!json_is_object(out->doc)) {
-    berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+    berth_error_set(err, BERTH_ERR_INVALID, 0,
                     "image config: not a JSON object");
     goto fail;
   }

@@ -14,7 +14,7 @@
 #define TAG_MAX_LEN 128
 
 static int bad(berth_error **err, const char *s, const char *why) {
-  return berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+  return berth_error_set(err, BERTH_ERR_INVALID, 0,
                          "invalid reference `%.200s`: %s", s, why);
 }
 

@@ -108,6 +108,40 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
   return len;
 }
 
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* curl's own low-speed check averages over seconds, so a burst followed
+ * by silence takes far longer than the timeout to notice: time the
+ * silence itself. */
+bool reg_stalled(struct reg_response *resp, curl_off_t now_bytes) {
+  long long now = mono_ms();
+  if (resp->last_ms == 0 || now_bytes != resp->last_bytes) {
+    resp->last_ms = now;
+    resp->last_bytes = now_bytes;
+    return false;
+  }
+  if (now - resp->last_ms < resp->stall_ms)
+    return false;
+  resp->stalled = true;
+  return true;
+}
+
+CURLcode reg_result(CURLcode cc, const struct reg_response *resp) {
+  return cc == CURLE_ABORTED_BY_CALLBACK && resp->stalled
+             ? CURLE_OPERATION_TIMEDOUT
+             : cc;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow) {
+  (void)dltotal, (void)ultotal;
+  return reg_stalled(ud, dlnow + ulnow) ? 1 : 0;
+}
+
 static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
   struct reg_response *resp = ud;
   size_t len = size * n;
@@ -141,6 +175,8 @@ int reg_setup_handle(struct berth_registry *r, CURL *h,
                      const char *extra_header, berth_error **err) {
   curl_easy_reset(h);
   resp->h = h;
+  resp->last_ms = 0;
+  resp->stalled = false;
   struct curl_slist *l = NULL;
   if (r->auth_header)
     l = curl_slist_append(l, r->auth_header);
@@ -148,6 +184,7 @@ int reg_setup_handle(struct berth_registry *r, CURL *h,
     l = curl_slist_append(l, extra_header);
   *headers = l;
   long stall = r->opts.stall_timeout_s > 0 ? r->opts.stall_timeout_s : 30;
+  resp->stall_ms = stall * 1000;
   if (curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) ||
       curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/0.1") ||
       curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") ||
@@ -166,7 +203,10 @@ int reg_setup_handle(struct berth_registry *r, CURL *h,
       curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) ||
       curl_easy_setopt(h, CURLOPT_HEADERDATA, resp) ||
       curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) ||
-      curl_easy_setopt(h, CURLOPT_WRITEDATA, resp))
+      curl_easy_setopt(h, CURLOPT_WRITEDATA, resp) ||
+      curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) ||
+      curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) ||
+      curl_easy_setopt(h, CURLOPT_XFERINFODATA, resp))
     return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "set up HTTP request");
   return 0;
 }
@@ -215,6 +255,12 @@ int reg_http_error(struct berth_registry *r, const char *method,
     return berth_error_set(err, BERTH_ERR_TIMEOUT, 0,
                            "%s %s %s: registry stopped responding", method,
                            r->registry, path);
+  if (cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR ||
+      cc == CURLE_GOT_NOTHING)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
+                           "%s %s %s: the registry closed the connection "
+                           "early (%s)",
+                           method, r->registry, path, curl_easy_strerror(cc));
   if (cc != CURLE_OK)
     return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s %s %s: %s", method,
                            r->registry, path, curl_easy_strerror(cc));
@@ -312,7 +358,7 @@ static int fetch_token(struct berth_registry *r, const char *challenge,
   if (reg_setup_handle(r, r->h, &resp, &hdrs, NULL, err) < 0)
     goto out;
   curl_easy_setopt(r->h, CURLOPT_URL, url);
-  CURLcode cc = curl_easy_perform(r->h);
+  CURLcode cc = reg_result(curl_easy_perform(r->h), &resp);
   curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &resp.status);
   free(r->auth_header);
   r->auth_header = NULL;
@@ -390,7 +436,7 @@ static CURLcode ping(struct berth_registry *r, struct reg_response *resp,
   if (reg_setup_handle(r, r->h, resp, &hdrs, NULL, err) < 0)
     return CURLE_FAILED_INIT;
   curl_easy_setopt(r->h, CURLOPT_URL, url);
-  CURLcode cc = curl_easy_perform(r->h);
+  CURLcode cc = reg_result(curl_easy_perform(r->h), resp);
   curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &resp->status);
   curl_slist_free_all(hdrs);
   return cc;
@@ -517,7 +563,7 @@ int berth_registry_get_manifest(struct berth_registry *r, const char *ref,
     if (reg_setup_handle(r, r->h, &resp, &hdrs, accept_manifests, err) < 0)
       return -1;
     curl_easy_setopt(r->h, CURLOPT_URL, url);
-    CURLcode cc = curl_easy_perform(r->h);
+    CURLcode cc = reg_result(curl_easy_perform(r->h), &resp);
     curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &resp.status);
     curl_slist_free_all(hdrs);
     if (cc == CURLE_OK && resp.status == 200) {

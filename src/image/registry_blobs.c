@@ -23,6 +23,8 @@ static int xfer_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
                          curl_off_t ultotal, curl_off_t ulnow) {
   (void)dltotal, (void)ultotal, (void)ulnow;
   struct xfer *x = ud;
+  if (reg_stalled(&x->resp, dlnow))
+    return 1;
   if (x->r->opts.progress && dlnow > 0)
     x->r->opts.progress(x->r->opts.progress_ctx, x->idx, (uint64_t)dlnow, 0);
   return 0;
@@ -69,6 +71,7 @@ static int xfer_finish(struct xfer *x, CURLcode cc, struct berth_store *store,
                        const char *digest, int64_t size, CURLM *multi,
                        berth_error **err) {
   curl_multi_remove_handle(multi, x->h);
+  cc = reg_result(cc, &x->resp);
   curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->resp.status);
   if (cc == CURLE_OK && x->resp.status == 200) {
     if (berth_blob_writer_commit(x->resp.writer, err) < 0)
@@ -236,7 +239,7 @@ static int request(struct berth_registry *r, const char *method,
       curl_easy_setopt(r->h, CURLOPT_INFILESIZE_LARGE,
                        (curl_off_t)body->size);
     }
-    CURLcode cc = curl_easy_perform(r->h);
+    CURLcode cc = reg_result(curl_easy_perform(r->h), resp);
     curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &resp->status);
     curl_slist_free_all(hdrs);
     if (cc == CURLE_OK && resp->status == 401 && !reauthed) {

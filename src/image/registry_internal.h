@@ -29,7 +29,17 @@ struct reg_response {
   berth_error *write_err;
   bool too_large;
   CURL *h; /* the handle the response arrives on */
+  /* Stall detection: the time bytes last moved. */
+  long long last_ms;
+  curl_off_t last_bytes;
+  long stall_ms;
+  bool stalled;
 };
+/* The progress callback's stall check: true when no byte has moved for
+ * the stall timeout (the callback then aborts the transfer). */
+bool reg_stalled(struct reg_response *resp, curl_off_t now_bytes);
+/* A transfer aborted because it stalled is a timeout. */
+CURLcode reg_result(CURLcode cc, const struct reg_response *resp);
 void reg_response_reset(struct reg_response *resp);
 
 /* Sets the options every request shares on an easy handle. */

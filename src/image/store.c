@@ -120,7 +120,7 @@ static int write_all(int fd, const void *data, size_t len) {
 int berth_blob_writer_write(struct berth_blob_writer *w, const void *data,
                             size_t len, berth_error **err) {
   if (w->expected >= 0 && w->written + len > (uint64_t)w->expected)
-    return berth_error_set(err, BERTH_ERR_INVALID, EFBIG,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "blob %s: more than the expected %lld bytes",
                            w->digest, (long long)w->expected);
   if (berth_hasher_update(w->hasher, data, len, err) < 0)
@@ -150,7 +150,7 @@ static int fsync_dir(const char *dir) {
 
 int berth_blob_writer_commit(struct berth_blob_writer *w, berth_error **err) {
   if (w->expected >= 0 && w->written != (uint64_t)w->expected)
-    return berth_error_set(err, BERTH_ERR_INVALID, EIO,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "blob %s: got %llu bytes, expected %lld "
                            "(truncated)",
                            w->digest, (unsigned long long)w->written,
@@ -161,7 +161,7 @@ int berth_blob_writer_commit(struct berth_blob_writer *w, berth_error **err) {
   if (!w->digest[0])
     memcpy(w->digest, got, sizeof got); /* imported: named by its content */
   if (strcmp(got, w->digest) != 0)
-    return berth_error_set(err, BERTH_ERR_INVALID, EIO,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "blob digest mismatch: expected %s, got %s",
                            w->digest, got);
   if (fsync(w->fd) < 0)
@@ -222,7 +222,7 @@ int berth_store_open_blob(const struct berth_store *s, const char *digest,
   struct stat st;
   if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode)) {
     close(f);
-    return berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "blob %s is not a regular file", digest);
   }
   *fd = f;
@@ -258,7 +258,7 @@ int berth_store_get(const struct berth_store *s, const char *digest,
   if (berth_digest_of(buf, n, got, err) < 0)
     return -1;
   if (strcmp(got, digest) != 0)
-    return berth_error_set(err, BERTH_ERR_INVALID, EIO,
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "blob %s is corrupt in the store (its content "
                            "hashes to %s)",
                            digest, got);

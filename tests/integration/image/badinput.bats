@@ -8,6 +8,12 @@ load image
 setup_file() {
   mkdir -p "$IMGDIR"
   busybox_layout "$IMGDIR/oci" busybox
+  # Layers the store does not have yet, big enough to break mid-way.
+  mkdir -p "$IMGDIR/fresh1/data" "$IMGDIR/fresh2/data"
+  head -c 3000000 /dev/urandom >"$IMGDIR/fresh1/data/a"
+  head -c 2000000 /dev/urandom >"$IMGDIR/fresh2/data/b"
+  python3 "$TESTLIB/ociimg.py" layout "$IMGDIR/oci" --ref fresh \
+    "$IMGDIR/fresh1" "$IMGDIR/fresh2" >/dev/null
   local h
   for h in traversal absolute symlink-escape symlink-parent hardlink-escape huge; do
     python3 "$TESTLIB/ociimg.py" hostile "$IMGDIR/$h.tar" "$h"
@@ -48,19 +54,19 @@ pull_fails() {
 }
 
 @test "a layer whose content does not match its digest" {
-  pull_fails corrupt-blob busybox "digest"
+  pull_fails corrupt-blob fresh "digest"
 }
 
 @test "a truncated blob" {
-  pull_fails truncate-blob busybox "bytes"
+  pull_fails truncate-blob fresh "bytes"
 }
 
 @test "a registry that drops the connection mid-blob" {
-  pull_fails drop-blob busybox "GET"
+  pull_fails drop-blob fresh "GET"
 }
 
 @test "a registry that hangs on a blob" {
-  pull_fails hang-blob busybox "stopped responding"
+  pull_fails hang-blob fresh "stopped responding"
 }
 
 @test "a registry that never answers" {
