@@ -306,8 +306,12 @@ static int make_special(struct unpack *u, struct archive_entry *e, int dirfd,
   if (remove_at(u, dirfd, name, err) < 0)
     return -1;
   int r;
+  const char *target = archive_entry_symlink(e);
+  if (type == AE_IFLNK && (!target || !*target))
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "layer entry `%s`: symlink without a target", path);
   if (type == AE_IFLNK)
-    r = symlinkat(archive_entry_symlink(e), dirfd, name);
+    r = symlinkat(target, dirfd, name);
   else
     r = mknodat(dirfd, name, type | 0600, archive_entry_rdev(e));
   if (r < 0)
