@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "cleanup.h"
+#include "engine.h"
 #include "images.h"
 #include "reference.h"
 
@@ -42,6 +43,36 @@ static const struct command {
     {"image", "import", cmd_import, NULL},
     {"image", "prune", cmd_image_prune, "image prune [-a] [-f]"},
     {"system", "df", cmd_system_df, "system df"},
+    {NULL, "run", cmd_run, "run [OPTIONS] IMAGE [COMMAND [ARG...]]"},
+    {NULL, "create", cmd_create, "create [OPTIONS] IMAGE [COMMAND [ARG...]]"},
+    {NULL, "start", cmd_start, "start [-a] [-i] CONTAINER..."},
+    {NULL, "stop", cmd_stop, "stop [-t SECONDS] [-s SIGNAL] CONTAINER..."},
+    {NULL, "restart", cmd_restart, "restart [-t SECONDS] CONTAINER..."},
+    {NULL, "kill", cmd_kill, "kill [-s SIGNAL] CONTAINER..."},
+    {NULL, "rm", cmd_rm, "rm [-f] [-v] CONTAINER..."},
+    {NULL, "ps", cmd_ps, "ps [-a] [-q] [--filter K=V] [--format json]"},
+    {NULL, "wait", cmd_wait, "wait CONTAINER..."},
+    {NULL, "logs", cmd_logs, "logs [-f] [--tail N] [--since T] [-t] CONTAINER"},
+    {NULL, "inspect", cmd_inspect, "inspect CONTAINER|IMAGE..."},
+    {NULL, "pause", cmd_pause, "pause CONTAINER..."},
+    {NULL, "unpause", cmd_unpause, "unpause CONTAINER..."},
+    {"container", "run", cmd_run, NULL},
+    {"container", "create", cmd_create, NULL},
+    {"container", "start", cmd_start, NULL},
+    {"container", "stop", cmd_stop, NULL},
+    {"container", "restart", cmd_restart, NULL},
+    {"container", "kill", cmd_kill, NULL},
+    {"container", "rm", cmd_rm, NULL},
+    {"container", "ls", cmd_ps, NULL},
+    {"container", "list", cmd_ps, NULL},
+    {"container", "wait", cmd_wait, NULL},
+    {"container", "logs", cmd_logs, NULL},
+    {"container", "inspect", cmd_inspect, NULL},
+    {"container", "pause", cmd_pause, NULL},
+    {"container", "unpause", cmd_unpause, NULL},
+    /* The monitor's helpers; not for users. */
+    {NULL, "_exited", cmd_exited, NULL},
+    {NULL, "_restart", cmd_restart_child, NULL},
 };
 
 int cli_errorf(int status, const char *fmt, ...) {
@@ -95,15 +126,30 @@ int cli_args(const char *cmd, int argc, char **argv, const struct opt *opts,
   return 0;
 }
 
-int cli_store(struct berth_cli *cli, struct berth_imgstore **out) {
-  if (!cli->is) {
+/* Image commands use the engine's database too (rmi asks whether a
+ * container uses the image), so the store is always opened through it. */
+int cli_engine(struct berth_cli *cli, struct berth_engine **out) {
+  if (!cli->engine) {
     berth_error *err = NULL;
-    if (berth_imgstore_open(cli->root, &cli->is, &err) < 0)
-      return cli_error(err, 1) ? -1 : -1;
+    if (berth_engine_open(cli->root, cli->envp, &cli->engine, &err) < 0) {
+      cli_error(err, EXIT_USAGE);
+      return -1;
+    }
+    cli->is = cli->engine->is;
   }
+  *out = cli->engine;
+  return 0;
+}
+
+int cli_store(struct berth_cli *cli, struct berth_imgstore **out) {
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return -1;
   *out = cli->is;
   return 0;
 }
+
+int cli_engine_error(berth_error *err) { return cli_error(err, EXIT_USAGE); }
 
 int cli_resolve_image(struct berth_cli *cli, const char *what,
                       char id[BERTH_DIGEST_SIZE], berth_error **err) {
@@ -184,8 +230,8 @@ static const struct command *find_command(int argc, char **argv, int *used) {
   return NULL;
 }
 
-int main(int argc, char **argv) {
-  struct berth_cli cli = {.root = getenv("BERTH_ROOT")};
+int main(int argc, char **argv, char **envp) {
+  struct berth_cli cli = {.root = getenv("BERTH_ROOT"), .envp = envp};
   if (!cli.root || !*cli.root)
     cli.root = "/var/lib/berth";
   int i = 1;
@@ -213,9 +259,14 @@ int main(int argc, char **argv) {
   if (!c)
     return cli_errorf(EXIT_USAGE, "unknown command `%s`; see `berth --help`",
                       argv[i]);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  /* TLS initialisation costs milliseconds: only for registry commands
+   * (run pulls through the same path and initialises when it does). */
+  bool net = c->fn == cmd_pull || c->fn == cmd_push || c->fn == cmd_login;
+  if (net)
+    curl_global_init(CURL_GLOBAL_DEFAULT);
   int status = c->fn(&cli, argc - i - used, argv + i + used);
-  berth_imgstore_free(cli.is);
-  curl_global_cleanup();
+  berth_engine_free(cli.engine);
+  if (net)
+    curl_global_cleanup();
   return status;
 }

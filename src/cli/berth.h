@@ -16,6 +16,8 @@
 struct berth_cli {
   const char *root; /* --root, $BERTH_ROOT, /var/lib/berth */
   struct berth_imgstore *is;
+  struct berth_engine *engine; /* owns `is` when open */
+  char **envp;
 };
 
 typedef int (*berth_cmd_fn)(struct berth_cli *cli, int argc, char **argv);
@@ -25,6 +27,14 @@ typedef int (*berth_cmd_fn)(struct berth_cli *cli, int argc, char **argv);
  * returns -1 on a bad flag. */
 int cli_args(const char *cmd, int argc, char **argv, const struct opt *opts,
              size_t nopts, char **pos, size_t maxpos, size_t *npos);
+/* Expands short-flag clusters (-it, -eK=V) into separate words; with
+ * stop_at_positional, words after the first positional are kept as they
+ * are (a command's own arguments).  free() the result. */
+char **cli_expand_short(int argc, char **argv, const struct opt *opts,
+                        size_t nopts, int *out_argc, bool stop_at_positional);
+/* Opens the engine lazily (and with it the image store). */
+struct berth_engine;
+int cli_engine(struct berth_cli *cli, struct berth_engine **out);
 /* Opens the image store lazily. */
 int cli_store(struct berth_cli *cli, struct berth_imgstore **out);
 /* Prints "berth: <msg>" and frees err; returns status. */
@@ -53,6 +63,28 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv);
 int cmd_import(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
 
+/* Container commands. */
+int cmd_run(struct berth_cli *cli, int argc, char **argv);
+int cmd_create(struct berth_cli *cli, int argc, char **argv);
+int cmd_start(struct berth_cli *cli, int argc, char **argv);
+int cmd_stop(struct berth_cli *cli, int argc, char **argv);
+int cmd_restart(struct berth_cli *cli, int argc, char **argv);
+int cmd_kill(struct berth_cli *cli, int argc, char **argv);
+int cmd_rm(struct berth_cli *cli, int argc, char **argv);
+int cmd_ps(struct berth_cli *cli, int argc, char **argv);
+int cmd_wait(struct berth_cli *cli, int argc, char **argv);
+int cmd_logs(struct berth_cli *cli, int argc, char **argv);
+int cmd_inspect(struct berth_cli *cli, int argc, char **argv);
+int cmd_pause(struct berth_cli *cli, int argc, char **argv);
+int cmd_unpause(struct berth_cli *cli, int argc, char **argv);
+int cmd_exited(struct berth_cli *cli, int argc, char **argv);
+int cmd_restart_child(struct berth_cli *cli, int argc, char **argv);
+/* The exit status for an engine error: 125 (Docker's for its own). */
+int cli_engine_error(berth_error *err);
+
+/* Pulls an image as `berth pull` does (for run --pull). */
+int cli_pull_image(struct berth_cli *cli, const char *name, bool quiet,
+                   char id[BERTH_DIGEST_SIZE], berth_error **err);
 /* Resolves what the user typed to an image id. */
 int cli_resolve_image(struct berth_cli *cli, const char *what,
                       char id[BERTH_DIGEST_SIZE], berth_error **err);

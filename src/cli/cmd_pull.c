@@ -6,6 +6,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "auth.h"
 #include "berth.h"
 #include "cleanup.h"
@@ -273,4 +275,26 @@ int cmd_logout(struct berth_cli *cli, int argc, char **argv) {
     return cli_error(err, 1);
   printf("Removed login credentials for %s\n", reg);
   return 0;
+}
+
+int cli_pull_image(struct berth_cli *cli, const char *name, bool quiet,
+                   char id[BERTH_DIGEST_SIZE], berth_error **err) {
+  struct reg_flags f = {.tls_verify = true, .quiet = quiet};
+  struct berth_ref ref = {0};
+  struct berth_imgstore *is;
+  if (berth_ref_parse(name, &ref, err) < 0)
+    return -1;
+  if (cli_store(cli, &is) < 0) {
+    berth_ref_free(&ref);
+    return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open the image store");
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  struct progress prog;
+  progress_init(&prog, f.quiet);
+  struct berth_pull_opts po = {.xfer = progress_event, .xfer_ctx = &prog};
+  reg_opts(&f, ref.registry, &po.reg);
+  int rc = berth_pull(is, &ref, &po, id, err);
+  progress_finish(&prog);
+  berth_ref_free(&ref);
+  return rc;
 }

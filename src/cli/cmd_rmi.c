@@ -7,6 +7,7 @@
 
 #include "berth.h"
 #include "cleanup.h"
+#include "containers.h"
 #include "images.h"
 #include "reference.h"
 
@@ -58,7 +59,7 @@ static int rmi_one(struct berth_cli *cli, const char *what, bool force,
   struct berth_image img = {0};
   if (berth_images_get(is->db, id, &img, err) < 0)
     return -1;
-  int rc = 0;
+  int rc = 0, users;
   if (by_name && (strv_len(img.tags) > 1 || strchr(name, '@'))) {
     /* Other tags keep the image: only this name goes. */
     rc = berth_images_untag(is->db, name, named_id, err);
@@ -69,6 +70,22 @@ static int rmi_one(struct berth_cli *cli, const char *what, bool force,
                          "unable to delete %.19s (must be forced): image is "
                          "referenced in multiple repositories",
                          id + 7);
+  } else if ((users = berth_ctr_count_using_image(is->db, id, err)) < 0) {
+    rc = -1;
+  } else if (users > 0 && !force) {
+    rc = berth_error_set(err, BERTH_ERR_STATE, 0,
+                         "unable to delete %.19s (must be forced): image is "
+                         "being used by %d container%s",
+                         id + 7, users, users > 1 ? "s" : "");
+  } else if (users > 0) {
+    /* As Docker: forced, the names go but the image stays while a
+     * container needs its layers (it is dangling until pruned). */
+    for (char **t = img.tags; rc == 0 && t && *t; t++)
+      if ((rc = berth_images_untag(is->db, *t, named_id, err)) == 0)
+        printf("Untagged: %s\n", *t);
+    for (char **d = img.digests; rc == 0 && d && *d; d++)
+      if ((rc = berth_images_untag(is->db, *d, named_id, err)) == 0)
+        printf("Untagged: %s\n", *d);
   } else {
     rc = delete_image(is, &img, err);
   }
@@ -136,10 +153,13 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv) {
   if (berth_images_list(is->db, &imgs, &n, &err) < 0)
     return cli_error(err, 1);
   int status = 0;
-  for (size_t i = 0; i < n && status == 0; i++)
-    if ((all || strv_len(imgs[i].tags) == 0) &&
-        delete_image(is, &imgs[i], &err) < 0)
+  for (size_t i = 0; i < n && status == 0; i++) {
+    if (!all && strv_len(imgs[i].tags) > 0)
+      continue;
+    int users = berth_ctr_count_using_image(is->db, imgs[i].id, &err);
+    if (users < 0 || (users == 0 && delete_image(is, &imgs[i], &err) < 0))
       status = cli_error(err, 1);
+  }
   berth_images_free(imgs, n);
   uint64_t freed = 0;
   if (status == 0 && berth_imgstore_gc(is, &freed, &err) < 0)

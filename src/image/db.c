@@ -108,6 +108,68 @@ fail:
   return -1;
 }
 
+/* Components above the image store (the engine) keep their own version in
+ * schema_versions, so each layer migrates only the tables it owns. */
+static int component_version(struct berth_db *db, const char *component,
+                             int *out, berth_error **err) {
+  _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  if (exec_sql(db,
+               "CREATE TABLE IF NOT EXISTS schema_versions ("
+               "  component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+               "create schema_versions", err) < 0 ||
+      berth_db_prepare(db,
+                       "SELECT version FROM schema_versions WHERE component=?",
+                       &st, err) < 0)
+    return -1;
+  sqlite3_bind_text(st, 1, component, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return berth_db_error(db, "read schema version", err);
+  *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  return 0;
+}
+
+static int set_component_version(struct berth_db *db, const char *component,
+                                 int v, berth_error **err) {
+  _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  if (berth_db_prepare(db,
+                       "INSERT OR REPLACE INTO schema_versions VALUES (?, ?)",
+                       &st, err) < 0)
+    return -1;
+  sqlite3_bind_text(st, 1, component, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, v);
+  return berth_db_step_done(db, st, err);
+}
+
+int berth_db_migrate(struct berth_db *db, const char *component,
+                     const char *const *steps, int n, berth_error **err) {
+  int v;
+  /* Unlocked read first: the common case takes no write lock at all. */
+  if (component_version(db, component, &v, err) < 0)
+    return -1;
+  if (v == n)
+    return 0;
+  if (berth_db_begin(db, err) < 0)
+    return -1;
+  if (component_version(db, component, &v, err) < 0)
+    goto fail;
+  if (v > n) {
+    berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
+                    "database schema of `%s` version %d is newer than this "
+                    "berth (%d): upgrade berth",
+                    component, v, n);
+    goto fail;
+  }
+  for (; v < n; v++)
+    if (exec_sql(db, steps[v], "migrate schema", err) < 0 ||
+        set_component_version(db, component, v + 1, err) < 0)
+      goto fail;
+  return berth_db_commit(db, err);
+fail:
+  berth_db_rollback(db);
+  return -1;
+}
+
 int berth_db_open(const char *path, struct berth_db **out, berth_error **err) {
   struct berth_db *db = calloc(1, sizeof *db);
   if (!db)

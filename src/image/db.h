@@ -16,6 +16,11 @@ struct berth_db;
 
 /* Opens (creating and migrating when needed) the database at path. */
 int berth_db_open(const char *path, struct berth_db **out, berth_error **err);
+/* Brings the tables of a component above the image store (the engine) to
+ * version n: steps[i] migrates from version i to i + 1, in one
+ * transaction; the version is kept in the table schema_versions. */
+int berth_db_migrate(struct berth_db *db, const char *component,
+                     const char *const *steps, int n, berth_error **err);
 void berth_db_close(struct berth_db *db);
 sqlite3 *berth_db_sqlite(struct berth_db *db);
 

@@ -311,7 +311,14 @@ int berth_wait_exec(int fd, berth_error **err) {
   if (rc < 0)
     return -1;
   if (rc > 0 && m.type == BERTH_SYNC_ERROR)
-    return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", m.text);
+    {
+    /* The text already names the errno; keep its value for callers
+     * (the engine maps ENOENT from exec to exit status 127). */
+    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", m.text);
+    if (err && *err)
+      (*err)->errno_value = (int)m.value;
+    return -1;
+  }
   return 0;
 }
 

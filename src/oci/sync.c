@@ -55,7 +55,14 @@ int berth_sync_expect(int fd, uint32_t type, int32_t *value,
     return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
                            "the container's init exited unexpectedly");
   if (m.type == BERTH_SYNC_ERROR)
-    return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", m.text);
+    {
+    /* The text already names the errno; keep its value for callers
+     * (the engine maps ENOENT from exec to exit status 127). */
+    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", m.text);
+    if (err && *err)
+      (*err)->errno_value = (int)m.value;
+    return -1;
+  }
   if (m.type != type)
     return berth_error_set(err, BERTH_ERR_SYSTEM, EPROTO,
                            "unexpected message %u from container init "

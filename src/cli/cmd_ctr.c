@@ -1,0 +1,185 @@
+/* berth stop, restart, kill, rm, wait, pause, unpause, and the monitor's
+ * helpers. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "berth.h"
+#include "cleanup.h"
+#include "containers.h"
+#include "engine.h"
+#include "lifecycle.h"
+#include "signals.h"
+#include "start.h"
+
+/* Runs fn on each named container, printing each name as Docker does;
+ * the status is 1 when any failed. */
+static int each(struct berth_cli *cli, const char *cmd, int argc, char **argv,
+                const struct opt *opts, size_t nopts,
+                int (*fn)(struct berth_engine *, const char *, void *,
+                          berth_error **),
+                void *arg) {
+  char *pos[256];
+  size_t npos;
+  int nw;
+  _cleanup_free_ char **w = cli_expand_short(argc, argv, opts, nopts, &nw,
+                                             false);
+  if (!w || cli_args(cmd, nw, w, opts, nopts, pos, 256, &npos) < 0)
+    return EXIT_USAGE;
+  if (npos < 1)
+    return cli_errorf(EXIT_USAGE, "%s: requires at least 1 argument", cmd);
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  int status = 0;
+  for (size_t i = 0; i < npos; i++) {
+    berth_error *err = NULL;
+    if (fn(e, pos[i], arg, &err) < 0)
+      status = cli_error(err, 1);
+    else
+      puts(pos[i]);
+  }
+  return status;
+}
+
+struct stop_args {
+  long timeout;
+  bool timeout_set;
+  const char *signal;
+};
+
+static int stop_one(struct berth_engine *e, const char *ref, void *a,
+                    berth_error **err) {
+  struct stop_args *s = a;
+  int sig = 0;
+  if (s->signal && (sig = berth_signal_parse(s->signal)) <= 0)
+    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid signal `%s`",
+                           s->signal);
+  return berth_ctr_stop(e, ref, sig,
+                              s->timeout_set ? (int)s->timeout : -1, err);
+}
+
+int cmd_stop(struct berth_cli *cli, int argc, char **argv) {
+  struct stop_args s = {0};
+  const struct opt opts[] = {
+      {"time,t,timeout", OPT_INT, &s.timeout, &s.timeout_set},
+      {"signal,s", OPT_STRING, &s.signal, NULL}};
+  return each(cli, "stop", argc, argv, opts, ARRAY_SIZE(opts), stop_one, &s);
+}
+
+static int restart_one(struct berth_engine *e, const char *ref, void *a,
+                       berth_error **err) {
+  if (stop_one(e, ref, a, err) < 0)
+    return -1;
+  struct berth_started st;
+  return berth_ctr_start(e, ref, NULL, &st, err);
+}
+
+int cmd_restart(struct berth_cli *cli, int argc, char **argv) {
+  struct stop_args s = {0};
+  const struct opt opts[] = {
+      {"time,t,timeout", OPT_INT, &s.timeout, &s.timeout_set},
+      {"signal,s", OPT_STRING, &s.signal, NULL}};
+  return each(cli, "restart", argc, argv, opts, ARRAY_SIZE(opts), restart_one,
+              &s);
+}
+
+static int kill_one(struct berth_engine *e, const char *ref, void *a,
+                    berth_error **err) {
+  const char *name = *(const char **)a;
+  int sig = name ? berth_signal_parse(name) : SIGKILL;
+  if (sig <= 0)
+    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid signal `%s`",
+                           name);
+  return berth_ctr_signal(e, ref, sig, err);
+}
+
+int cmd_kill(struct berth_cli *cli, int argc, char **argv) {
+  const char *sig = NULL;
+  const struct opt opts[] = {{"signal,s", OPT_STRING, &sig, NULL}};
+  return each(cli, "kill", argc, argv, opts, ARRAY_SIZE(opts), kill_one, &sig);
+}
+
+struct rm_args {
+  bool force, volumes;
+};
+
+static int rm_one(struct berth_engine *e, const char *ref, void *a,
+                  berth_error **err) {
+  struct rm_args *r = a;
+  return berth_ctr_remove(e, ref, r->force, err);
+}
+
+int cmd_rm(struct berth_cli *cli, int argc, char **argv) {
+  struct rm_args r = {0};
+  const struct opt opts[] = {{"force,f", OPT_BOOL, &r.force, NULL},
+                             {"volumes,v", OPT_BOOL, &r.volumes, NULL}};
+  return each(cli, "rm", argc, argv, opts, ARRAY_SIZE(opts), rm_one, &r);
+}
+
+static int pause_one(struct berth_engine *e, const char *ref, void *a,
+                     berth_error **err) {
+  return berth_ctr_set_paused(e, ref, *(bool *)a, err);
+}
+
+int cmd_pause(struct berth_cli *cli, int argc, char **argv) {
+  bool pause = true;
+  return each(cli, "pause", argc, argv, NULL, 0, pause_one, &pause);
+}
+
+int cmd_unpause(struct berth_cli *cli, int argc, char **argv) {
+  bool pause = false;
+  return each(cli, "unpause", argc, argv, NULL, 0, pause_one, &pause);
+}
+
+int cmd_wait(struct berth_cli *cli, int argc, char **argv) {
+  char *pos[256];
+  size_t npos;
+  if (cli_args("wait", argc, argv, NULL, 0, pos, 256, &npos) < 0)
+    return EXIT_USAGE;
+  if (npos < 1)
+    return cli_errorf(EXIT_USAGE, "wait: requires at least 1 argument");
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  int status = 0;
+  for (size_t i = 0; i < npos; i++) {
+    berth_error *err = NULL;
+    int code;
+    if (berth_ctr_wait(e, pos[i], &code, &err) < 0)
+      status = cli_error(err, 1);
+    else
+      printf("%d\n", code);
+  }
+  return status;
+}
+
+/* `berth _exited ID CODE`, run by the monitor: 10 asks for a restart. */
+int cmd_exited(struct berth_cli *cli, int argc, char **argv) {
+  if (argc != 2)
+    return 2;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return 1;
+  berth_error *err = NULL;
+  int rc = berth_ctr_exited(e, argv[0], atoi(argv[1]), &err);
+  if (rc < 0)
+    return cli_error(err, 1);
+  return rc;
+}
+
+/* `berth _restart ID`, run by the monitor with the new container's stdio
+ * as ours and fd 3 to report its pid on. */
+int cmd_restart_child(struct berth_cli *cli, int argc, char **argv) {
+  if (argc != 1)
+    return 2;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return 1;
+  berth_error *err = NULL;
+  if (berth_ctr_restart_child(e, argv[0], 3, &err) < 0)
+    return cli_error(err, 1);
+  return 0;
+}

@@ -1,0 +1,568 @@
+/* config.json from a container's create request.
+ *
+ * Secure defaults, at least Docker's: its capability set, its seccomp
+ * profile, masked and read-only /proc and /sys paths, a pids limit, and
+ * beyond Docker a user namespace with the container's own host id range. */
+#include "bundle.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "seccomp_profile.h"
+
+const char *const berth_default_caps[] = {
+    "CAP_CHOWN",      "CAP_DAC_OVERRIDE",     "CAP_FSETID",
+    "CAP_FOWNER",     "CAP_MKNOD",            "CAP_NET_RAW",
+    "CAP_SETGID",     "CAP_SETUID",           "CAP_SETFCAP",
+    "CAP_SETPCAP",    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+    "CAP_KILL",       "CAP_AUDIT_WRITE",      NULL};
+
+/* Podman's default: a fork bomb in one container cannot exhaust the
+ * host's pids (Docker sets none). */
+#define DEFAULT_PIDS_LIMIT 2048
+
+static const char *const masked_paths[] = {
+    "/proc/asound",        "/proc/acpi",         "/proc/kcore",
+    "/proc/keys",          "/proc/latency_stats", "/proc/timer_list",
+    "/proc/timer_stats",   "/proc/sched_debug",  "/proc/scsi",
+    "/sys/firmware",       "/sys/devices/virtual/powercap", NULL};
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    NULL};
+
+static json_t *strv_json(const char *const *v) {
+  json_t *a = json_array();
+  for (; v && *v; v++)
+    json_array_append_new(a, json_string(*v));
+  return a;
+}
+
+static json_t *hostcfg(const struct berth_ctr *c) {
+  json_t *h = json_object_get(c->config, "HostConfig");
+  return json_is_object(h) ? h : NULL;
+}
+
+static const char *cfg_str(json_t *o, const char *key) {
+  const char *s = json_string_value(json_object_get(o, key));
+  return s && *s ? s : NULL;
+}
+
+static int64_t cfg_int(json_t *o, const char *key) {
+  return json_integer_value(json_object_get(o, key));
+}
+
+static bool cfg_bool(json_t *o, const char *key) {
+  return json_is_true(json_object_get(o, key));
+}
+
+static bool userns_host(const struct berth_ctr *c) { return c->id_count == 0; }
+
+static bool net_host(const struct berth_ctr *c) {
+  const char *m = cfg_str(hostcfg(c), "NetworkMode");
+  return m && strcmp(m, "host") == 0;
+}
+
+/* args = Entrypoint + Cmd (already merged with the image's at create). */
+static json_t *process_args(const struct berth_ctr *c, berth_error **err) {
+  json_t *args = json_array();
+  json_t *v;
+  size_t i;
+  json_array_foreach(json_object_get(c->config, "Entrypoint"), i, v)
+      json_array_append(args, v);
+  json_array_foreach(json_object_get(c->config, "Cmd"), i, v)
+      json_array_append(args, v);
+  if (json_array_size(args) == 0) {
+    json_decref(args);
+    berth_error_set(err, BERTH_ERR_INVALID, 0,
+                    "no command specified: the image has no Cmd or "
+                    "Entrypoint and none was given");
+    return NULL;
+  }
+  if (cfg_bool(hostcfg(c), "Init")) {
+    /* berth-init is bind-mounted at this path (see mounts()). */
+    json_array_insert_new(args, 0, json_string("--"));
+    json_array_insert_new(args, 0, json_string("/dev/init"));
+  }
+  return args;
+}
+
+static bool has_env(json_t *env, const char *key) {
+  size_t n = strlen(key), i;
+  json_t *v;
+  json_array_foreach(env, i, v) {
+    const char *s = json_string_value(v);
+    if (s && strncmp(s, key, n) == 0 && s[n] == '=')
+      return true;
+  }
+  return false;
+}
+
+static json_t *process_env(const struct berth_ctr *c) {
+  json_t *env = json_copy(json_object_get(c->config, "Env"));
+  if (!json_is_array(env)) {
+    json_decref(env);
+    env = json_array();
+  }
+  if (!has_env(env, "PATH"))
+    json_array_insert_new(env, 0,
+                          json_string("PATH=/usr/local/sbin:/usr/local/bin:"
+                                      "/usr/sbin:/usr/bin:/sbin:/bin"));
+  if (!has_env(env, "HOSTNAME")) {
+    char buf[300];
+    const char *h = cfg_str(c->config, "Hostname");
+    snprintf(buf, sizeof buf, "HOSTNAME=%s", h ? h : "");
+    json_array_append_new(env, json_string(buf));
+  }
+  if (cfg_bool(c->config, "Tty") && !has_env(env, "TERM"))
+    json_array_append_new(env, json_string("TERM=xterm"));
+  return env;
+}
+
+/* The capability set: Docker's defaults, then --cap-add / --cap-drop
+ * ("ALL" allowed in both), or everything with --privileged. */
+static int capabilities(const struct berth_ctr *c, json_t **out,
+                        berth_error **err) {
+  json_t *h = hostcfg(c);
+  bool have[64] = {false};
+  unsigned last = berth_cap_last();
+  if (cfg_bool(h, "Privileged")) {
+    for (unsigned i = 0; i <= last; i++)
+      have[i] = true;
+  } else {
+    for (const char *const *p = berth_default_caps; *p; p++) {
+      int n = berth_cap_from_name(*p);
+      if (n >= 0)
+        have[n] = true;
+    }
+  }
+  const char *lists[2] = {"CapAdd", "CapDrop"};
+  for (int l = 0; l < 2; l++) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(h, lists[l]), i, v) {
+      const char *name = json_string_value(v);
+      if (!name)
+        continue;
+      if (strcasecmp(name, "ALL") == 0) {
+        for (unsigned k = 0; k <= last; k++)
+          have[k] = l == 0;
+        continue;
+      }
+      char full[64];
+      snprintf(full, sizeof full, "%s%s",
+               strncasecmp(name, "CAP_", 4) == 0 ? "" : "CAP_", name);
+      for (char *p = full; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+      int n = berth_cap_from_name(full);
+      if (n < 0)
+        return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                               "invalid --cap-%s `%s`: unknown capability",
+                               l == 0 ? "add" : "drop", name);
+      have[n] = l == 0;
+    }
+  }
+  json_t *set = json_array();
+  for (unsigned i = 0; i <= last; i++)
+    if (have[i])
+      json_array_append_new(set, json_string(berth_cap_name(i)));
+  *out = set;
+  return 0;
+}
+
+static json_t *mount_obj(const char *dst, const char *type, const char *src,
+                         json_t *opts) {
+  return json_pack("{s:s,s:s,s:s,s:o}", "destination", dst, "type", type,
+                   "source", src, "options", opts);
+}
+
+static json_t *opts_of(const char *first, ...) {
+  json_t *a = json_array();
+  va_list ap;
+  va_start(ap, first);
+  for (const char *s = first; s; s = va_arg(ap, const char *))
+    json_array_append_new(a, json_string(s));
+  va_end(ap);
+  return a;
+}
+
+/* /proc, /dev, /sys... as Docker mounts them.  In a user namespace with
+ * the host's network namespace sysfs cannot be mounted (the kernel wants
+ * a network namespace owned by the user namespace): bind it read-only. */
+static void base_mounts(const struct berth_ctr *c, json_t *m) {
+  bool priv = cfg_bool(hostcfg(c), "Privileged");
+  json_array_append_new(m, mount_obj("/proc", "proc", "proc",
+                                     opts_of("nosuid", "noexec", "nodev",
+                                             NULL)));
+  json_array_append_new(m, mount_obj("/dev", "tmpfs", "tmpfs",
+                                     opts_of("nosuid", "strictatime",
+                                             "mode=755", "size=65536k",
+                                             NULL)));
+  json_array_append_new(
+      m, mount_obj("/dev/pts", "devpts", "devpts",
+                   opts_of("nosuid", "noexec", "newinstance", "ptmxmode=0666",
+                           "mode=0620", "gid=5", NULL)));
+  char shm[64];
+  int64_t shm_size = cfg_int(hostcfg(c), "ShmSize");
+  snprintf(shm, sizeof shm, "size=%lld",
+           (long long)(shm_size > 0 ? shm_size : 64LL << 20));
+  json_array_append_new(m, mount_obj("/dev/shm", "tmpfs", "shm",
+                                     opts_of("nosuid", "noexec", "nodev",
+                                             "mode=1777", shm, NULL)));
+  json_array_append_new(m, mount_obj("/dev/mqueue", "mqueue", "mqueue",
+                                     opts_of("nosuid", "noexec", "nodev",
+                                             NULL)));
+  const char *ro = priv ? "rw" : "ro";
+  if (!userns_host(c) && net_host(c))
+    json_array_append_new(m, mount_obj("/sys", "bind", "/sys",
+                                       opts_of("rbind", "nosuid", "noexec",
+                                               "nodev", ro, NULL)));
+  else
+    json_array_append_new(m, mount_obj("/sys", "sysfs", "sysfs",
+                                       opts_of("nosuid", "noexec", "nodev",
+                                               ro, NULL)));
+  json_array_append_new(m, mount_obj("/sys/fs/cgroup", "cgroup", "cgroup",
+                                     opts_of("nosuid", "noexec", "nodev",
+                                             "relatime", ro, NULL)));
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf: files of the
+ * container's directory, so each container may edit its own. */
+static void etc_mounts(const struct berth_bundle_in *in, json_t *m) {
+  const char *files[] = {"hosts", "hostname", "resolv.conf"};
+  for (size_t i = 0; i < 3; i++) {
+    char src[4096], dst[64];
+    snprintf(src, sizeof src, "%s/%s", in->dir, files[i]);
+    snprintf(dst, sizeof dst, "/etc/%s", files[i]);
+    json_array_append_new(m, mount_obj(dst, "bind", src,
+                                       opts_of("rbind", "rprivate", NULL)));
+  }
+}
+
+/* Mounts of the request (HostConfig.Mounts, resolved at create: binds
+ * with host paths, volumes with their _data directories, tmpfs). */
+static void user_mounts(const struct berth_ctr *c, json_t *m) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(hostcfg(c), "Mounts"), i, v) {
+    const char *type = cfg_str(v, "Type");
+    const char *target = cfg_str(v, "Target");
+    if (!type || !target)
+      continue;
+    json_t *opts = json_array();
+    if (strcmp(type, "tmpfs") == 0) {
+      json_t *t = json_object_get(v, "TmpfsOptions");
+      char buf[64];
+      json_array_append_new(opts, json_string("nosuid"));
+      json_array_append_new(opts, json_string("nodev"));
+      if (cfg_int(t, "SizeBytes") > 0) {
+        snprintf(buf, sizeof buf, "size=%lld",
+                 (long long)cfg_int(t, "SizeBytes"));
+        json_array_append_new(opts, json_string(buf));
+      }
+      snprintf(buf, sizeof buf, "mode=%llo",
+               (unsigned long long)(cfg_int(t, "Mode") ? cfg_int(t, "Mode")
+                                                       : 01777));
+      json_array_append_new(opts, json_string(buf));
+      const char *extra = cfg_str(t, "Options");
+      if (extra) {
+        _cleanup_free_ char *copy = strdup(extra);
+        char *save = NULL;
+        for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o;
+             o = strtok_r(NULL, ",", &save))
+          json_array_append_new(opts, json_string(o));
+      }
+      if (cfg_bool(v, "ReadOnly"))
+        json_array_append_new(opts, json_string("ro"));
+      json_array_append_new(m, mount_obj(target, "tmpfs", "tmpfs", opts));
+      continue;
+    }
+    const char *src = cfg_str(v, "HostPath");
+    if (!src)
+      src = cfg_str(v, "Source");
+    if (!src)
+      continue;
+    const char *prop = cfg_str(json_object_get(v, "BindOptions"),
+                               "Propagation");
+    json_array_append_new(opts, json_string("rbind"));
+    json_array_append_new(opts, json_string(prop ? prop : "rprivate"));
+    json_array_append_new(opts,
+                          json_string(cfg_bool(v, "ReadOnly") ? "ro" : "rw"));
+    json_array_append_new(m, mount_obj(target, "bind", src, opts));
+  }
+}
+
+static json_t *idmap(uint32_t base, uint32_t count) {
+  return json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID",
+                   (json_int_t)base, "size", (json_int_t)count);
+}
+
+static json_t *namespaces(const struct berth_ctr *c) {
+  json_t *ns = json_pack("[{s:s},{s:s},{s:s},{s:s},{s:s}]", "type", "pid",
+                         "type", "ipc", "type", "uts", "type", "mount",
+                         "type", "cgroup");
+  if (!net_host(c))
+    json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+  if (!userns_host(c))
+    json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
+  return ns;
+}
+
+/* cgroup limits: memory, swap, CPU (a quota per 100 ms period), cpuset,
+ * pids, and the device rules (deny all but the standard devices). */
+static json_t *resources(const struct berth_ctr *c) {
+  json_t *h = hostcfg(c);
+  json_t *r = json_object();
+  int64_t mem = cfg_int(h, "Memory"), swap = cfg_int(h, "MemorySwap");
+  if (mem > 0 || swap != 0) {
+    json_t *m = json_object();
+    if (mem > 0)
+      json_object_set_new(m, "limit", json_integer(mem));
+    /* Docker: --memory-swap is memory plus swap; unset means twice the
+     * memory; -1 unlimited. */
+    if (swap != 0)
+      json_object_set_new(m, "swap", json_integer(swap));
+    else if (mem > 0)
+      json_object_set_new(m, "swap", json_integer(2 * mem));
+    json_object_set_new(r, "memory", m);
+  }
+  json_t *cpu = json_object();
+  int64_t nano = cfg_int(h, "NanoCpus");
+  if (nano > 0) {
+    json_object_set_new(cpu, "period", json_integer(100000));
+    json_object_set_new(cpu, "quota", json_integer(nano / 10000));
+  }
+  if (cfg_str(h, "CpusetCpus"))
+    json_object_set_new(cpu, "cpus", json_string(cfg_str(h, "CpusetCpus")));
+  if (cfg_int(h, "CpuShares") > 0)
+    json_object_set_new(cpu, "shares", json_integer(cfg_int(h, "CpuShares")));
+  if (json_object_size(cpu))
+    json_object_set_new(r, "cpu", cpu);
+  else
+    json_decref(cpu);
+  json_t *pl = json_object_get(h, "PidsLimit");
+  int64_t pids = json_is_integer(pl) ? json_integer_value(pl)
+                                     : DEFAULT_PIDS_LIMIT;
+  if (pids > 0)
+    json_object_set_new(r, "pids", json_pack("{s:I}", "limit",
+                                             (json_int_t)pids));
+  json_t *dev = json_array();
+  json_array_append_new(dev, json_pack("{s:b,s:s}", "allow", 0, "access",
+                                       "rwm"));
+  if (cfg_bool(h, "Privileged")) {
+    json_array_append_new(dev, json_pack("{s:b,s:s}", "allow", 1, "access",
+                                         "rwm"));
+  } else {
+    /* null, zero, full, random, urandom, tty, console, ptmx and ptys:
+     * what every container needs; mknod of anything else is refused. */
+    static const struct { char type; int major, minor; } std[] = {
+        {'c', 1, 3}, {'c', 1, 5}, {'c', 1, 7}, {'c', 1, 8}, {'c', 1, 9},
+        {'c', 5, 0}, {'c', 5, 1}, {'c', 5, 2}, {'c', 136, -1}};
+    for (size_t i = 0; i < ARRAY_SIZE(std); i++) {
+      json_t *rule = json_pack("{s:b,s:s#,s:i,s:s}", "allow", 1, "type",
+                               &std[i].type, 1, "major", std[i].major,
+                               "access", "rwm");
+      if (std[i].minor >= 0)
+        json_object_set_new(rule, "minor", json_integer(std[i].minor));
+      json_array_append_new(dev, rule);
+    }
+  }
+  size_t i;
+  json_t *d;
+  json_array_foreach(json_object_get(h, "DeviceRules"), i, d)
+      json_array_append(dev, d);
+  json_object_set_new(r, "devices", dev);
+  return r;
+}
+
+/* --device: the node as the host has it now, and a cgroup rule for it. */
+static int devices(const struct berth_ctr *c, json_t *lx, json_t *res,
+                   berth_error **err) {
+  json_t *list = json_array();
+  json_object_set_new(lx, "devices", list);
+  size_t i;
+  json_t *d;
+  json_array_foreach(json_object_get(hostcfg(c), "Devices"), i, d) {
+    const char *host = cfg_str(d, "PathOnHost");
+    const char *ctr = cfg_str(d, "PathInContainer");
+    const char *perms = cfg_str(d, "CgroupPermissions");
+    struct stat st;
+    if (!host || stat(host, &st) < 0)
+      return berth_error_sys(err, "--device `%s`", host ? host : "");
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "--device `%s`: not a device node", host);
+    const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
+    json_array_append_new(
+        list, json_pack("{s:s,s:s,s:I,s:I,s:i,s:i,s:i}", "path",
+                        ctr ? ctr : host, "type", type, "major",
+                        (json_int_t)major(st.st_rdev), "minor",
+                        (json_int_t)minor(st.st_rdev), "fileMode",
+                        (int)(st.st_mode & 0777), "uid", 0, "gid", 0));
+    json_array_append_new(
+        json_object_get(res, "devices"),
+        json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type", type, "major",
+                  (json_int_t)major(st.st_rdev), "minor",
+                  (json_int_t)minor(st.st_rdev), "access",
+                  perms ? perms : "rwm"));
+  }
+  return 0;
+}
+
+static json_t *rlimits(const struct berth_ctr *c) {
+  json_t *out = json_array();
+  size_t i;
+  json_t *u;
+  json_array_foreach(json_object_get(hostcfg(c), "Ulimits"), i, u) {
+    char type[48];
+    snprintf(type, sizeof type, "RLIMIT_%s", cfg_str(u, "Name"));
+    for (char *p = type; *p; p++)
+      *p = (char)toupper((unsigned char)*p);
+    json_array_append_new(out, json_pack("{s:s,s:O,s:O}", "type", type,
+                                         "soft", json_object_get(u, "Soft"),
+                                         "hard", json_object_get(u, "Hard")));
+  }
+  return out;
+}
+
+/* The seccomp filter: the default profile, a user's file, or none
+ * ("unconfined", or --privileged as Docker). */
+static int seccomp(const struct berth_ctr *c, json_t *caps,
+                   const char *arch, json_t **out, berth_error **err) {
+  json_t *h = hostcfg(c);
+  *out = NULL;
+  if (cfg_bool(h, "Privileged"))
+    return 0;
+  const char *file = NULL;
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(h, "SecurityOpt"), i, v) {
+    const char *s = json_string_value(v);
+    if (s && strncmp(s, "seccomp=", 8) == 0)
+      file = s + 8;
+  }
+  if (file && strcmp(file, "unconfined") == 0)
+    return 0;
+  json_t *profile = NULL;
+  int rc = file ? berth_seccomp_profile_load(file, &profile, err)
+                : berth_seccomp_default_profile(&profile, err);
+  if (rc < 0)
+    return berth_error_prefix(err, "--security-opt seccomp=%s",
+                              file ? file : "default");
+  _cleanup_free_ char **names = calloc(json_array_size(caps) + 1,
+                                       sizeof(char *));
+  if (!names) {
+    json_decref(profile);
+    return berth_error_sys(err, "allocate");
+  }
+  json_array_foreach(caps, i, v) names[i] = (char *)json_string_value(v);
+  rc = berth_seccomp_profile_resolve(profile, names, arch, out, err);
+  json_decref(profile);
+  return rc;
+}
+
+static bool no_new_privileges(const struct berth_ctr *c) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(hostcfg(c), "SecurityOpt"), i, v) {
+    const char *s = json_string_value(v);
+    if (s && (strcmp(s, "no-new-privileges") == 0 ||
+              strcmp(s, "no-new-privileges:true") == 0 ||
+              strcmp(s, "no-new-privileges=true") == 0))
+      return true;
+  }
+  return false;
+}
+
+static json_t *process(const struct berth_bundle_in *in, json_t *args,
+                       json_t *caps) {
+  const struct berth_ctr *c = in->ctr;
+  json_t *groups = json_array();
+  for (size_t i = 0; i < in->user->n_groups; i++)
+    json_array_append_new(groups, json_integer(in->user->groups[i]));
+  const char *cwd = cfg_str(c->config, "WorkingDir");
+  json_t *p = json_pack(
+      "{s:b,s:{s:I,s:I,s:o},s:o,s:o,s:s,s:{s:O,s:O,s:O,s:O},s:o,s:b}",
+      "terminal", cfg_bool(c->config, "Tty"), "user", "uid",
+      (json_int_t)in->user->uid, "gid", (json_int_t)in->user->gid,
+      "additionalGids", groups, "args", args, "env", process_env(c), "cwd",
+      cwd ? cwd : "/", "capabilities", "bounding", caps, "effective", caps,
+      "permitted", caps, "inheritable", json_array(), "rlimits", rlimits(c),
+      "noNewPrivileges", no_new_privileges(c));
+  if (in->user->uid != 0) {
+    /* Docker: capabilities are for root; another user starts with none
+     * effective (they stay in the bounding set for setuid programs). */
+    json_object_set_new(json_object_get(p, "capabilities"), "effective",
+                        json_array());
+    json_object_set_new(json_object_get(p, "capabilities"), "permitted",
+                        json_array());
+  }
+  json_t *cs = json_object_get(c->config, "ConsoleSize");
+  if (json_array_size(cs) == 2)
+    json_object_set_new(p, "consoleSize",
+                        json_pack("{s:O,s:O}", "height", json_array_get(cs, 0),
+                                  "width", json_array_get(cs, 1)));
+  return p;
+}
+
+int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
+                      berth_error **err) {
+  const struct berth_ctr *c = in->ctr;
+  json_t *h = hostcfg(c);
+  json_t *caps = NULL, *filter = NULL;
+  json_t *args = process_args(c, err);
+  if (!args || capabilities(c, &caps, err) < 0 ||
+      seccomp(c, caps, in->arch, &filter, err) < 0) {
+    json_decref(args);
+    json_decref(caps);
+    return -1;
+  }
+  json_t *mounts = json_array();
+  base_mounts(c, mounts);
+  etc_mounts(in, mounts);
+  user_mounts(c, mounts);
+  char cgpath[128];
+  snprintf(cgpath, sizeof cgpath, "/berth/%s", c->id);
+  json_t *res = resources(c);
+  json_t *lx = json_pack("{s:o,s:s,s:o}", "namespaces", namespaces(c),
+                         "cgroupsPath", cgpath, "resources", res);
+  if (devices(c, lx, res, err) < 0) {
+    json_decref(lx);
+    json_decref(mounts);
+    json_decref(args);
+    json_decref(caps);
+    json_decref(filter);
+    return -1;
+  }
+  if (!cfg_bool(h, "Privileged")) {
+    json_object_set_new(lx, "maskedPaths", strv_json(masked_paths));
+    json_object_set_new(lx, "readonlyPaths", strv_json(readonly_paths));
+  }
+  if (!userns_host(c)) {
+    json_object_set_new(lx, "uidMappings", idmap(c->id_base, c->id_count));
+    json_object_set_new(lx, "gidMappings", idmap(c->id_base, c->id_count));
+  }
+  if (filter)
+    json_object_set_new(lx, "seccomp", filter);
+  json_t *sysctl = json_object_get(h, "Sysctls");
+  if (json_object_size(sysctl))
+    json_object_set(lx, "sysctl", sysctl);
+  const char *hostname = cfg_str(c->config, "Hostname");
+  json_t *spec = json_pack(
+      "{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", "1.0.2", "process",
+      process(in, args, caps), "root", "path", "rootfs", "readonly",
+      cfg_bool(h, "ReadonlyRootfs"), "hostname", hostname ? hostname : "",
+      "mounts", mounts, "linux", lx);
+  json_decref(caps);
+  if (!spec)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "build config.json");
+  *out = spec;
+  return 0;
+}

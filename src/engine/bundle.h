@@ -1,0 +1,27 @@
+/* The OCI config.json of a container: the image's and the user's settings
+ * (the create request) over berth's secure defaults. */
+#ifndef BERTH_ENGINE_BUNDLE_H
+#define BERTH_ENGINE_BUNDLE_H
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "userspec.h"
+
+struct berth_bundle_in {
+  const struct berth_ctr *ctr;
+  const char *dir;               /* containers/<id> */
+  const struct berth_userspec *user;
+  const char *arch;              /* uname machine, for seccomp */
+  char *const *host_env;         /* for nothing yet; reserved */
+};
+
+/* Builds the spec.  Errors name the setting ("--security-opt seccomp=FILE:
+ * ..."). */
+int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
+                      berth_error **err);
+
+/* Docker's default capability set (NULL-terminated "CAP_*" names). */
+extern const char *const berth_default_caps[];
+
+#endif

@@ -1,0 +1,431 @@
+/* Exit handling (run by the monitor), state refresh, stop, kill, rm,
+ * wait, pause. */
+#include "lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "containers.h"
+#include "create.h"
+#include "fs.h"
+#include "signals.h"
+#include "start.h"
+#include "state.h"
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void runtime_ctx(struct berth_engine *e, struct berth_ctx *ctx,
+                        berth_log *log) {
+  *log = (berth_log){.fd = -1};
+  *ctx = (struct berth_ctx){.state_root = e->run_root, .log = log};
+}
+
+static bool is_active(const struct berth_ctr *c) {
+  return strcmp(c->state, BERTH_ST_RUNNING) == 0 ||
+         strcmp(c->state, BERTH_ST_PAUSED) == 0 ||
+         strcmp(c->state, BERTH_ST_RESTARTING) == 0;
+}
+
+static int save(struct berth_engine *e, const struct berth_ctr *c,
+                const char *event, berth_error **err) {
+  if (berth_db_begin(e->db, err) < 0)
+    return -1;
+  if (berth_ctr_save_state(e->db, c, err) < 0 ||
+      (event && berth_event_add(e->db, "container", event, c->id, NULL,
+                                err) < 0)) {
+    berth_db_rollback(e->db);
+    return -1;
+  }
+  return berth_db_commit(e->db, err);
+}
+
+/* The monitor's exit file: "CODE FINISHED_NS". */
+static bool read_exit_file(struct berth_engine *e, const char *id, int *code,
+                           int64_t *finished) {
+  char path[4096];
+  berth_ctr_dir(e, id, path, sizeof path);
+  strncat(path, "/exit", sizeof path - strlen(path) - 1);
+  _cleanup_free_ char *text = NULL;
+  if (berth_read_file(AT_FDCWD, path, 256, &text, NULL, NULL) < 0)
+    return false;
+  long long f = 0;
+  if (sscanf(text, "%d %lld", code, &f) != 2)
+    return false;
+  *finished = f;
+  return true;
+}
+
+static void runtime_delete(struct berth_engine *e, const char *id) {
+  struct berth_ctx ctx;
+  berth_log log;
+  runtime_ctx(e, &ctx, &log);
+  berth_container_delete(&ctx, id, true, NULL);
+}
+
+int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c,
+                      berth_error **err) {
+  if (!is_active(c))
+    return 0;
+  if (c->pid > 0 && berth_proc_alive(c->pid, c->pid_start))
+    return 0;
+  /* The monitor records the exit itself; only without one do we. */
+  if (c->monitor_pid > 0 && berth_proc_alive(c->monitor_pid,
+                                             c->monitor_start))
+    return 0;
+  int code = 255;
+  int64_t finished = now_ns();
+  bool known = read_exit_file(e, c->id, &code, &finished);
+  runtime_delete(e, c->id);
+  if (berth_db_begin(e->db, err) < 0)
+    return -1;
+  /* Someone else may have fixed it since we read it. */
+  struct berth_ctr *cur = NULL;
+  if (berth_ctr_get(e->db, c->id, &cur, err) < 0) {
+    berth_db_rollback(e->db);
+    return -1;
+  }
+  bool same = cur->pid == c->pid && strcmp(cur->state, c->state) == 0;
+  berth_ctr_free(cur);
+  if (!same) {
+    berth_db_rollback(e->db);
+    struct berth_ctr *fresh = NULL;
+    if (berth_ctr_get(e->db, c->id, &fresh, err) < 0)
+      return -1;
+    snprintf(c->state, sizeof c->state, "%s", fresh->state);
+    c->exit_code = fresh->exit_code;
+    c->pid = fresh->pid;
+    c->finished_at = fresh->finished_at;
+    berth_ctr_free(fresh);
+    return 0;
+  }
+  snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
+  c->exit_code = code;
+  c->finished_at = finished;
+  c->pid = 0;
+  c->monitor_pid = 0;
+  if (!known) {
+    free(c->error);
+    c->error = strdup("the container's monitor was killed: exit status "
+                      "unknown");
+  }
+  if (berth_ctr_save_state(e->db, c, err) < 0 ||
+      berth_event_add(e->db, "container", "die", c->id, NULL, err) < 0) {
+    berth_db_rollback(e->db);
+    return -1;
+  }
+  return berth_db_commit(e->db, err);
+}
+
+static bool should_restart(const struct berth_ctr *c, int code) {
+  if (c->stopped_by_user)
+    return false;
+  json_t *rp = json_object_get(json_object_get(c->config, "HostConfig"),
+                               "RestartPolicy");
+  const char *name = json_string_value(json_object_get(rp, "Name"));
+  int max = (int)json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+  if (!name)
+    return false;
+  if (strcmp(name, "always") == 0 || strcmp(name, "unless-stopped") == 0)
+    return true;
+  if (strcmp(name, "on-failure") == 0)
+    return code != 0 && (max <= 0 || c->restart_count < max);
+  return false;
+}
+
+static void unmount_rootfs(struct berth_engine *e, const char *id) {
+  char path[4096];
+  berth_ctr_dir(e, id, path, sizeof path);
+  strncat(path, "/rootfs", sizeof path - strlen(path) - 1);
+  /* Only in the monitor's namespace is it mounted; elsewhere EINVAL. */
+  while (umount2(path, MNT_DETACH) == 0)
+    ;
+}
+
+int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
+                           berth_error **err) {
+  _cleanup_close_ int lock = berth_ctr_lock(e, id, err);
+  if (lock < 0)
+    return -1;
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_get(e->db, id, &c, err) < 0)
+    return -1;
+  int64_t finished = now_ns();
+  int fcode;
+  read_exit_file(e, id, &fcode, &finished);
+  runtime_delete(e, id);
+  bool restart = should_restart(c, code);
+  c->exit_code = code;
+  c->finished_at = finished;
+  c->pid = 0;
+  c->pid_start = 0;
+  if (restart) {
+    snprintf(c->state, sizeof c->state, "%s", BERTH_ST_RESTARTING);
+    c->restart_count++;
+  } else {
+    snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
+    c->monitor_pid = 0;
+  }
+  if (save(e, c, "die", err) < 0)
+    return -1;
+  bool auto_remove = json_is_true(json_object_get(
+      json_object_get(c->config, "HostConfig"), "AutoRemove"));
+  if (!restart && auto_remove) {
+    unmount_rootfs(e, id);
+    return berth_ctr_destroy(e, id, err);
+  }
+  if (!restart)
+    return 0;
+  /* Docker's back-off: 100 ms doubling per restart, at most a minute,
+   * from the first restart after a run shorter than 10 s. */
+  close(lock);
+  lock = -1;
+  int64_t ran = finished - c->started_at;
+  int shift = ran > 10000000000LL ? 0 : c->restart_count - 1;
+  int64_t delay_ms = 100LL << (shift > 10 ? 10 : shift);
+  if (delay_ms > 60000)
+    delay_ms = 60000;
+  struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+    ;
+  return 10;
+}
+
+int berth_ctr_restart_child(struct berth_engine *e, const char *id,
+                                  int report_fd, berth_error **err) {
+  _cleanup_close_ int lock = berth_ctr_lock(e, id, err);
+  if (lock < 0)
+    return -1;
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_get(e->db, id, &c, err) < 0)
+    return -1;
+  if (strcmp(c->state, BERTH_ST_RESTARTING) != 0 || c->stopped_by_user)
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "container `%s` is no longer to be restarted",
+                           c->name);
+  if (json_is_true(json_object_get(c->config, "Tty")))
+    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
+                           "restarting a container with a terminal is not "
+                           "supported yet");
+  char dir[4096];
+  berth_ctr_dir(e, id, dir, sizeof dir);
+  struct berth_ctx ctx;
+  berth_log log;
+  runtime_ctx(e, &ctx, &log);
+  struct berth_create_opts co = {.bundle = dir, .mode = BERTH_RUN_DETACHED};
+  struct berth_state *st = NULL;
+  if (berth_container_create(&ctx, id, &co, NULL, err) < 0 ||
+      berth_state_read(e->run_root, id, &st, err) < 0) {
+    snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
+    free(c->error);
+    c->error = strdup((*err)->msg);
+    save(e, c, NULL, NULL);
+    return -1;
+  }
+  snprintf(c->state, sizeof c->state, "%s", BERTH_ST_RUNNING);
+  c->pid = st->pid;
+  c->pid_start = st->start_time;
+  c->started_at = now_ns();
+  berth_state_free(st);
+  if (save(e, c, "restart", err) < 0)
+    return -1;
+  char buf[32];
+  int len = snprintf(buf, sizeof buf, "%d\n", c->pid);
+  if (write(report_fd, buf, (size_t)len) != len)
+    return berth_error_sys(err, "report the restarted container's pid");
+  return 0;
+}
+
+/* Waits up to timeout_ms for pid (started at start) to be gone. */
+static bool wait_gone(pid_t pid, uint64_t start, int timeout_ms) {
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd >= 0 && berth_proc_alive(pid, start)) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int rc;
+    do
+      rc = poll(&p, 1, timeout_ms);
+    while (rc < 0 && errno == EINTR);
+    close(fd);
+    return rc > 0 || !berth_proc_alive(pid, start);
+  }
+  if (fd >= 0)
+    close(fd);
+  for (int t = 0; t < timeout_ms && berth_proc_alive(pid, start); t += 10)
+    usleep(10000);
+  return !berth_proc_alive(pid, start);
+}
+
+/* After the init is gone: until the monitor has recorded the exit (or
+ * is found dead, when we record it). */
+static int wait_recorded(struct berth_engine *e, const char *id,
+                         struct berth_ctr **out, berth_error **err) {
+  for (int i = 0;; i++) {
+    struct berth_ctr *c = NULL;
+    if (berth_ctr_get(e->db, id, &c, err) < 0)
+      return -1;
+    if (berth_ctr_refresh(e, c, err) < 0) {
+      berth_ctr_free(c);
+      return -1;
+    }
+    if (!is_active(c) ||
+        (strcmp(c->state, BERTH_ST_RESTARTING) == 0 && c->stopped_by_user)) {
+      if (out)
+        *out = c;
+      else
+        berth_ctr_free(c);
+      return 0;
+    }
+    berth_ctr_free(c);
+    usleep(i < 50 ? 2000 : 20000);
+  }
+}
+
+static int stop_signal(const struct berth_ctr *c) {
+  const char *s = json_string_value(json_object_get(c->config, "StopSignal"));
+  int sig = s ? berth_signal_parse(s) : -1;
+  return sig > 0 ? sig : SIGTERM;
+}
+
+int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
+                         int timeout_s, berth_error **err) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_find(e->db, ref, &c, err) < 0)
+    return -1;
+  {
+    _cleanup_close_ int lock = berth_ctr_lock(e, c->id, err);
+    if (lock < 0)
+      return -1;
+    berth_ctr_free(c);
+    c = NULL;
+    if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
+        berth_ctr_refresh(e, c, err) < 0)
+      return -1;
+    if (!is_active(c))
+      return 0;
+    c->stopped_by_user = true;
+    if (strcmp(c->state, BERTH_ST_RESTARTING) == 0) {
+      snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
+      return save(e, c, "stop", err);
+    }
+    if (save(e, c, "stop", err) < 0)
+      return -1;
+  }
+  /* The lock is released: the monitor's exit handling needs it. */
+  if (timeout_s < 0) {
+    json_t *t = json_object_get(c->config, "StopTimeout");
+    timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 10;
+  }
+  struct berth_ctx ctx;
+  berth_log log;
+  runtime_ctx(e, &ctx, &log);
+  if (berth_container_kill(&ctx, c->id, sig > 0 ? sig : stop_signal(c), false,
+                           NULL) == 0 &&
+      strcmp(c->state, BERTH_ST_PAUSED) == 0)
+    berth_container_pause(&ctx, c->id, false, NULL);
+  if (!wait_gone(c->pid, c->pid_start, timeout_s * 1000)) {
+    berth_container_kill(&ctx, c->id, SIGKILL, true, NULL);
+    if (strcmp(c->state, BERTH_ST_PAUSED) == 0)
+      berth_container_pause(&ctx, c->id, false, NULL);
+    wait_gone(c->pid, c->pid_start, 10000);
+  }
+  return wait_recorded(e, c->id, NULL, err);
+}
+
+int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
+                           berth_error **err) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
+      berth_ctr_refresh(e, c, err) < 0)
+    return -1;
+  if (strcmp(c->state, BERTH_ST_RUNNING) != 0 &&
+      strcmp(c->state, BERTH_ST_PAUSED) != 0)
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "container `%s` is not running", c->name);
+  struct berth_ctx ctx;
+  berth_log log;
+  runtime_ctx(e, &ctx, &log);
+  return berth_container_kill(&ctx, c->id, sig, false, err);
+}
+
+int berth_ctr_remove(struct berth_engine *e, const char *ref,
+                           bool force, berth_error **err) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
+      berth_ctr_refresh(e, c, err) < 0)
+    return -1;
+  if (is_active(c)) {
+    if (!force)
+      return berth_error_set(err, BERTH_ERR_STATE, 0,
+                             "cannot remove container `%s`: it is %s; stop "
+                             "it first or use --force",
+                             c->name, c->state);
+    if (berth_ctr_stop(e, c->id, SIGKILL, 0, err) < 0)
+      return -1;
+  }
+  _cleanup_close_ int lock = berth_ctr_lock(e, c->id, err);
+  if (lock < 0)
+    return -1;
+  struct berth_ctr *cur = NULL;
+  if (berth_ctr_get(e->db, c->id, &cur, NULL) < 0)
+    return 0; /* removed meanwhile (--rm) */
+  bool active = is_active(cur);
+  berth_ctr_free(cur);
+  if (active)
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "container `%s` was started again meanwhile",
+                           c->name);
+  runtime_delete(e, c->id);
+  return berth_ctr_destroy(e, c->id, err);
+}
+
+int berth_ctr_wait(struct berth_engine *e, const char *ref, int *code,
+                         berth_error **err) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_find(e->db, ref, &c, err) < 0)
+    return -1;
+  if (c->pid > 0)
+    wait_gone(c->pid, c->pid_start, -1);
+  struct berth_ctr *done = NULL;
+  if (wait_recorded(e, c->id, &done, err) < 0)
+    return -1;
+  *code = done->exit_code;
+  berth_ctr_free(done);
+  return 0;
+}
+
+int berth_ctr_set_paused(struct berth_engine *e, const char *ref,
+                               bool pause, berth_error **err) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_find(e->db, ref, &c, err) < 0)
+    return -1;
+  _cleanup_close_ int lock = berth_ctr_lock(e, c->id, err);
+  if (lock < 0 || berth_ctr_refresh(e, c, err) < 0)
+    return -1;
+  const char *need = pause ? BERTH_ST_RUNNING : BERTH_ST_PAUSED;
+  if (strcmp(c->state, need) != 0)
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "container `%s` is %s, not %s", c->name, c->state,
+                           need);
+  struct berth_ctx ctx;
+  berth_log log;
+  runtime_ctx(e, &ctx, &log);
+  if (berth_container_pause(&ctx, c->id, pause, err) < 0)
+    return -1;
+  snprintf(c->state, sizeof c->state, "%s",
+           pause ? BERTH_ST_PAUSED : BERTH_ST_RUNNING);
+  return save(e, c, pause ? "pause" : "unpause", err);
+}

@@ -1,0 +1,30 @@
+/* Stopping, killing, removing and waiting for containers. */
+#ifndef BERTH_ENGINE_LIFECYCLE_H
+#define BERTH_ENGINE_LIFECYCLE_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+
+/* Docker's stop: the stop signal (StopSignal, default SIGTERM; `sig` > 0
+ * overrides), then SIGKILL after timeout_s (< 0: the container's
+ * StopTimeout, default 10).  Returns once the exit is recorded.  A
+ * stopped container is not an error.  The restart policy does not
+ * restart a container stopped this way. */
+int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
+                         int timeout_s, berth_error **err);
+/* Sends sig to the container's init; STATE error when it is not running. */
+int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
+                           berth_error **err);
+/* Removes a container; a running one only with force (it is killed). */
+int berth_ctr_remove(struct berth_engine *e, const char *ref,
+                           bool force, berth_error **err);
+/* Waits until the container is not running; *code gets its exit code.
+ * A container removed meanwhile (--rm) gives NOT_FOUND. */
+int berth_ctr_wait(struct berth_engine *e, const char *ref, int *code,
+                         berth_error **err);
+/* Pause / unpause through the runtime's freezer. */
+int berth_ctr_set_paused(struct berth_engine *e, const char *ref,
+                               bool pause, berth_error **err);
+
+#endif

@@ -1,0 +1,34 @@
+/* A container's root filesystem: an overlay of its image's snapshots
+ * (shared by every container, never copied) under its own upper dir.
+ *
+ * In a user namespace, container root is an unprivileged id on the host,
+ * while snapshot files belong to host root.  Each snapshot is therefore
+ * given to overlayfs through an idmapped mount (host id N appears as
+ * base + N), so the container sees its files owned by its own root and the
+ * snapshots stay shared.  Kernels without idmapped overlay layers (before
+ * 5.19) get an UNSUPPORTED error; the fallback there would be a chowned
+ * copy of each snapshot per id range, which berth does not make. */
+#ifndef BERTH_ENGINE_OVERLAY_H
+#define BERTH_ENGINE_OVERLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct berth_overlay {
+  const char *snapshots_root; /* berth root: snapshots/<hex>/fs */
+  char *const *chain_ids;     /* bottom layer first */
+  size_t n_layers;
+  const char *dir;            /* containers/<id>: upper/, work/, rootfs/ */
+  uint32_t id_base, id_count; /* id_count 0: no idmapping */
+};
+
+/* Creates upper/ and work/ (owned by the container's root) if needed. */
+int berth_overlay_prepare(const struct berth_overlay *o, berth_error **err);
+/* Mounts the overlay on dir/rootfs, in the caller's mount namespace (the
+ * engine calls it in the monitor's private one, so the mount dies with
+ * the container and no crash can leak it). */
+int berth_overlay_mount(const struct berth_overlay *o, berth_error **err);
+
+#endif

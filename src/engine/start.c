@@ -1,0 +1,502 @@
+/* berth start: the parent side (berth) and the child that becomes the
+ * container's monitor. */
+#include "start.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "cleanup.h"
+#include "container.h"
+#include "containers.h"
+#include "create.h"
+#include "fs.h"
+#include "images.h"
+#include "json.h"
+#include "overlay.h"
+#include "state.h"
+#include "terminal.h"
+#include "userspec.h"
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int berth_ctr_lock(struct berth_engine *e, const char *id,
+                   berth_error **err) {
+  char path[4096];
+  berth_ctr_dir(e, id, path, sizeof path);
+  strncat(path, "/lock", sizeof path - strlen(path) - 1);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return berth_error_sys(err, "open `%s`", path);
+  while (flock(fd, LOCK_EX) < 0)
+    if (errno != EINTR) {
+      close(fd);
+      return berth_error_sys(err, "lock `%s`", path);
+    }
+  return fd;
+}
+
+/* The container's options for the runtime library. */
+static void runtime_ctx(struct berth_engine *e, struct berth_ctx *ctx,
+                        berth_log *log) {
+  *log = (berth_log){.fd = -1};
+  *ctx = (struct berth_ctx){.state_root = e->run_root, .log = log};
+}
+
+/* ---- the child: rootfs, bundle, runtime, monitor ---- */
+
+struct child {
+  struct berth_engine *e;
+  struct berth_ctr *c;
+  const struct berth_start_opts *o;
+  char dir[4096];
+  char **chain_ids;
+  size_t n_layers;
+  int sync_fd;
+};
+
+static int write_bundle(struct child *ch, berth_error **err) {
+  char rootfs[4096];
+  snprintf(rootfs, sizeof rootfs, "%s/rootfs", ch->dir);
+  _cleanup_close_ int rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0)
+    return berth_error_sys(err, "open `%s`", rootfs);
+  const char *user =
+      json_string_value(json_object_get(ch->c->config, "User"));
+  struct berth_userspec us = {0};
+  if (berth_userspec_resolve(rfd, user, NULL, &us, err) < 0)
+    return -1;
+  struct utsname un;
+  uname(&un);
+  struct berth_bundle_in in = {.ctr = ch->c, .dir = ch->dir, .user = &us,
+                               .arch = un.machine};
+  json_t *spec = NULL;
+  int rc = berth_bundle_spec(&in, &spec, err);
+  berth_userspec_clear(&us);
+  if (rc < 0)
+    return -1;
+  _cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(1));
+  json_decref(spec);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/config.json", ch->dir);
+  if (!text)
+    return berth_error_sys(err, "serialise config.json");
+  return berth_write_file_replace(path, text, strlen(text), 0600, err);
+}
+
+static int mount_rootfs(struct child *ch, berth_error **err) {
+  /* Our mounts stay ours; the host's new mounts (volumes) still show. */
+  if (unshare(CLONE_NEWNS) < 0)
+    return berth_error_sys(err, "unshare the mount namespace");
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return berth_error_sys(err, "make `/` a slave mount");
+  struct berth_overlay ov = {.snapshots_root = ch->e->root,
+                             .chain_ids = ch->chain_ids,
+                             .n_layers = ch->n_layers, .dir = ch->dir,
+                             .id_base = ch->c->id_base,
+                             .id_count = ch->c->id_count};
+  if (berth_overlay_prepare(&ov, err) < 0 || berth_overlay_mount(&ov, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* A console socket for the runtime to hand us the pty master.  Its path
+ * must fit sun_path (108 bytes), which a container directory under a long
+ * root does not: it goes to /run (or /tmp) under a unique name. */
+static int console_listen(char *path, size_t len, berth_error **err) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return berth_error_sys(err, "socket");
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  const char *dir = access("/run", W_OK) == 0 ? "/run" : "/tmp";
+  snprintf(path, len, "%s/berth-console-%d-%lld.sock", dir, getpid(),
+           (long long)(now_ns() % 1000000000));
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+  unlink(path);
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return berth_error_sys(err, "console socket `%s`", path);
+  }
+  return fd;
+}
+
+static int console_accept(int listen_fd, berth_error **err) {
+  _cleanup_close_ int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (conn < 0)
+    return berth_error_sys(err, "accept on the console socket");
+  return berth_recv_fd(conn, err);
+}
+
+/* Container stdio: pipes (or a terminal through a console socket), with
+ * the monitor's ends kept in mon[] (out, err, in). */
+static int setup_stdio(struct child *ch, int mon[3], char *sock_path,
+                       int *listen_fd, berth_error **err) {
+  bool tty = json_is_true(json_object_get(ch->c->config, "Tty"));
+  bool open_stdin = json_is_true(json_object_get(ch->c->config, "OpenStdin"));
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0)
+    return berth_error_sys(err, "open /dev/null");
+  if (tty) {
+    *listen_fd = console_listen(sock_path, 4096, err);
+    if (*listen_fd < 0)
+      return -1;
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    close(null);
+    return 0;
+  }
+  int out[2], er[2], in[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
+      (open_stdin && pipe2(in, O_CLOEXEC) < 0))
+    return berth_error_sys(err, "pipe");
+  dup2(open_stdin ? in[0] : null, 0);
+  dup2(out[1], 1);
+  dup2(er[1], 2);
+  close(out[1]);
+  close(er[1]);
+  if (in[0] >= 0)
+    close(in[0]);
+  close(null);
+  mon[0] = out[0];
+  mon[1] = er[0];
+  mon[2] = in[1];
+  return 0;
+}
+
+static void send_error(int fd, berth_error *err, int exec_failure) {
+  char msg[4200];
+  int len = snprintf(msg, sizeof msg, "err %d %d %d %s", (int)err->kind,
+                     err->errno_value, exec_failure, err->msg);
+  send(fd, msg, (size_t)len, MSG_NOSIGNAL);
+}
+
+/* The runtime reports a command that cannot be run as an `exec` error
+ * with ENOENT (127) or another errno (126), as Docker's exit statuses. */
+static int exec_failure_of(const berth_error *err) {
+  if (!err || !strstr(err->msg, ": exec `"))
+    return 0;
+  return err->errno_value == ENOENT ? 127 : 126;
+}
+
+static char *fd_arg(int fd) {
+  char *s = NULL;
+  if (asprintf(&s, "%d", fd) < 0)
+    return NULL;
+  return s;
+}
+
+static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
+                         const int att[3], int status_fd) {
+  char log[4096], exitf[4096], maxsize[32] = "0", maxfile[16] = "1";
+  snprintf(log, sizeof log, "%s/ctr.log", ch->dir);
+  snprintf(exitf, sizeof exitf, "%s/exit", ch->dir);
+  json_t *lc = json_object_get(
+      json_object_get(json_object_get(ch->c->config, "HostConfig"),
+                      "LogConfig"),
+      "Config");
+  const char *ms = json_string_value(json_object_get(lc, "max-size-bytes"));
+  const char *mf = json_string_value(json_object_get(lc, "max-file"));
+  if (ms)
+    snprintf(maxsize, sizeof maxsize, "%s", ms);
+  if (mf)
+    snprintf(maxfile, sizeof maxfile, "%s", mf);
+  bool tty = json_is_true(json_object_get(ch->c->config, "Tty"));
+  char pid_s[16];
+  snprintf(pid_s, sizeof pid_s, "%d", pid);
+  char *argv[40];
+  int n = 0;
+#define ARG(k, v) (argv[n++] = (char *)(k), argv[n++] = (char *)(v))
+  argv[n++] = ch->e->monitor_exe;
+  ARG("--id", ch->c->id);
+  ARG("--root", ch->e->root);
+  ARG("--helper", ch->e->self_exe);
+  ARG("--exit-file", exitf);
+  ARG("--log", log);
+  ARG("--log-max-size", maxsize);
+  ARG("--log-max-file", maxfile);
+  ARG("--pid", pid_s);
+  ARG("--tty", tty ? "1" : "0");
+  if (mon[0] >= 0)
+    ARG("--stdout", fd_arg(mon[0]));
+  if (mon[1] >= 0)
+    ARG("--stderr", fd_arg(mon[1]));
+  if (mon[2] >= 0)
+    ARG("--stdin", fd_arg(mon[2]));
+  if (att[0] >= 0)
+    ARG("--attach-in", fd_arg(att[0]));
+  if (att[1] >= 0)
+    ARG("--attach-out", fd_arg(att[1]));
+  if (att[2] >= 0)
+    ARG("--attach-err", fd_arg(att[2]));
+  if (status_fd >= 0)
+    ARG("--status", fd_arg(status_fd));
+  argv[n] = NULL;
+#undef ARG
+  /* Only what the monitor uses crosses the exec. */
+  int keep[] = {mon[0], mon[1], mon[2], att[0], att[1], att[2], status_fd};
+  for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+    if (keep[i] >= 0)
+      fcntl(keep[i], F_SETFD, 0);
+  execv(ch->e->monitor_exe, argv);
+}
+
+static void child_main(struct child *ch) {
+  berth_error *err = NULL;
+  int att[3] = {-1, -1, -1}, mon[3] = {-1, -1, -1};
+  int listen_fd = -1;
+  char sock_path[4096] = "";
+  setsid();
+  signal(SIGPIPE, SIG_IGN);
+  if (ch->o && ch->o->attach) {
+    /* The client's stdio, out of the way of the container's. */
+    if (ch->o->interactive)
+      att[0] = fcntl(ch->o->in, F_DUPFD_CLOEXEC, 10);
+    att[1] = fcntl(ch->o->out, F_DUPFD_CLOEXEC, 10);
+    att[2] = fcntl(ch->o->err, F_DUPFD_CLOEXEC, 10);
+  }
+  if (mount_rootfs(ch, &err) < 0 || write_bundle(ch, &err) < 0 ||
+      setup_stdio(ch, mon, sock_path, &listen_fd, &err) < 0)
+    goto fail;
+  struct berth_ctx ctx;
+  berth_log log;
+  runtime_ctx(ch->e, &ctx, &log);
+  struct berth_create_opts co = {.bundle = ch->dir,
+                                 .console_socket = *sock_path ? sock_path
+                                                              : NULL,
+                                 .mode = BERTH_RUN_DETACHED};
+  if (berth_container_create(&ctx, ch->c->id, &co, NULL, &err) < 0)
+    goto fail;
+  struct berth_state *st = NULL;
+  if (berth_state_read(ch->e->run_root, ch->c->id, &st, &err) < 0)
+    goto fail;
+  pid_t pid = st->pid;
+  unsigned long long start = st->start_time;
+  berth_state_free(st);
+  if (listen_fd >= 0) {
+    int master = console_accept(listen_fd, &err);
+    if (master < 0)
+      goto fail;
+    unlink(sock_path);
+    mon[0] = master;
+    mon[2] = dup(master);
+  }
+  int null = open("/dev/null", O_RDWR);
+  dup2(null, 0);
+  dup2(null, 1);
+  dup2(null, 2);
+  char msg[64], ack[8];
+  int len = snprintf(msg, sizeof msg, "ok %d %llu", pid, start);
+  send(ch->sync_fd, msg, (size_t)len, MSG_NOSIGNAL);
+  /* Wait for the record to say running before anything can report the
+   * exit; EOF (berth killed) is as good as an answer. */
+  (void)!recv(ch->sync_fd, ack, sizeof ack, 0);
+  bool attached = ch->o && ch->o->attach;
+  exec_monitor(ch, pid, mon, att, attached ? ch->sync_fd : -1);
+  /* exec failed: the container has no monitor; stop it. */
+  kill(pid, SIGKILL);
+  _exit(1);
+fail:
+  if (*sock_path)
+    unlink(sock_path);
+  send_error(ch->sync_fd, err, exec_failure_of(err));
+  _exit(1);
+}
+
+/* ---- the parent ---- */
+
+static int image_chain(struct berth_engine *e, const struct berth_ctr *c,
+                       char ***out, size_t *n, berth_error **err) {
+  struct berth_image img = {0};
+  if (berth_images_get(e->db, c->image_id, &img, err) < 0)
+    return berth_error_prefix(err, "image of container `%s`", c->name);
+  char **v = calloc(img.n_layers + 1, sizeof(char *));
+  for (size_t i = 0; v && i < img.n_layers; i++)
+    v[i] = strdup(img.layers[i].chain_id);
+  *n = img.n_layers;
+  berth_image_free(&img);
+  if (!v)
+    return berth_error_sys(err, "allocate");
+  *out = v;
+  return 0;
+}
+
+static int record_started(struct berth_engine *e, struct berth_ctr *c,
+                          pid_t pid, unsigned long long start, pid_t monitor,
+                          berth_error **err) {
+  snprintf(c->state, sizeof c->state, "%s", BERTH_ST_RUNNING);
+  c->pid = pid;
+  c->pid_start = start;
+  c->monitor_pid = monitor;
+  c->monitor_start = berth_proc_start_time(monitor);
+  c->started_at = now_ns();
+  c->exit_code = 0;
+  free(c->error);
+  c->error = NULL;
+  c->stopped_by_user = false;
+  free(c->health);
+  c->health = json_object_get(c->config, "Healthcheck") &&
+                      json_array_size(json_object_get(
+                          json_object_get(c->config, "Healthcheck"),
+                          "Test")) > 0
+                  ? strdup("starting")
+                  : NULL;
+  c->health_failures = 0;
+  if (berth_db_begin(e->db, err) < 0)
+    return -1;
+  if (berth_ctr_save_state(e->db, c, err) < 0 ||
+      berth_event_add(e->db, "container", "start", c->id, NULL, err) < 0) {
+    berth_db_rollback(e->db);
+    return -1;
+  }
+  return berth_db_commit(e->db, err);
+}
+
+/* A start that failed: the record says why (Docker keeps the container,
+ * with the exit status 126/127 for a command that cannot run). */
+static void record_failed(struct berth_engine *e, struct berth_ctr *c,
+                          const char *msg, int code) {
+  free(c->error);
+  c->error = strdup(msg);
+  c->exit_code = code;
+  if (berth_db_begin(e->db, NULL) == 0) {
+    if (berth_ctr_save_state(e->db, c, NULL) == 0)
+      berth_db_commit(e->db, NULL);
+    else
+      berth_db_rollback(e->db);
+  }
+}
+
+static int parse_reply(const char *msg, pid_t *pid, unsigned long long *start,
+                       int *exec_failure, berth_error **err) {
+  int kind, errnum, consumed = 0;
+  if (sscanf(msg, "ok %d %llu", pid, start) == 2)
+    return 0;
+  if (sscanf(msg, "err %d %d %d %n", &kind, &errnum, exec_failure,
+             &consumed) == 3 && consumed > 0) {
+    berth_error_set(err, (berth_error_kind)kind, 0, "%s", msg + consumed);
+    if (*err)
+      (*err)->errno_value = errnum;
+    return -1;
+  }
+  return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
+                         "the container's monitor died while starting it");
+}
+
+static int spawn(struct berth_engine *e, struct berth_ctr *c,
+                 const struct berth_start_opts *o, struct berth_started *out,
+                 berth_error **err) {
+  struct child ch = {.e = e, .c = c, .o = o};
+  berth_ctr_dir(e, c->id, ch.dir, sizeof ch.dir);
+  if (image_chain(e, c, &ch.chain_ids, &ch.n_layers, err) < 0)
+    return -1;
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+    berth_strv_free(ch.chain_ids);
+    return berth_error_sys(err, "socketpair");
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    berth_strv_free(ch.chain_ids);
+    close(sp[0]);
+    close(sp[1]);
+    return berth_error_sys(err, "fork");
+  }
+  if (child == 0) {
+    close(sp[0]);
+    ch.sync_fd = sp[1];
+    child_main(&ch);
+    _exit(1);
+  }
+  berth_strv_free(ch.chain_ids);
+  close(sp[1]);
+  char msg[4200];
+  ssize_t n;
+  do
+    n = recv(sp[0], msg, sizeof msg - 1, 0);
+  while (n < 0 && errno == EINTR);
+  msg[n > 0 ? n : 0] = '\0';
+  pid_t pid = 0;
+  unsigned long long start = 0;
+  out->exec_failure = 0;
+  if (parse_reply(msg, &pid, &start, &out->exec_failure, err) < 0) {
+    close(sp[0]);
+    waitpid(child, NULL, 0);
+    /* Whatever the runtime left (state dir, cgroup) goes with it. */
+    struct berth_ctx ctx;
+    berth_log log;
+    runtime_ctx(e, &ctx, &log);
+    berth_container_delete(&ctx, c->id, true, NULL);
+    record_failed(e, c, (*err)->msg, out->exec_failure);
+    return -1;
+  }
+  /* The child is reaped by nobody if we exit first; it becomes the
+   * monitor and outlives us, so it must not stay our zombie-to-be:
+   * nothing to do, init adopts it when we exit. */
+  int rc = record_started(e, c, pid, start, child, err);
+  send(sp[0], "go", 2, MSG_NOSIGNAL);
+  out->pid = pid;
+  if (o && o->attach)
+    out->status_fd = sp[0];
+  else {
+    out->status_fd = -1;
+    close(sp[0]);
+  }
+  return rc;
+}
+
+int berth_ctr_start(struct berth_engine *e, const char *ref,
+                          const struct berth_start_opts *o,
+                          struct berth_started *out, berth_error **err) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_find(e->db, ref, &c, err) < 0)
+    return -1;
+  _cleanup_close_ int lock = berth_ctr_lock(e, c->id, err);
+  if (lock < 0)
+    return -1;
+  /* Re-read under the lock: another berth may have started it. */
+  char id[65];
+  memcpy(id, c->id, sizeof id);
+  berth_ctr_free(c);
+  c = NULL;
+  if (berth_ctr_get(e->db, id, &c, err) < 0)
+    return -1;
+  if (berth_ctr_refresh(e, c, err) < 0)
+    return -1;
+  out->status_fd = -1;
+  out->pid = 0;
+  out->exec_failure = 0;
+  if (strcmp(c->state, BERTH_ST_RUNNING) == 0 ||
+      strcmp(c->state, BERTH_ST_PAUSED) == 0 ||
+      strcmp(c->state, BERTH_ST_RESTARTING) == 0) {
+    if (o && o->attach)
+      return berth_error_set(err, BERTH_ERR_STATE, 0,
+                             "container `%s` is already running", c->name);
+    out->pid = c->pid;
+    return 0;
+  }
+  if (strcmp(c->state, BERTH_ST_REMOVING) == 0 ||
+      strcmp(c->state, BERTH_ST_DEAD) == 0)
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "container `%s` is being removed", c->name);
+  return spawn(e, c, o, out, err);
+}

@@ -1,0 +1,56 @@
+/* Starting a container: its rootfs, its bundle, the runtime, its monitor.
+ *
+ * berth forks a child that enters a private mount namespace, mounts the
+ * overlay there, writes config.json, creates the container through the
+ * runtime library (the init is its child) and then becomes the monitor by
+ * exec'ing berth-monitor.  The overlay lives only in that namespace: when
+ * the monitor and the container are gone, so is the mount, whatever
+ * killed them. */
+#ifndef BERTH_ENGINE_START_H
+#define BERTH_ENGINE_START_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "engine.h"
+
+struct berth_start_opts {
+  bool attach;      /* a foreground client: stdio below is forwarded */
+  bool interactive; /* -i: the client's stdin goes to the container */
+  int in, out, err; /* client's fds (attach only) */
+};
+
+struct berth_started {
+  pid_t pid;           /* the container's init */
+  int status_fd;       /* attach: "exit N\n" arrives here; else -1 */
+  int exec_failure;    /* 126 or 127 when the command could not run */
+};
+
+/* Starts a created or exited container (ref: name, id or prefix).  A
+ * running one is left alone (not an error, as docker start).  The caller
+ * closes out->status_fd. */
+int berth_ctr_start(struct berth_engine *e, const char *ref,
+                          const struct berth_start_opts *o,
+                          struct berth_started *out, berth_error **err);
+
+/* Monitor helpers (hidden commands `berth _exited ID CODE` and
+ * `berth _restart ID`).  exited returns 10 when the container is to be
+ * restarted, 0 when done. */
+int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
+                           berth_error **err);
+int berth_ctr_restart_child(struct berth_engine *e, const char *id,
+                                  int report_fd, berth_error **err);
+
+/* Takes the container's lock (containers/<id>/lock), serialising start,
+ * stop, exit handling and removal of one container.  Returns the fd. */
+int berth_ctr_lock(struct berth_engine *e, const char *id, berth_error **err);
+
+/* Brings the record in line with reality: a "running" container whose
+ * init is gone is recorded as exited (from the monitor's exit file when
+ * there is one, else code 255 with an error), and its runtime state and
+ * cgroup removed.  Call with the container's lock held or not at all
+ * (it takes it). */
+int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c,
+                      berth_error **err);
+
+#endif

@@ -1,0 +1,361 @@
+/* berth-monitor: one small process per running container (like conmon).
+ *
+ * It is the parent of the container's init (directly, or as a child
+ * subreaper after a restart), so it alone can learn the exit status.  It
+ * copies the container's output to its json-file log and, while a
+ * foreground `berth run`/`start -a` is attached, to that terminal; it
+ * forwards the attached stdin.  When the container exits it writes the
+ * exit file, runs `berth _exited` (database, runtime cleanup, --rm,
+ * restart policy) and either restarts the container through
+ * `berth _restart` or exits.
+ *
+ * Static and libc-only on purpose: a host may run hundreds of these, and
+ * its idle resident memory is the per-container cost (target < 1 MiB). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "logwriter.h"
+
+/* Exit codes of `berth _exited` that the monitor understands. */
+#define HELPER_DONE 0
+#define HELPER_RESTART 10
+
+struct monitor {
+  const char *id, *root, *helper, *exit_file, *log_path;
+  pid_t init;
+  bool init_reaped;
+  int init_status;
+  int out_fd, err_fd, in_fd;   /* container side; -1 when absent */
+  int att_in, att_out, att_err; /* attached client; -1 when absent */
+  int status_fd;
+  bool tty;
+  struct berth_logwriter log;
+  bool log_open;
+  int sig_fd;
+};
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static void set_nonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0)
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* One read from a container stream into the log and the attached client.
+ * Returns false at EOF or error (the stream is then closed). */
+static bool pump_output(struct monitor *m, int *fd, enum berth_log_stream s) {
+  char buf[16384];
+  ssize_t n = read(*fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0) {
+    close(*fd);
+    *fd = -1;
+    return false;
+  }
+  if (m->log_open)
+    berth_logwriter_write(&m->log, s, buf, (size_t)n, now_ns());
+  int *att = s == BERTH_LOG_STDERR ? &m->att_err : &m->att_out;
+  if (*att >= 0 && write_all(*att, buf, (size_t)n) < 0) {
+    /* The client went away: keep logging. */
+    close(*att);
+    *att = -1;
+  }
+  return true;
+}
+
+static void pump_input(struct monitor *m) {
+  char buf[16384];
+  ssize_t n = read(m->att_in, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0 || m->in_fd < 0 || write_all(m->in_fd, buf, (size_t)n) < 0) {
+    /* EOF on the client's stdin closes the container's (docker -i), but
+     * a terminal stays open: the pty master is also the output. */
+    close(m->att_in);
+    m->att_in = -1;
+    if (!m->tty && m->in_fd >= 0) {
+      close(m->in_fd);
+      m->in_fd = -1;
+    }
+  }
+}
+
+static void reap(struct monitor *m) {
+  int status;
+  pid_t p;
+  while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+    if (p == m->init) {
+      m->init_reaped = true;
+      m->init_status = status;
+    }
+}
+
+/* Forwards output until the init exits, then drains what is left. */
+static void run_until_exit(struct monitor *m) {
+  int64_t drain_deadline = 0;
+  for (;;) {
+    struct pollfd p[4];
+    int n = 0;
+    p[n++] = (struct pollfd){.fd = m->sig_fd, .events = POLLIN};
+    int i_out = m->out_fd >= 0 ? n : -1;
+    if (m->out_fd >= 0)
+      p[n++] = (struct pollfd){.fd = m->out_fd, .events = POLLIN};
+    int i_err = m->err_fd >= 0 ? n : -1;
+    if (m->err_fd >= 0)
+      p[n++] = (struct pollfd){.fd = m->err_fd, .events = POLLIN};
+    int i_in = m->att_in >= 0 && !m->init_reaped ? n : -1;
+    if (i_in >= 0)
+      p[n++] = (struct pollfd){.fd = m->att_in, .events = POLLIN};
+    if (m->init_reaped) {
+      /* After the init's exit, its pid namespace is gone and with it every
+       * writer; a stream another process holds open is given 2 s. */
+      if (m->out_fd < 0 && m->err_fd < 0)
+        return;
+      if (!drain_deadline)
+        drain_deadline = now_ns() + 2000000000LL;
+      if (now_ns() > drain_deadline)
+        return;
+    }
+    int timeout = m->init_reaped ? 100 : -1;
+    if (poll(p, (nfds_t)n, timeout) < 0) {
+      if (errno == EINTR)
+        continue;
+      return;
+    }
+    if (p[0].revents) {
+      struct signalfd_siginfo si;
+      while (read(m->sig_fd, &si, sizeof si) == sizeof si)
+        ;
+      reap(m);
+    }
+    if (i_out >= 0 && p[i_out].revents)
+      pump_output(m, &m->out_fd, BERTH_LOG_STDOUT);
+    if (i_err >= 0 && p[i_err].revents)
+      pump_output(m, &m->err_fd, BERTH_LOG_STDERR);
+    if (i_in >= 0 && p[i_in].revents)
+      pump_input(m);
+  }
+}
+
+static int exit_code(int status) {
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return 255;
+}
+
+static void write_exit_file(struct monitor *m, int code) {
+  char tmp[4096], text[64];
+  snprintf(tmp, sizeof tmp, "%s.tmp", m->exit_file);
+  int len = snprintf(text, sizeof text, "%d %lld\n", code,
+                     (long long)now_ns());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  bool ok = write_all(fd, text, (size_t)len) == 0 && fsync(fd) == 0;
+  close(fd);
+  if (ok)
+    rename(tmp, m->exit_file);
+}
+
+/* Runs `berth --root R VERB ID [ARG]` and waits for it; stdio as given
+ * (-1: /dev/null).  Returns its exit status or -1. */
+static int run_helper(struct monitor *m, const char *verb, const char *arg,
+                      int in, int out, int err, int extra_fd) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int fds[3] = {in, out, err};
+    for (int i = 0; i < 3; i++)
+      dup2(fds[i] >= 0 ? fds[i] : null, i);
+    if (extra_fd >= 0)
+      dup2(extra_fd, 3);
+    char *argv[] = {(char *)m->helper, "--root", (char *)m->root,
+                    (char *)verb, (char *)m->id, (char *)arg, NULL};
+    execv(m->helper, argv);
+    _exit(127);
+  }
+  for (;;) {
+    int status;
+    pid_t p = waitpid(-1, &status, 0);
+    if (p < 0 && errno == EINTR)
+      continue;
+    if (p < 0)
+      return -1;
+    if (p == m->init) {
+      m->init_reaped = true;
+      m->init_status = status;
+    }
+    if (p == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+}
+
+/* A new container process from the same bundle: new pipes, `berth
+ * _restart` creates it (as our grandchild; we are its subreaper) and
+ * reports its pid on fd 3. */
+static bool restart(struct monitor *m) {
+  int out[2], err[2], in[2] = {-1, -1}, rep[2];
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+      pipe2(rep, O_CLOEXEC) < 0)
+    return false;
+  bool want_in = m->in_fd >= 0;
+  if (want_in && pipe2(in, O_CLOEXEC) < 0)
+    return false;
+  int rc = run_helper(m, "_restart", NULL, in[0], out[1], err[1], rep[1]);
+  close(out[1]);
+  close(err[1]);
+  close(rep[1]);
+  if (in[0] >= 0)
+    close(in[0]);
+  char buf[64] = "";
+  ssize_t n = read(rep[0], buf, sizeof buf - 1);
+  close(rep[0]);
+  pid_t pid = n > 0 ? (pid_t)atoi(buf) : 0;
+  if (rc != 0 || pid <= 0) {
+    close(out[0]);
+    close(err[0]);
+    if (in[1] >= 0)
+      close(in[1]);
+    return false;
+  }
+  if (m->out_fd >= 0)
+    close(m->out_fd);
+  if (m->err_fd >= 0)
+    close(m->err_fd);
+  if (m->in_fd >= 0)
+    close(m->in_fd);
+  m->out_fd = out[0];
+  m->err_fd = err[0];
+  m->in_fd = in[1];
+  set_nonblock(m->out_fd);
+  set_nonblock(m->err_fd);
+  m->init = pid;
+  m->init_reaped = false;
+  /* It may have exited before we knew its pid. */
+  int status;
+  if (waitpid(pid, &status, WNOHANG) == pid) {
+    m->init_reaped = true;
+    m->init_status = status;
+  }
+  return true;
+}
+
+static int parse_fd(const char *s) { return s ? atoi(s) : -1; }
+
+static void usage(void) {
+  fputs("berth-monitor is started by berth; it is not a command.\n", stderr);
+  exit(2);
+}
+
+static void parse_args(struct monitor *m, int argc, char **argv,
+                       uint64_t *max_size, int *max_files) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const char *k = argv[i], *v = argv[i + 1];
+    if (!strcmp(k, "--id")) m->id = v;
+    else if (!strcmp(k, "--root")) m->root = v;
+    else if (!strcmp(k, "--helper")) m->helper = v;
+    else if (!strcmp(k, "--exit-file")) m->exit_file = v;
+    else if (!strcmp(k, "--log")) m->log_path = v;
+    else if (!strcmp(k, "--log-max-size")) *max_size = strtoull(v, NULL, 10);
+    else if (!strcmp(k, "--log-max-file")) *max_files = atoi(v);
+    else if (!strcmp(k, "--pid")) m->init = (pid_t)atoi(v);
+    else if (!strcmp(k, "--stdout")) m->out_fd = parse_fd(v);
+    else if (!strcmp(k, "--stderr")) m->err_fd = parse_fd(v);
+    else if (!strcmp(k, "--stdin")) m->in_fd = parse_fd(v);
+    else if (!strcmp(k, "--tty")) m->tty = atoi(v) != 0;
+    else if (!strcmp(k, "--attach-in")) m->att_in = parse_fd(v);
+    else if (!strcmp(k, "--attach-out")) m->att_out = parse_fd(v);
+    else if (!strcmp(k, "--attach-err")) m->att_err = parse_fd(v);
+    else if (!strcmp(k, "--status")) m->status_fd = parse_fd(v);
+    else usage();
+  }
+  if (!m->id || !m->root || !m->helper || !m->exit_file || m->init <= 0)
+    usage();
+}
+
+int main(int argc, char **argv) {
+  struct monitor m = {.out_fd = -1, .err_fd = -1, .in_fd = -1,
+                      .att_in = -1, .att_out = -1, .att_err = -1,
+                      .status_fd = -1};
+  uint64_t max_size = 0;
+  int max_files = 1;
+  parse_args(&m, argc, argv, &max_size, &max_files);
+  /* Containers restarted by a helper become our grandchildren: as
+   * subreaper we still get their exit. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  m.sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (m.log_path &&
+      berth_logwriter_open(&m.log, m.log_path, max_size, max_files) == 0)
+    m.log_open = true;
+  if (m.out_fd >= 0)
+    set_nonblock(m.out_fd);
+  if (m.err_fd >= 0)
+    set_nonblock(m.err_fd);
+  reap(&m);
+  for (;;) {
+    run_until_exit(&m);
+    if (m.log_open)
+      berth_logwriter_flush(&m.log, now_ns());
+    int code = exit_code(m.init_status);
+    write_exit_file(&m, code);
+    char code_s[16];
+    snprintf(code_s, sizeof code_s, "%d", code);
+    int h = run_helper(&m, "_exited", code_s, -1, -1, -1, -1);
+    if (h == HELPER_RESTART && restart(&m))
+      continue;
+    if (m.status_fd >= 0) {
+      char line[32];
+      int len = snprintf(line, sizeof line, "exit %d\n", code);
+      write_all(m.status_fd, line, (size_t)len);
+    }
+    break;
+  }
+  if (m.log_open)
+    berth_logwriter_close(&m.log);
+  return 0;
+}
