@@ -295,7 +295,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
       json_t *j = inspect_json(e, c);
       status_text(c, status, sizeof status);
       json_object_set_new(j, "Status", json_string(status));
-      json_object_set_new(j, "Names", json_pack("[s]", c->name));
+      json_object_set_new(j, "Names", json_string(c->name));
       if (json) {
         char *s = json_dumps(j, JSON_COMPACT);
         puts(s ? s : "{}");

@@ -68,6 +68,7 @@
   {"log-driver", OPT_STRING, &(f).log_driver, NULL},                       \
   {"log-opt", OPT_LIST, &(f).log_opt, NULL},                               \
   {"platform", OPT_STRING, &(f).platform, NULL},                           \
+  {"cgroup-parent", OPT_STRING, &(f).cgroup_parent, NULL},                 \
   {"quiet,q", OPT_BOOL, &(f).quiet, NULL}
 
 /* The image, pulled when missing (--pull missing, the default), always,

@@ -348,6 +348,20 @@ int run_request_build(const struct run_flags *f, char *const *cmd,
                            net);
   }
   json_object_set_new(hc, "NetworkMode", json_string(net));
+  /* --cgroup-parent, else $BERTH_CGROUP_PARENT (tests keep their
+   * cgroups apart with it), else /berth. */
+  const char *cgp = f->cgroup_parent ? f->cgroup_parent
+                                     : getenv("BERTH_CGROUP_PARENT");
+  if (cgp && *cgp) {
+    if (cgp[0] != '/' || strstr(cgp, "..")) {
+      json_decref(cfg);
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "invalid --cgroup-parent `%s`: an absolute "
+                             "path without `..`",
+                             cgp);
+    }
+    json_object_set_new(hc, "CgroupParent", json_string(cgp));
+  }
   if (f->userns && strcmp(f->userns, "host") != 0 && *f->userns) {
     json_decref(cfg);
     return berth_error_set(err, BERTH_ERR_INVALID, 0,

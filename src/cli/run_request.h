@@ -24,7 +24,8 @@ struct run_flags {
       *health_start_period;
   long health_retries;
   bool health_retries_set;
-  const char *pull, *network, *userns, *log_driver, *platform;
+  const char *pull, *network, *userns, *log_driver, *platform,
+      *cgroup_parent;
   struct strlist env, env_file, volume, mount, tmpfs, label, ulimit, cap_add,
       cap_drop, security_opt, device, sysctl, log_opt;
 };

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -133,9 +134,14 @@ static int capabilities(const struct berth_ctr *c, json_t **out,
   json_t *h = hostcfg(c);
   bool have[64] = {false};
   unsigned last = berth_cap_last();
+  /* "All" is what berth itself may hand out: its bounding set (a host
+   * may withhold some from root, as CAP_SYS_RESOURCE here). */
+  bool bounded[64] = {false};
+  for (unsigned i = 0; i <= last; i++)
+    bounded[i] = prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1;
   if (cfg_bool(h, "Privileged")) {
     for (unsigned i = 0; i <= last; i++)
-      have[i] = true;
+      have[i] = bounded[i];
   } else {
     for (const char *const *p = berth_default_caps; *p; p++) {
       int n = berth_cap_from_name(*p);
@@ -153,7 +159,7 @@ static int capabilities(const struct berth_ctr *c, json_t **out,
         continue;
       if (strcasecmp(name, "ALL") == 0) {
         for (unsigned k = 0; k <= last; k++)
-          have[k] = l == 0;
+          have[k] = l == 0 && bounded[k];
         continue;
       }
       char full[64];
@@ -387,6 +393,7 @@ static int devices(const struct berth_ctr *c, json_t *lx, json_t *res,
                    berth_error **err) {
   json_t *list = json_array();
   json_object_set_new(lx, "devices", list);
+  json_object_set_new(lx, "berth.deviceMounts", json_array());
   size_t i;
   json_t *d;
   json_array_foreach(json_object_get(hostcfg(c), "Devices"), i, d) {
@@ -400,6 +407,14 @@ static int devices(const struct berth_ctr *c, json_t *lx, json_t *res,
       return berth_error_set(err, BERTH_ERR_INVALID, 0,
                              "--device `%s`: not a device node", host);
     const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
+    if (!userns_host(c)) {
+      /* mknod is not allowed in a user namespace: the host's node is
+       * bind-mounted instead (the cgroup rule below still applies). */
+      json_array_append_new(
+          json_object_get(lx, "berth.deviceMounts"),
+          mount_obj(ctr ? ctr : host, "bind", host,
+                    opts_of("bind", "nosuid", "noexec", NULL)));
+    } else
     json_array_append_new(
         list, json_pack("{s:s,s:s,s:I,s:I,s:i,s:i,s:i}", "path",
                         ctr ? ctr : host, "type", type, "major",
@@ -528,8 +543,11 @@ int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
   base_mounts(c, mounts);
   etc_mounts(in, mounts);
   user_mounts(c, mounts);
-  char cgpath[128];
-  snprintf(cgpath, sizeof cgpath, "/berth/%s", c->id);
+  /* --cgroup-parent, recorded at create (default /berth). */
+  char cgpath[4200];
+  const char *parent = cfg_str(h, "CgroupParent");
+  snprintf(cgpath, sizeof cgpath, "%s/%s", parent ? parent : "/berth",
+           c->id);
   json_t *res = resources(c);
   json_t *lx = json_pack("{s:o,s:s,s:o}", "namespaces", namespaces(c),
                          "cgroupsPath", cgpath, "resources", res);
@@ -541,6 +559,9 @@ int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
     json_decref(filter);
     return -1;
   }
+  /* Device binds join the mounts (after /dev, so they land in it). */
+  json_array_extend(mounts, json_object_get(lx, "berth.deviceMounts"));
+  json_object_del(lx, "berth.deviceMounts");
   if (!cfg_bool(h, "Privileged")) {
     json_object_set_new(lx, "maskedPaths", strv_json(masked_paths));
     json_object_set_new(lx, "readonlyPaths", strv_json(readonly_paths));

@@ -7,6 +7,7 @@
 #define BERTH_ENGINE_FLAGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"

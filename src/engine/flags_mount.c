@@ -522,15 +522,17 @@ static bool device_perms(const char *p, char out[4]) {
   size_t len = strlen(p);
   if (len == 0 || len > 3 || strspn(p, "rwm") != len)
     return false;
+  char canon[4];
   size_t o = 0;
   for (const char *c = "rwm"; *c; c++) {
     const char *hit = strchr(p, *c);
     if (hit && strchr(hit + 1, *c))
       return false;
     if (hit)
-      out[o++] = *c;
+      canon[o++] = *c;
   }
-  out[o] = '\0';
+  canon[o] = '\0';
+  memcpy(out, canon, sizeof(canon));
   return true;
 }
 

@@ -616,29 +616,52 @@ static void wait_change(int ifd, int timeout_ms) {
   }
 }
 
+/* Looks for cur among path.1, path.2, ...: returns 1 with *target and
+ * *want naming the file before it (path.(k-1), or `path` when k is 1),
+ * 0 when cur was not seen, with *target the oldest file seen. */
+static int find_successor(const char *path, dev_t cdev, ino_t cino,
+                          char *target, size_t size, ino_t *want) {
+  char name[PATH_MAX];
+  dev_t d = 0;
+  snprintf(target, size, "%s", path);
+  *want = path_ino(path, &d);
+  for (size_t i = 1; i <= MAX_ROTATED; i++) {
+    if (rotated_name(name, sizeof(name), path, i) < 0)
+      return 0;
+    ino_t ino = path_ino(name, &d);
+    if (ino == 0)
+      return 0;
+    if (ino == cino && d == cdev)
+      return 1;
+    snprintf(target, size, "%s", name);
+    *want = ino;
+  }
+  return 0;
+}
+
 /* The file that follows cur once `path` names another file: path.(k-1)
  * when cur is now path.k, `path` when cur is path.1, the oldest kept file
- * when cur was dropped (more rotations than files kept: the entries in
- * between are gone).  Returns an fd or -1 when nothing can be opened. */
+ * when cur was deleted (more rotations than files kept: the entries in
+ * between are gone).  Returns an fd or -1 when nothing can be opened.
+ *
+ * The writer shifts names one rename at a time, leaving a gap that moves
+ * down from the top; a scan that stops at the gap does not see cur.  So
+ * "not seen" only counts once cur has no links left: until then it is
+ * somewhere in the list and the scan is repeated. */
 static int open_successor(const char *path, int cur) {
-  char name[PATH_MAX], target[PATH_MAX];
-  dev_t cdev = 0;
-  ino_t cino = fd_ino(cur, &cdev);
-  for (int attempt = 0; attempt < 10; attempt++) {
+  char target[PATH_MAX];
+  struct stat cst;
+  if (fstat(cur, &cst) < 0)
+    return open(path, O_RDONLY | O_CLOEXEC);
+  for (int attempt = 0; attempt < 1000; attempt++) {
     dev_t d0 = 0, d = 0, pd = 0;
-    ino_t p0 = path_ino(path, &d0), want = p0;
-    snprintf(target, sizeof(target), "%s", path);
-    size_t i;
-    for (i = 1; i <= MAX_ROTATED; i++) {
-      if (rotated_name(name, sizeof(name), path, i) < 0)
-        break;
-      ino_t ino = path_ino(name, &d);
-      if (ino == 0)
-        break;
-      if (ino == cino && d == cdev)
-        break; /* the successor is the previous name: target, want */
-      snprintf(target, sizeof(target), "%s", name);
-      want = ino;
+    ino_t want, p0 = path_ino(path, &d0);
+    int found = find_successor(path, cst.st_dev, cst.st_ino, target,
+                               sizeof(target), &want);
+    if (!found && fstat(cur, &cst) == 0 && cst.st_nlink > 0) {
+      struct timespec ms = {0, 1000 * 1000};
+      nanosleep(&ms, NULL); /* a rotation is under way */
+      continue;
     }
     int fd = open(target, O_RDONLY | O_CLOEXEC);
     if (fd < 0)

@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -402,12 +403,34 @@ static int parse_reply(const char *msg, pid_t *pid, unsigned long long *start,
                          "the container's monitor died while starting it");
 }
 
+/* Root in a user namespace is an unprivileged host id: the runtime opens
+ * the rootfs from inside it, so every directory above must let others
+ * through.  Said plainly here rather than as EACCES from the runtime. */
+static int check_traversable(const char *dir, berth_error **err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s", dir);
+  for (char *slash = strrchr(path, '/'); slash && slash != path;
+       slash = strrchr(path, '/')) {
+    *slash = '\0';
+    struct stat st;
+    if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH))
+      return berth_error_set(err, BERTH_ERR_STATE, 0,
+                             "`%s` is not searchable by others (mode %o): "
+                             "containers in user namespaces cannot reach "
+                             "their root filesystem; chmod o+x it or use "
+                             "--userns host",
+                             path, st.st_mode & 07777);
+  }
+  return 0;
+}
+
 static int spawn(struct berth_engine *e, struct berth_ctr *c,
                  const struct berth_start_opts *o, struct berth_started *out,
                  berth_error **err) {
   struct child ch = {.e = e, .c = c, .o = o};
   berth_ctr_dir(e, c->id, ch.dir, sizeof ch.dir);
-  if (image_chain(e, c, &ch.chain_ids, &ch.n_layers, err) < 0)
+  if ((c->id_count && check_traversable(ch.dir, err) < 0) ||
+      image_chain(e, c, &ch.chain_ids, &ch.n_layers, err) < 0)
     return -1;
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {

@@ -819,26 +819,27 @@ static void test_messages(void **state) {
   berth_error *err = NULL;
   struct berth_mount_spec m;
   int64_t v;
-  expect_msg(berth_parse_tmpfs_flag("/run:size=1q", &m, &err), err,
+  int rc = berth_parse_tmpfs_flag("/run:size=1q", &m, &err);
+  expect_msg(rc, err,
              "invalid --tmpfs `/run:size=1q`: size `1q`: unknown unit `q`");
   err = NULL;
-  expect_msg(berth_parse_mount_flag("type=tmpfs,target=/x,tmpfs-size=-1", &m,
-                                    &err),
-             err,
+  rc = berth_parse_mount_flag("type=tmpfs,target=/x,tmpfs-size=-1", &m, &err);
+  expect_msg(rc, err,
              "invalid --mount `type=tmpfs,target=/x,tmpfs-size=-1`: "
              "tmpfs-size `-1`: must not be negative");
   err = NULL;
-  expect_msg(berth_parse_volume_flag("/s:/a/../b", &m, &err), err,
+  rc = berth_parse_volume_flag("/s:/a/../b", &m, &err);
+  expect_msg(rc, err,
              "invalid --volume `/s:/a/../b`: container path `/a/../b` "
              "contains `..`");
   err = NULL;
-  expect_msg(berth_parse_duration("--stop-timeout", "1d", &v, &err), err,
-             "invalid --stop-timeout `1d`: unknown unit `d`");
+  rc = berth_parse_duration("--stop-timeout", "1d", &v, &err);
+  expect_msg(rc, err, "invalid --stop-timeout `1d`: unknown unit `d`");
   err = NULL;
   /* Control characters cannot forge a second line. */
   char *k = NULL, *val = NULL;
-  expect_msg(berth_parse_key_value("--label", "a\nb\033[2J", &k, &val, &err),
-             err, "invalid --label `a?b?[2J`: expected KEY=VALUE");
+  rc = berth_parse_key_value("--label", "a\nb\033[2J", &k, &val, &err);
+  expect_msg(rc, err, "invalid --label `a?b?[2J`: expected KEY=VALUE");
 }
 
 static void test_env_file_message(void **state) {

@@ -140,8 +140,7 @@ static void append_raw(const char *text) {
 
 /* The sink holds exactly "line from".."line to-1", in order. */
 static void assert_lines(const struct sink *s, int from, int to) {
-  assert_int_equal(s->n, (size_t)(to - from));
-  for (int i = from; i < to; i++) {
+  for (int i = from; i < to && (size_t)(i - from) < s->n; i++) {
     char want[64];
     snprintf(want, sizeof(want), "line %d\n", i);
     const struct got *g = &s->e[i - from];
@@ -150,6 +149,7 @@ static void assert_lines(const struct sink *s, int from, int to) {
     assert_int_equal(g->is_stderr, i % 2 == 1);
     assert_int_equal(g->time_ns, (T0 + i) * SEC);
   }
+  assert_int_equal(s->n, (size_t)(to - from));
 }
 
 /* ---- plain reads ---- */

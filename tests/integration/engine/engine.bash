@@ -1,0 +1,50 @@
+# Helpers of the engine tests: berth with a private root per test file and
+# a busybox image imported from the test bundle's rootfs (busybox, probe,
+# /etc/passwd with root, tester (1000) and nobody).
+#
+#   berth ARGS...        build/src/cli/berth --root $BERTH_ROOT
+#   engine_setup_file    call from setup_file: root + image `bb`
+#   engine_teardown      call from teardown: removes every container
+#   wait_until CMD...    retries CMD every 0.1 s for ~10 s
+
+load ../helpers
+
+BERTH=${BERTH:-$REPO/build/src/cli/berth}
+# Every cgroup the engine tests create is under berth-test (run.sh checks
+# that none is left behind).
+export BERTH_CGROUP_PARENT=/berth-test/engine
+
+berth() { "$BERTH" --root "$BERTH_ROOT" "$@"; }
+
+engine_setup_file() {
+  # Not under bats' private (0700) temp dir: root of a container's user
+  # namespace must be able to reach its rootfs.
+  BERTH_ROOT=$(mktemp -d /tmp/berth-engine.XXXXXX)
+  chmod 711 "$BERTH_ROOT"
+  export BERTH_ROOT
+  _berth_base_bundle
+  tar -C "$BERTH_RUN_DIR/base/rootfs" -cf "$BATS_FILE_TMPDIR/bb.tar" .
+  "$BERTH" --root "$BERTH_ROOT" import -c 'CMD ["/bin/sh"]' \
+    "$BATS_FILE_TMPDIR/bb.tar" bb >/dev/null
+}
+
+engine_teardown() {
+  local ids
+  ids=$("$BERTH" --root "$BERTH_ROOT" ps -aq --no-trunc 2>/dev/null)
+  [ -n "$ids" ] && "$BERTH" --root "$BERTH_ROOT" rm -f $ids >/dev/null 2>&1
+  return 0
+}
+
+engine_teardown_file() {
+  engine_teardown
+  rm -rf "$BERTH_ROOT"
+}
+
+wait_until() {
+  local i
+  for i in $(seq 100); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
