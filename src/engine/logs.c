@@ -35,10 +35,10 @@ struct reader {
   const struct berth_logs_opts *opts;
   int (*cb)(const struct berth_log_entry *e, void *data);
   void *data;
-  char *buf;     /* BUF_CAP bytes */
-  size_t len;    /* bytes of an unfinished line held at buf[0] */
-  bool skipping; /* inside an over-long line: drop bytes until '\n' */
-  bool done;     /* an entry after --until was seen: nothing more to give */
+  char *buf;      /* BUF_CAP bytes */
+  size_t len;     /* bytes of an unfinished line held at buf[0] */
+  bool skipping;  /* inside an over-long line: drop bytes until '\n' */
+  bool done;      /* an entry after --until was seen: nothing more to give */
   bool seen_file; /* some file of the log existed when we looked */
 };
 
@@ -131,8 +131,8 @@ static bool parse_rfc3339(const char *s, size_t len, int64_t *out) {
   if (p != end || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
       h > 23 || mi > 59 || sec > 59)
     return false;
-  int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-                 sec - sign * (oh * 3600 + om * 60);
+  int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+                 sign * (oh * 3600 + om * 60);
   return secs_to_ns(secs, frac, out);
 }
 
@@ -157,9 +157,14 @@ static const struct {
   const char *name;
   int64_t ns;
 } duration_units[] = {
-    {"ns", 1},         {"us", 1000},          {"\xc2\xb5s", 1000},
-    {"\xce\xbcs", 1000}, {"ms", 1000000},     {"s", NS_PER_SEC},
-    {"m", 60 * NS_PER_SEC}, {"h", 3600 * NS_PER_SEC},
+    {"ns", 1},
+    {"us", 1000},
+    {"\xc2\xb5s", 1000},
+    {"\xce\xbcs", 1000},
+    {"ms", 1000000},
+    {"s", NS_PER_SEC},
+    {"m", 60 * NS_PER_SEC},
+    {"h", 3600 * NS_PER_SEC},
 };
 
 /* The unit at p (longest match, so "ms" is not "m" then "s"). */
@@ -272,12 +277,12 @@ static json_t *parse_entry(const char *line, size_t len,
   }
   e->line = json_string_value(log);
   e->len = json_string_length(log);
-  e->is_stderr = stream[0] == 's' && strcmp(stream, "stderr") == 0;
+  e->is_stderr = strcmp(stream, "stderr") == 0;
   e->time_text = json_string_value(time);
   return j;
 }
 
-enum verdict { SKIP, TAKE, AFTER_UNTIL, BEFORE_SINCE };
+enum verdict { TAKE, AFTER_UNTIL, BEFORE_SINCE };
 
 static enum verdict judge(const struct reader *r,
                           const struct berth_log_entry *e) {
@@ -472,14 +477,14 @@ static int pread_full(int fd, char *buf, size_t n, off_t off) {
 }
 
 struct tail_scan {
-  int64_t need;   /* entries still wanted */
-  off_t start;    /* where forward delivery begins, once found */
+  int64_t need; /* entries still wanted */
+  off_t start;  /* where forward delivery begins, once found */
 };
 
 /* Looks at one complete line [from, to) (without '\n') met backwards;
  * returns 1 when the scan is over. */
-static int tail_line(struct reader *r, const char *line, size_t len,
-                     off_t from, off_t to, struct tail_scan *ts) {
+static int tail_line(struct reader *r, const char *line, size_t len, off_t from,
+                     off_t to, struct tail_scan *ts) {
   struct berth_log_entry e;
   json_t *j = parse_entry(line, len, &e);
   if (!j)
@@ -536,10 +541,9 @@ static int tail_scan_file(struct reader *r, int fd, off_t end,
         ts->start = line_start;
         return 1;
       }
-    } else if (!too_long &&
-               tail_line(r, r->buf + (line_start - wpos),
-                         (size_t)(line_end - 1 - line_start), line_start,
-                         line_end - 1, ts))
+    } else if (!too_long && tail_line(r, r->buf + (line_start - wpos),
+                                      (size_t)(line_end - 1 - line_start),
+                                      line_start, line_end - 1, ts))
       return 1;
     too_long = false;
     if (have_end && !p)
@@ -550,8 +554,8 @@ static int tail_scan_file(struct reader *r, int fd, off_t end,
 }
 
 /* Finds where delivery starts: (file index, offset). */
-static int tail_start(struct reader *r, const struct logset *set,
-                      size_t *file, off_t *off, berth_error **err) {
+static int tail_start(struct reader *r, const struct logset *set, size_t *file,
+                      off_t *off, berth_error **err) {
   struct tail_scan ts = {.need = r->opts->tail, .start = 0};
   *file = 0;
   *off = 0;

@@ -97,13 +97,27 @@ static char *escape_json(char *o, const unsigned char *s, size_t n) {
     }
     i++;
     switch (c) {
-    case '"': o = put_str(o, "\\\""); break;
-    case '\\': o = put_str(o, "\\\\"); break;
-    case '\n': o = put_str(o, "\\n"); break;
-    case '\r': o = put_str(o, "\\r"); break;
-    case '\t': o = put_str(o, "\\t"); break;
-    case '\b': o = put_str(o, "\\b"); break;
-    case '\f': o = put_str(o, "\\f"); break;
+    case '"':
+      o = put_str(o, "\\\"");
+      break;
+    case '\\':
+      o = put_str(o, "\\\\");
+      break;
+    case '\n':
+      o = put_str(o, "\\n");
+      break;
+    case '\r':
+      o = put_str(o, "\\r");
+      break;
+    case '\t':
+      o = put_str(o, "\\t");
+      break;
+    case '\b':
+      o = put_str(o, "\\b");
+      break;
+    case '\f':
+      o = put_str(o, "\\f");
+      break;
     default:
       if (c < 0x20) {
         o = put_str(o, "\\u00");
@@ -128,26 +142,28 @@ static void format_time(char *out, size_t size, int64_t time_ns) {
   struct tm tm;
   if (!gmtime_r(&t, &tm))
     memset(&tm, 0, sizeof(tm));
-  snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ",
-           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-           tm.tm_min, tm.tm_sec, (int)ns);
+  snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+           (int)ns);
 }
 
-static size_t encode_entry(char *out, enum berth_log_stream s,
-                           const char *data, size_t len, int64_t time_ns) {
+static size_t encode_entry(char *out, enum berth_log_stream s, const char *data,
+                           size_t len, int64_t time_ns) {
   char tbuf[64];
   format_time(tbuf, sizeof(tbuf), time_ns);
   char *o = put_str(out, "{\"log\":\"");
   o = escape_json(o, (const unsigned char *)data, len);
-  o = put_str(o, s == BERTH_LOG_STDERR ? "\",\"stream\":\"stderr\",\"time\":\""
-                                       : "\",\"stream\":\"stdout\",\"time\":\"");
+  o = put_str(o, s == BERTH_LOG_STDERR
+                     ? "\",\"stream\":\"stderr\",\"time\":\""
+                     : "\",\"stream\":\"stdout\",\"time\":\"");
   o = put_str(o, tbuf);
   o = put_str(o, "\"}\n");
   return (size_t)(o - out);
 }
 
 static int open_log(const char *path) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  /* Read access only for the torn-line check below. */
+  int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   return fd < 0 ? -errno : fd;
 }
 
@@ -186,8 +202,7 @@ static int rotate(struct berth_logwriter *w) {
     return -ENAMETOOLONG;
   if (w->max_files > 1 && (r = shift_rotated(w)) < 0)
     return r;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-                0640);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0)
     return -errno;
   if (w->max_files > 1) {
@@ -249,6 +264,22 @@ static int emit(struct berth_logwriter *w, enum berth_log_stream s,
   return write_all(w, out, n);
 }
 
+/* A crash of an earlier writer can leave a torn last line; ending it with
+ * a newline keeps the next entry from being glued to it (readers skip
+ * the fragment as a malformed line). */
+static int end_torn_line(int fd, uint64_t size) {
+  char last;
+  if (size == 0)
+    return 0;
+  ssize_t n = pread(fd, &last, 1, (off_t)size - 1);
+  if (n < 0)
+    return -errno;
+  if (n == 0 || last == '\n')
+    return 0;
+  n = write(fd, "\n", 1);
+  return n == 1 ? 1 : n < 0 ? -errno : -EIO;
+}
+
 int berth_logwriter_open(struct berth_logwriter *w, const char *path,
                          uint64_t max_size, int max_files) {
   memset(w->pending_len, 0, sizeof(w->pending_len));
@@ -260,8 +291,10 @@ int berth_logwriter_open(struct berth_logwriter *w, const char *path,
   w->max_files = max_files < 1 ? 1 : max_files;
   int fd = open_log(path);
   struct stat st;
-  if (fd >= 0 && fstat(fd, &st) < 0) {
-    int e = -errno;
+  int torn = 0;
+  if (fd >= 0 && (fstat(fd, &st) < 0 ||
+                  (torn = end_torn_line(fd, (uint64_t)st.st_size)) < 0)) {
+    int e = torn < 0 ? torn : -errno;
     close(fd);
     fd = e;
   }
@@ -271,7 +304,7 @@ int berth_logwriter_open(struct berth_logwriter *w, const char *path,
     return fd;
   }
   w->fd = fd;
-  w->size = (uint64_t)st.st_size;
+  w->size = (uint64_t)st.st_size + (uint64_t)torn;
   return 0;
 }
 
@@ -330,8 +363,8 @@ int berth_logwriter_flush(struct berth_logwriter *w, int64_t time_ns) {
   for (int s = BERTH_LOG_STDOUT; s <= BERTH_LOG_STDERR; s++) {
     if (w->pending_len[s] == 0)
       continue;
-    int r = emit(w, (enum berth_log_stream)s, w->pending[s],
-                 w->pending_len[s], time_ns);
+    int r = emit(w, (enum berth_log_stream)s, w->pending[s], w->pending_len[s],
+                 time_ns);
     w->pending_len[s] = 0;
     if (r < 0 && ret == 0)
       ret = r;

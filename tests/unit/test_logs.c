@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
 #include <cmocka.h>
 
 #include "fs.h"
@@ -118,10 +119,10 @@ static void wclose(struct berth_logwriter *w) {
 static void put_line(struct berth_logwriter *w, int i) {
   char line[64];
   int n = snprintf(line, sizeof(line), "line %d\n", i);
-  assert_int_equal(berth_logwriter_write(w, i % 2 ? BERTH_LOG_STDERR
-                                                  : BERTH_LOG_STDOUT,
-                                         line, (size_t)n, (T0 + i) * SEC),
-                   0);
+  assert_int_equal(
+      berth_logwriter_write(w, i % 2 ? BERTH_LOG_STDERR : BERTH_LOG_STDOUT,
+                            line, (size_t)n, (T0 + i) * SEC),
+      0);
 }
 
 static void write_lines(int from, int to, uint64_t max_size, int max_files) {
@@ -171,9 +172,8 @@ static void test_exact_content_roundtrip(void **state) {
   assert_int_equal(berth_logwriter_write(w, BERTH_LOG_STDOUT, text,
                                          sizeof(text) - 1, 123456789),
                    0);
-  assert_int_equal(berth_logwriter_write(w, BERTH_LOG_STDERR, "no newline",
-                                         10, 5 * SEC),
-                   0);
+  assert_int_equal(
+      berth_logwriter_write(w, BERTH_LOG_STDERR, "no newline", 10, 5 * SEC), 0);
   assert_int_equal(berth_logwriter_flush(w, 6 * SEC), 0);
   wclose(w);
   struct sink s = {0};
@@ -233,9 +233,9 @@ static void test_tail_long_lines(void **state) {
   for (int i = 0; i < 10; i++) {
     memset(buf, 0x0e + i, BERTH_LOG_LINE_MAX - 1);
     buf[BERTH_LOG_LINE_MAX - 1] = '\n';
-    assert_int_equal(berth_logwriter_write(w, 0, buf, BERTH_LOG_LINE_MAX,
-                                           (T0 + i) * SEC),
-                     0);
+    assert_int_equal(
+        berth_logwriter_write(w, 0, buf, BERTH_LOG_LINE_MAX, (T0 + i) * SEC),
+        0);
   }
   wclose(w);
   struct stat st;
@@ -258,8 +258,8 @@ static void test_since_until(void **state) {
   (void)state;
   write_lines(0, 10, 0, 1);
   struct sink s = {0};
-  struct berth_logs_opts o = {.tail = -1, .since_ns = (T0 + 3) * SEC,
-                              .until_ns = (T0 + 6) * SEC};
+  struct berth_logs_opts o = {
+      .tail = -1, .since_ns = (T0 + 3) * SEC, .until_ns = (T0 + 6) * SEC};
   assert_int_equal(read_log(&s, &o), 0);
   assert_lines(&s, 3, 7);
   sink_free(&s);
@@ -406,8 +406,8 @@ static void test_follow_with_writer_thread(void **state) {
   (void)state;
   struct sink s = {.running = until_writer_done};
   pthread_t t;
-  struct berth_logs_opts o = {.tail = -1, .follow = true,
-                              .still_running = still_running};
+  struct berth_logs_opts o = {
+      .tail = -1, .follow = true, .still_running = still_running};
   assert_int_equal(pthread_create(&t, NULL, writer_thread, &s), 0);
   int rc = read_log(&s, &o);
   pthread_join(t, NULL);
@@ -446,8 +446,8 @@ static void test_follow_multiple_rotations_between_polls(void **state) {
   s.w = wopen(200, 40);
   for (int i = 0; i < 10; i++)
     put_line(s.w, i);
-  struct berth_logs_opts o = {.tail = 4, .follow = true,
-                              .still_running = still_running};
+  struct berth_logs_opts o = {
+      .tail = 4, .follow = true, .still_running = still_running};
   assert_int_equal(read_log(&s, &o), 0);
   wclose(s.w);
   assert_true(count_rotated() >= 10);
@@ -473,8 +473,8 @@ static void test_follow_single_file_replaced(void **state) {
   s.w = wopen(200, 1);
   for (int i = 0; i < 3; i++)
     put_line(s.w, i);
-  struct berth_logs_opts o = {.tail = -1, .follow = true,
-                              .still_running = still_running};
+  struct berth_logs_opts o = {
+      .tail = -1, .follow = true, .still_running = still_running};
   assert_int_equal(read_log(&s, &o), 0);
   wclose(s.w);
   assert_int_equal(count_rotated(), 0);
@@ -496,8 +496,8 @@ static bool scripted_create(struct sink *s) {
 static void test_follow_log_created_later(void **state) {
   (void)state;
   struct sink s = {.running = scripted_create};
-  struct berth_logs_opts o = {.tail = 5, .follow = true,
-                              .still_running = still_running};
+  struct berth_logs_opts o = {
+      .tail = 5, .follow = true, .still_running = still_running};
   assert_int_equal(read_log(&s, &o), 0);
   assert_lines(&s, 0, 10);
   sink_free(&s);
@@ -519,8 +519,8 @@ static void test_follow_tail_zero(void **state) {
   write_lines(0, 10, 0, 1);
   struct sink s = {.running = scripted_tail0};
   s.w = wopen(0, 1);
-  struct berth_logs_opts o = {.tail = 0, .follow = true,
-                              .still_running = still_running};
+  struct berth_logs_opts o = {
+      .tail = 0, .follow = true, .still_running = still_running};
   assert_int_equal(read_log(&s, &o), 0);
   wclose(s.w);
   assert_lines(&s, 10, 11);
@@ -551,8 +551,7 @@ static void test_parse_log_time(void **state) {
   assert_int_equal(parse("1970-01-01T00:00:00Z", now), 0);
   assert_int_equal(parse("1700000000", now), 1700000000LL * SEC);
   assert_int_equal(parse("1700000000.5", now), 1700000000LL * SEC + SEC / 2);
-  assert_int_equal(parse("1700000000.000000001", now),
-                   1700000000LL * SEC + 1);
+  assert_int_equal(parse("1700000000.000000001", now), 1700000000LL * SEC + 1);
   assert_int_equal(parse("10m", now), now - 600 * SEC);
   assert_int_equal(parse("1h30m", now), now - 5400 * SEC);
   assert_int_equal(parse("1.5s", now), now - 1500000000LL);
@@ -565,10 +564,23 @@ static void test_parse_log_time(void **state) {
   assert_int_equal(parse("-1m", now), now + 60 * SEC);
 
   static const char *bad[] = {
-      "",  "abc", "10x", "1.2.3", "h", ".s", "1h30", "2026-13-01T00:00:00Z",
-      "2026-02-29T00:00:00Z", "2026-11-23T10:00:00", "2026-11-23T24:00:00Z",
-      "2026-11-23T10:00:00+1:00", "2026-11-23T10:00:00.Z", "1700000000.",
-      "99999999999999999999", "9999999999h", "2026-11-23T10:00:00Zjunk",
+      "",
+      "abc",
+      "10x",
+      "1.2.3",
+      "h",
+      ".s",
+      "1h30",
+      "2026-13-01T00:00:00Z",
+      "2026-02-29T00:00:00Z",
+      "2026-11-23T10:00:00",
+      "2026-11-23T24:00:00Z",
+      "2026-11-23T10:00:00+1:00",
+      "2026-11-23T10:00:00.Z",
+      "1700000000.",
+      "99999999999999999999",
+      "9999999999h",
+      "2026-11-23T10:00:00Zjunk",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     berth_error *err = NULL;

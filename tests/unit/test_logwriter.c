@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
 #include <cmocka.h>
 
 #include "fs.h"
@@ -25,8 +26,12 @@ static char logpath[256];
 
 /* 2026-11-23T09:12:01.123456789Z */
 static int64_t t0(void) {
-  struct tm tm = {.tm_year = 126, .tm_mon = 10, .tm_mday = 23, .tm_hour = 9,
-                  .tm_min = 12, .tm_sec = 1};
+  struct tm tm = {.tm_year = 126,
+                  .tm_mon = 10,
+                  .tm_mday = 23,
+                  .tm_hour = 9,
+                  .tm_min = 12,
+                  .tm_sec = 1};
   return (int64_t)timegm(&tm) * 1000000000LL + 123456789;
 }
 
@@ -121,9 +126,8 @@ static void test_lines_and_exact_format(void **state) {
   size_t len;
   char *raw = slurp(logpath, &len);
   assert_non_null(raw);
-  const char *first =
-      "{\"log\":\"hello\\n\",\"stream\":\"stdout\","
-      "\"time\":\"2026-11-23T09:12:01.123456789Z\"}\n";
+  const char *first = "{\"log\":\"hello\\n\",\"stream\":\"stdout\","
+                      "\"time\":\"2026-11-23T09:12:01.123456789Z\"}\n";
   assert_memory_equal(raw, first, strlen(first));
   free(raw);
 
@@ -292,7 +296,10 @@ static void test_invalid_utf8_replaced(void **state) {
       {"\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong */
       {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
       {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
-      {"\xe2\x82" "A", "\xef\xbf\xbd\xef\xbf\xbd" "A"},         /* cut short */
+      {"\xe2\x82"
+       "A",
+       "\xef\xbf\xbd\xef\xbf\xbd"
+       "A"}, /* cut short */
       {"\x80", "\xef\xbf\xbd"},
       {"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", /* valid: kept as is */
        "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"},
@@ -462,6 +469,36 @@ static void test_reopen_appends(void **state) {
   free(es);
 }
 
+/* A torn last line left by a crash is ended, not glued to the next. */
+static void test_reopen_after_torn_line(void **state) {
+  (void)state;
+  int fd = open(logpath, O_WRONLY | O_CREAT, 0640);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "{\"log\":\"to", 10), 10);
+  close(fd);
+  struct berth_logwriter w;
+  assert_int_equal(berth_logwriter_open(&w, logpath, 0, 1), 0);
+  assert_int_equal(w.size, 11);
+  assert_int_equal(berth_logwriter_write(&w, 0, "new\n", 4, t0()), 0);
+  berth_logwriter_close(&w);
+  size_t len;
+  char *raw = slurp(logpath, &len);
+  const char *want = "{\"log\":\"to\n{\"log\":\"new\\n\",";
+  assert_memory_equal(raw, want, strlen(want));
+  struct entries *es = calloc(1, sizeof(*es));
+  char good[300];
+  snprintf(good, sizeof(good), "%s.good", logpath);
+  int gfd = open(good, O_WRONLY | O_CREAT, 0640);
+  assert_int_equal(write(gfd, raw + 11, len - 11), (ssize_t)(len - 11));
+  close(gfd);
+  free(raw);
+  read_entries(good, es);
+  assert_int_equal(es->n, 1);
+  assert_log(&es->e[0], "new\n");
+  entries_free(es);
+  free(es);
+}
+
 static void test_open_errors(void **state) {
   (void)state;
   struct berth_logwriter w;
@@ -529,9 +566,11 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_rotation_keeps_max_files, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(
-          test_rotation_single_file_and_big_entries, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rotation_single_file_and_big_entries,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_reopen_appends, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reopen_after_torn_line, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_failed_write_leaves_no_fragment,
                                       setup, teardown),

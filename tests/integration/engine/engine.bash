@@ -12,7 +12,7 @@ load ../helpers
 BERTH=${BERTH:-$REPO/build/src/cli/berth}
 # Every cgroup the engine tests create is under berth-test (run.sh checks
 # that none is left behind).
-export BERTH_CGROUP_PARENT=/berth-test/engine
+export BERTH_CGROUP_PARENT=/berth-test
 
 berth() { "$BERTH" --root "$BERTH_ROOT" "$@"; }
 

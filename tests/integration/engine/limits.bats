@@ -112,27 +112,28 @@ teardown() { engine_teardown; }
   run berth run --rm --read-only --tmpfs /scratch:size=1m bb sh -c 'echo hi > /scratch/f && cat /scratch/f && df /scratch | tail -1'
   [ "${lines[0]}" = hi ]
   [[ "${lines[1]}" == *" 1024 "* ]]
-  mkdir -p "$BATS_TEST_TMPDIR/data"
-  echo host-file >"$BATS_TEST_TMPDIR/data/in"
-  chmod 644 "$BATS_TEST_TMPDIR/data/in"
-  chmod 755 "$BATS_TEST_TMPDIR/data"
-  chmod o+x "$BATS_TEST_TMPDIR" "$(dirname "$BATS_TEST_TMPDIR")" "$(dirname "$(dirname "$BATS_TEST_TMPDIR")")"
-  run berth run --rm -v "$BATS_TEST_TMPDIR/data:/data:ro" bb sh -c 'cat /data/in; probe errno mkdir /data/x'
+  # Under the (traversable) berth root: the container's root must reach it.
+  data=$BERTH_ROOT/binds/data
+  mkdir -p "$data"
+  echo host-file >"$data/in"
+  chmod 644 "$data/in"
+  chmod 755 "$BERTH_ROOT/binds" "$data"
+  run berth run --rm -v "$data:/data:ro" bb sh -c 'cat /data/in; probe errno mkdir /data/x'
   [ "${lines[0]}" = host-file ]
   [ "${lines[1]}" = EROFS ]
-  run berth run --rm --mount "type=bind,source=$BATS_TEST_TMPDIR/data,target=/d" bb cat /d/in
+  run berth run --rm --mount "type=bind,source=$data,target=/d" bb cat /d/in
   [ "$output" = host-file ]
   run berth run --rm -v /no/such/dir:/d bb true
   [ "$status" -eq 125 ]
 }
 
 @test "root in a container cannot read a root-only host file through a bind mount" {
-  mkdir -p "$BATS_TEST_TMPDIR/secret"
-  echo secret >"$BATS_TEST_TMPDIR/secret/key"
-  chmod 600 "$BATS_TEST_TMPDIR/secret/key"
-  chmod 755 "$BATS_TEST_TMPDIR/secret"
-  chmod o+x "$BATS_TEST_TMPDIR" "$(dirname "$BATS_TEST_TMPDIR")" "$(dirname "$(dirname "$BATS_TEST_TMPDIR")")"
-  run berth run --rm -v "$BATS_TEST_TMPDIR/secret:/s" bb probe errno open /s/key
+  secret=$BERTH_ROOT/binds/secret
+  mkdir -p "$secret"
+  echo secret >"$secret/key"
+  chmod 600 "$secret/key"
+  chmod 755 "$BERTH_ROOT/binds" "$secret"
+  run berth run --rm -v "$secret:/s" bb probe errno open /s/key
   [ "$output" = EACCES ]
   # A file of another container's id range is no more readable.
   berth run --name other bb sh -c 'echo mine > /f; chmod 600 /f'
@@ -141,7 +142,7 @@ teardown() { engine_teardown; }
   run berth run --rm -v "$upper:/o" bb probe errno open /o/f
   [ "$output" = EACCES ]
   # With --userns host (opting out), root reads it.
-  run berth run --rm --userns host -v "$BATS_TEST_TMPDIR/secret:/s" bb cat /s/key
+  run berth run --rm --userns host -v "$secret:/s" bb cat /s/key
   [ "$output" = secret ]
 }
 
@@ -194,8 +195,8 @@ teardown() { engine_teardown; }
   berth pause frozen
   [ "$(berth inspect -f '{{.State.Status}}' frozen)" = paused ]
   pid=$(berth inspect -f '{{.State.Pid}}' frozen)
-  grep -q frozen /sys/fs/cgroup/freezer/berth-test/engine/*/freezer.state 2>/dev/null ||
-    [ "$(cat /sys/fs/cgroup/freezer/berth-test/engine/$(berth inspect -f '{{.Id}}' frozen)/freezer.state)" = FROZEN ]
+  grep -q frozen /sys/fs/cgroup/freezer/berth-test/*/freezer.state 2>/dev/null ||
+    [ "$(cat /sys/fs/cgroup/freezer/berth-test/$(berth inspect -f '{{.Id}}' frozen)/freezer.state)" = FROZEN ]
   berth unpause frozen
   [ "$(berth inspect -f '{{.State.Status}}' frozen)" = running ]
   berth rm -f frozen

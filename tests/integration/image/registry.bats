@@ -59,7 +59,7 @@ registry_digest() {
   # root must reach its rootfs.
   BERTH_ROOT=$(mktemp -d /tmp/berth-reg.XXXXXX)
   RUNROOT=$BERTH_ROOT
-  export BERTH_CGROUP_PARENT=/berth-test/image
+  export BERTH_CGROUP_PARENT=/berth-test
   berth pull -q "$REG_ADDR/test/busybox" >/dev/null
   run berth run --rm "$REG_ADDR/test/busybox" \
     sh -c 'cat /etc/berth-marker; test -e /etc/motd && echo motd-visible; id -u'
