@@ -77,11 +77,36 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv);
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv);
 int cmd_pause(struct berth_cli *cli, int argc, char **argv);
 int cmd_unpause(struct berth_cli *cli, int argc, char **argv);
+int cmd_exec(struct berth_cli *cli, int argc, char **argv);
+int cmd_system_check(struct berth_cli *cli, int argc, char **argv);
+int cmd_health(struct berth_cli *cli, int argc, char **argv);
 int cmd_exited(struct berth_cli *cli, int argc, char **argv);
 int cmd_restart_child(struct berth_cli *cli, int argc, char **argv);
+/* cmd_cp.c, cmd_volume.c, cmd_info.c */
+int cmd_cp(struct berth_cli *cli, int argc, char **argv);
+int cmd_export(struct berth_cli *cli, int argc, char **argv);
+int cmd_commit(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_create(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_events(struct berth_cli *cli, int argc, char **argv);
+int cmd_top(struct berth_cli *cli, int argc, char **argv);
+int cmd_stats(struct berth_cli *cli, int argc, char **argv);
+int cmd_info(struct berth_cli *cli, int argc, char **argv);
+int cmd_version(struct berth_cli *cli, int argc, char **argv);
+int cmd_rename(struct berth_cli *cli, int argc, char **argv);
+int cmd_port(struct berth_cli *cli, int argc, char **argv);
+int cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_system_prune(struct berth_cli *cli, int argc, char **argv);
 /* The exit status for an engine error: 125 (Docker's for its own). */
 int cli_engine_error(berth_error *err);
 
+/* A Dockerfile-style change (`import -c`, `commit -c`): CMD, ENTRYPOINT,
+ * ENV, WORKDIR, USER applied to an image config's "config" object;
+ * prints the error and returns -1 on a bad one. */
+int cli_apply_change(json_t *cfg, const char *change);
 /* Pulls an image as `berth pull` does (for run --pull). */
 int cli_pull_image(struct berth_cli *cli, const char *name, bool quiet,
                    char id[BERTH_DIGEST_SIZE], berth_error **err);

@@ -126,7 +126,7 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv) {
 
 /* --change "CMD [...]" and friends: Dockerfile instructions that only
  * set configuration, as `docker import --change` takes them. */
-static int apply_change(json_t *cfg, const char *change) {
+int cli_apply_change(json_t *cfg, const char *change) {
   size_t kw = strcspn(change, " \t");
   const char *arg = change + kw + strspn(change + kw, " \t");
   char key[16];
@@ -174,7 +174,7 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv) {
     return cli_errorf(EXIT_USAGE, "import: requires a FILE (or -)");
   json_t *cfg = json_object();
   for (size_t i = 0; i < changes.n; i++)
-    if (apply_change(cfg, changes.items[i]) < 0) {
+    if (cli_apply_change(cfg, changes.items[i]) < 0) {
       json_decref(cfg);
       return cli_errorf(EXIT_USAGE,
                         "import: unsupported --change `%s` (CMD, "

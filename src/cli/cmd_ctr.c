@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "berth.h"
+#include "check.h"
+#include "health.h"
 #include "cleanup.h"
 #include "containers.h"
 #include "engine.h"
@@ -109,7 +111,7 @@ struct rm_args {
 static int rm_one(struct berth_engine *e, const char *ref, void *a,
                   berth_error **err) {
   struct rm_args *r = a;
-  return berth_ctr_remove(e, ref, r->force, err);
+  return berth_ctr_remove(e, ref, r->force, r->volumes, err);
 }
 
 int cmd_rm(struct berth_cli *cli, int argc, char **argv) {
@@ -180,6 +182,49 @@ int cmd_restart_child(struct berth_cli *cli, int argc, char **argv) {
     return 1;
   berth_error *err = NULL;
   if (berth_ctr_restart_child(e, argv[0], 3, &err) < 0)
+    return cli_error(err, 1);
+  return 0;
+}
+
+static void print_finding(const char *finding, bool repaired, void *data) {
+  int *unrepaired = data;
+  printf("%s\n", finding);
+  if (!repaired)
+    (*unrepaired)++;
+}
+
+/* berth system check [--dry-run]: reports what crashes left behind and
+ * repairs it (unless --dry-run). */
+int cmd_system_check(struct berth_cli *cli, int argc, char **argv) {
+  bool dry = false;
+  const struct opt opts[] = {{"dry-run", OPT_BOOL, &dry, NULL}};
+  char *pos[1];
+  size_t npos;
+  if (cli_args("system check", argc, argv, opts, ARRAY_SIZE(opts), pos, 0,
+               &npos) < 0)
+    return EXIT_USAGE;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  int problems = 0, unrepaired = 0;
+  berth_error *err = NULL;
+  if (berth_system_check(e, !dry, getenv("BERTH_CGROUP_PARENT"),
+                         print_finding, &unrepaired, &problems, &err) < 0)
+    return cli_error(err, 1);
+  if (problems == 0)
+    puts("no problems found");
+  return unrepaired ? 1 : 0;
+}
+
+/* `berth _health ID`, started by the monitor every interval. */
+int cmd_health(struct berth_cli *cli, int argc, char **argv) {
+  if (argc != 1)
+    return 2;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return 1;
+  berth_error *err = NULL;
+  if (berth_ctr_health_run(e, argv[0], &err) < 0)
     return cli_error(err, 1);
   return 0;
 }

@@ -85,6 +85,14 @@ static char *command_text(const struct berth_ctr *c) {
   return s;
 }
 
+static json_t *health_log(struct berth_engine *e, const char *id) {
+  char path[4200];
+  berth_ctr_dir(e, id, path, sizeof path);
+  strncat(path, "/health.json", sizeof path - strlen(path) - 1);
+  json_t *log = json_load_file(path, 0, NULL);
+  return json_is_array(log) ? log : (json_decref(log), json_array());
+}
+
 static json_t *state_json(const struct berth_ctr *c) {
   char started[48], finished[48];
   rfc3339_ns(c->started_at, started, sizeof started);
@@ -141,6 +149,9 @@ static json_t *inspect_json(struct berth_engine *e, const struct berth_ctr *c) {
       "Config", config, "Mounts", mounts ? mounts : json_array(),
       "GraphDriver", "Name", "overlay", "Data", "UpperDir", upper, "WorkDir",
       work, "MergedDir", merged);
+  json_t *health = json_object_get(json_object_get(j, "State"), "Health");
+  if (health)
+    json_object_set_new(health, "Log", health_log(e, c->id));
   if (c->id_count)
     json_object_set_new(j, "IdMap",
                         json_pack("{s:I,s:I}", "HostIdBase",

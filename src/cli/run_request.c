@@ -89,12 +89,6 @@ static int mounts(const struct run_flags *f, json_t *hc, berth_error **err) {
       struct berth_mount_spec m = {0};
       if (parsers[l](lists[l]->items[i], &m, err) < 0)
         return -1;
-      if (m.type == BERTH_MOUNT_VOLUME) {
-        berth_mount_spec_clear(&m);
-        return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
-                               "volumes are not supported yet: `%s`",
-                               lists[l]->items[i]);
-      }
       if (m.type == BERTH_MOUNT_BIND && access(m.source, F_OK) < 0) {
         berth_error_sys(err, "invalid mount `%s`: bind source `%s`",
                         lists[l]->items[i], m.source);

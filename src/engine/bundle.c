@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -543,6 +544,18 @@ int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
   base_mounts(c, mounts);
   etc_mounts(in, mounts);
   user_mounts(c, mounts);
+  if (cfg_bool(h, "Init")) {
+    if (!in->init_exe || access(in->init_exe, X_OK) < 0) {
+      json_decref(mounts);
+      json_decref(args);
+      json_decref(caps);
+      json_decref(filter);
+      return berth_error_sys(err, "--init: `%s`",
+                             in->init_exe ? in->init_exe : "berth-init");
+    }
+    json_array_append_new(mounts, mount_obj("/dev/init", "bind", in->init_exe,
+                                            opts_of("bind", "ro", NULL)));
+  }
   /* --cgroup-parent, recorded at create (default /berth). */
   char cgpath[4200];
   const char *parent = cfg_str(h, "CgroupParent");

@@ -13,7 +13,7 @@ struct berth_bundle_in {
   const char *dir;               /* containers/<id> */
   const struct berth_userspec *user;
   const char *arch;              /* uname machine, for seccomp */
-  char *const *host_env;         /* for nothing yet; reserved */
+  const char *init_exe;          /* berth-init, for --init */
 };
 
 /* Builds the spec.  Errors name the setting ("--security-opt seccomp=FILE:

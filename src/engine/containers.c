@@ -284,8 +284,25 @@ int berth_event_add(struct berth_db *db, const char *type, const char *action,
                     const char *actor, json_t *attributes,
                     berth_error **err) {
   _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  /* A container's events carry its name and image, as Docker's: they
+   * outlive the record. */
+  json_t *own = NULL;
+  if (!attributes && strcmp(type, "container") == 0) {
+    _cleanup_stmt_ sqlite3_stmt *q = NULL;
+    if (berth_db_prepare(db,
+                         "SELECT name, image_name FROM containers WHERE id=?",
+                         &q, NULL) == 0) {
+      sqlite3_bind_text(q, 1, actor, -1, SQLITE_STATIC);
+      if (sqlite3_step(q) == SQLITE_ROW)
+        own = json_pack("{s:s,s:s}", "name",
+                        (const char *)sqlite3_column_text(q, 0), "image",
+                        (const char *)sqlite3_column_text(q, 1));
+    }
+    attributes = own;
+  }
   _cleanup_free_ char *attrs =
       attributes ? json_dumps(attributes, JSON_COMPACT) : NULL;
+  json_decref(own);
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   if (berth_db_prepare(db,

@@ -16,6 +16,7 @@
 #include "images.h"
 #include "manifest.h"
 #include "store.h"
+#include "volumes.h"
 
 #define IDRANGE_SIZE 65536
 
@@ -195,6 +196,7 @@ static int insert_record(struct berth_engine *e, struct berth_ctr *c,
   if (berth_ctr_insert(e->db, c, err) < 0 ||
       (userns && berth_idrange_alloc(e->db, c->id, IDRANGE_SIZE, &c->id_base,
                                      err) < 0) ||
+      berth_volumes_attach(e, c->id, c->config, err) < 0 ||
       berth_event_add(e->db, "container", "create", c->id, NULL, err) < 0) {
     berth_db_rollback(e->db);
     return -1;
@@ -253,6 +255,7 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
                         net_host, c.id_base, err) < 0) {
       berth_rm_rf(dir, NULL);
       berth_db_begin(e->db, NULL);
+      berth_volumes_detach(e, c.id, true, NULL);
       berth_ctr_delete(e->db, c.id, NULL);
       berth_db_commit(e->db, NULL);
       rc = -1;
@@ -265,7 +268,7 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
 }
 
 int berth_ctr_destroy(struct berth_engine *e, const char *id,
-                            berth_error **err) {
+                      bool volumes, berth_error **err) {
   char dir[4096];
   berth_ctr_dir(e, id, dir, sizeof dir);
   /* The directory first: a record without a directory is harmless and
@@ -274,8 +277,9 @@ int berth_ctr_destroy(struct berth_engine *e, const char *id,
     return -1;
   if (berth_db_begin(e->db, err) < 0)
     return -1;
-  if (berth_ctr_delete(e->db, id, err) < 0 ||
-      berth_event_add(e->db, "container", "destroy", id, NULL, err) < 0) {
+  if (berth_event_add(e->db, "container", "destroy", id, NULL, err) < 0 ||
+      berth_volumes_detach(e, id, volumes, err) < 0 ||
+      berth_ctr_delete(e->db, id, err) < 0) {
     berth_db_rollback(e->db);
     return -1;
   }

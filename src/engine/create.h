@@ -16,10 +16,11 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
                         const char *image_name, json_t *req,
                         const char *name, char id[65], berth_error **err);
 
-/* Removes a stopped container: record, id range, directory, log.  The
- * caller has checked the state (see berth_ctr_remove in ops). */
-int berth_ctr_destroy(struct berth_engine *e, const char *id,
-                            berth_error **err);
+/* Removes a stopped container: record, id range, directory, log, its
+ * use of volumes and, with `volumes` (rm -v, --rm), its anonymous
+ * volumes.  The caller has checked the state (see berth_ctr_remove). */
+int berth_ctr_destroy(struct berth_engine *e, const char *id, bool volumes,
+                      berth_error **err);
 
 /* containers/<id> (into buf). */
 void berth_ctr_dir(const struct berth_engine *e, const char *id, char *buf,

@@ -24,7 +24,9 @@ static int find_programs(struct berth_engine *e, berth_error **err) {
     *slash = '\0';
   if (asprintf(&e->monitor_exe, "%s/berth-monitor", self) < 0)
     e->monitor_exe = NULL;
-  if (!e->self_exe || !e->monitor_exe)
+  if (asprintf(&e->init_exe, "%s/berth-init", self) < 0)
+    e->init_exe = NULL;
+  if (!e->self_exe || !e->monitor_exe || !e->init_exe)
     return berth_error_sys(err, "allocate");
   return 0;
 }
@@ -75,5 +77,6 @@ void berth_engine_free(struct berth_engine *e) {
   free(e->run_root);
   free(e->self_exe);
   free(e->monitor_exe);
+  free(e->init_exe);
   free(e);
 }

@@ -28,6 +28,7 @@ struct berth_engine {
   struct berth_db *db;  /* is->db */
   char *self_exe;       /* berth itself, for the monitor's helpers */
   char *monitor_exe;    /* berth-monitor */
+  char *init_exe;       /* berth-init (--init) */
   char *const *envp;
 };
 

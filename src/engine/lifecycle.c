@@ -77,10 +77,64 @@ static void runtime_delete(struct berth_engine *e, const char *id) {
   berth_container_delete(&ctx, id, true, NULL);
 }
 
+static pid_t parent_of(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  _cleanup_free_ char *text = NULL;
+  if (berth_read_file(AT_FDCWD, path, 4096, &text, NULL, NULL) < 0)
+    return 0;
+  const char *rp = strrchr(text, ')');
+  int ppid = 0;
+  if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1)
+    return ppid;
+  return 0;
+}
+
+/* A berth killed between creating the container and recording it leaves
+ * a record that says created (or exited) while the runtime has a
+ * container: the runtime's state is the truth, and the init's parent is
+ * its monitor. */
+static int adopt_unrecorded(struct berth_engine *e, struct berth_ctr *c,
+                            berth_error **err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", e->run_root, c->id);
+  if (access(path, F_OK) < 0)
+    return 0;
+  struct berth_ctr *cur = NULL;
+  if (berth_ctr_get(e->db, c->id, &cur, err) < 0)
+    return -1;
+  bool changed = strcmp(cur->state, c->state) != 0;
+  berth_ctr_free(cur);
+  if (changed)
+    return 0; /* recorded meanwhile */
+  /* No lock: a start in progress records the same pid and monitor, so
+   * adopting concurrently with it is harmless (and a caller may hold the
+   * container's lock already). */
+  struct berth_state *st = NULL;
+  if (berth_state_read(e->run_root, c->id, &st, NULL) < 0 || st->pid <= 0) {
+    /* Being created right now (or unreadable): not ours to touch. */
+    berth_state_free(st);
+    return 0;
+  }
+  if (!berth_proc_alive(st->pid, st->start_time)) {
+    berth_state_free(st);
+    runtime_delete(e, c->id);
+    return 0;
+  }
+  snprintf(c->state, sizeof c->state, "%s", BERTH_ST_RUNNING);
+  c->pid = st->pid;
+  c->pid_start = st->start_time;
+  c->monitor_pid = parent_of(st->pid);
+  c->monitor_start = berth_proc_start_time(c->monitor_pid);
+  c->started_at = now_ns();
+  berth_state_free(st);
+  return save(e, c, "start", err);
+}
+
 int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c,
                       berth_error **err) {
   if (!is_active(c))
-    return 0;
+    return adopt_unrecorded(e, c, err);
   if (c->pid > 0 && berth_proc_alive(c->pid, c->pid_start))
     return 0;
   /* The monitor records the exit itself; only without one do we. */
@@ -186,7 +240,8 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
       json_object_get(c->config, "HostConfig"), "AutoRemove"));
   if (!restart && auto_remove) {
     unmount_rootfs(e, id);
-    return berth_ctr_destroy(e, id, err);
+    /* --rm takes the anonymous volumes with it, as Docker's. */
+    return berth_ctr_destroy(e, id, true, err);
   }
   if (!restart)
     return 0;
@@ -362,7 +417,7 @@ int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
 }
 
 int berth_ctr_remove(struct berth_engine *e, const char *ref,
-                           bool force, berth_error **err) {
+                           bool force, bool volumes, berth_error **err) {
   _cleanup_ctr_ struct berth_ctr *c = NULL;
   if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
       berth_ctr_refresh(e, c, err) < 0)
@@ -389,7 +444,7 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref,
                            "container `%s` was started again meanwhile",
                            c->name);
   runtime_delete(e, c->id);
-  return berth_ctr_destroy(e, c->id, err);
+  return berth_ctr_destroy(e, c->id, volumes, err);
 }
 
 int berth_ctr_wait(struct berth_engine *e, const char *ref, int *code,

@@ -16,9 +16,10 @@ int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
 /* Sends sig to the container's init; STATE error when it is not running. */
 int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
                            berth_error **err);
-/* Removes a container; a running one only with force (it is killed). */
+/* Removes a container; a running one only with force (it is killed).
+ * volumes: its anonymous volumes too (rm -v). */
 int berth_ctr_remove(struct berth_engine *e, const char *ref,
-                           bool force, berth_error **err);
+                           bool force, bool volumes, berth_error **err);
 /* Waits until the container is not running; *code gets its exit code.
  * A container removed meanwhile (--rm) gives NOT_FOUND. */
 int berth_ctr_wait(struct berth_engine *e, const char *ref, int *code,

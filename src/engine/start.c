@@ -1,6 +1,7 @@
 /* berth start: the parent side (berth) and the child that becomes the
  * container's monitor. */
 #include "start.h"
+#include "volumes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,11 +21,13 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "console.h"
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
 #include "create.h"
 #include "fs.h"
+#include "health.h"
 #include "images.h"
 #include "json.h"
 #include "overlay.h"
@@ -87,7 +90,8 @@ static int write_bundle(struct child *ch, berth_error **err) {
   struct utsname un;
   uname(&un);
   struct berth_bundle_in in = {.ctr = ch->c, .dir = ch->dir, .user = &us,
-                               .arch = un.machine};
+                               .arch = un.machine,
+                               .init_exe = ch->e->init_exe};
   json_t *spec = NULL;
   int rc = berth_bundle_spec(&in, &spec, err);
   berth_userspec_clear(&us);
@@ -118,35 +122,6 @@ static int mount_rootfs(struct child *ch, berth_error **err) {
   return 0;
 }
 
-/* A console socket for the runtime to hand us the pty master.  Its path
- * must fit sun_path (108 bytes), which a container directory under a long
- * root does not: it goes to /run (or /tmp) under a unique name. */
-static int console_listen(char *path, size_t len, berth_error **err) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return berth_error_sys(err, "socket");
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  const char *dir = access("/run", W_OK) == 0 ? "/run" : "/tmp";
-  snprintf(path, len, "%s/berth-console-%d-%lld.sock", dir, getpid(),
-           (long long)(now_ns() % 1000000000));
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-  unlink(path);
-  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
-    int e = errno;
-    close(fd);
-    errno = e;
-    return berth_error_sys(err, "console socket `%s`", path);
-  }
-  return fd;
-}
-
-static int console_accept(int listen_fd, berth_error **err) {
-  _cleanup_close_ int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-  if (conn < 0)
-    return berth_error_sys(err, "accept on the console socket");
-  return berth_recv_fd(conn, err);
-}
-
 /* Container stdio: pipes (or a terminal through a console socket), with
  * the monitor's ends kept in mon[] (out, err, in). */
 static int setup_stdio(struct child *ch, int mon[3], char *sock_path,
@@ -157,7 +132,7 @@ static int setup_stdio(struct child *ch, int mon[3], char *sock_path,
   if (null < 0)
     return berth_error_sys(err, "open /dev/null");
   if (tty) {
-    *listen_fd = console_listen(sock_path, 4096, err);
+    *listen_fd = berth_console_listen(sock_path, 4096, err);
     if (*listen_fd < 0)
       return -1;
     dup2(null, 0);
@@ -222,6 +197,11 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
   if (mf)
     snprintf(maxfile, sizeof maxfile, "%s", mf);
   bool tty = json_is_true(json_object_get(ch->c->config, "Tty"));
+  struct berth_health_cfg hc;
+  char health_ms[32] = "0";
+  if (berth_health_cfg(ch->c, &hc))
+    snprintf(health_ms, sizeof health_ms, "%lld",
+             (long long)(hc.interval_ns / 1000000));
   char pid_s[16];
   snprintf(pid_s, sizeof pid_s, "%d", pid);
   char *argv[40];
@@ -237,6 +217,7 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
   ARG("--log-max-file", maxfile);
   ARG("--pid", pid_s);
   ARG("--tty", tty ? "1" : "0");
+  ARG("--health-interval-ms", health_ms);
   if (mon[0] >= 0)
     ARG("--stdout", fd_arg(mon[0]));
   if (mon[1] >= 0)
@@ -294,7 +275,7 @@ static void child_main(struct child *ch) {
   unsigned long long start = st->start_time;
   berth_state_free(st);
   if (listen_fd >= 0) {
-    int master = console_accept(listen_fd, &err);
+    int master = berth_console_accept(listen_fd, &err);
     if (master < 0)
       goto fail;
     unlink(sock_path);
@@ -355,12 +336,8 @@ static int record_started(struct berth_engine *e, struct berth_ctr *c,
   c->error = NULL;
   c->stopped_by_user = false;
   free(c->health);
-  c->health = json_object_get(c->config, "Healthcheck") &&
-                      json_array_size(json_object_get(
-                          json_object_get(c->config, "Healthcheck"),
-                          "Test")) > 0
-                  ? strdup("starting")
-                  : NULL;
+  struct berth_health_cfg hc;
+  c->health = berth_health_cfg(c, &hc) ? strdup("starting") : NULL;
   c->health_failures = 0;
   if (berth_db_begin(e->db, err) < 0)
     return -1;
@@ -430,6 +407,7 @@ static int spawn(struct berth_engine *e, struct berth_ctr *c,
   struct child ch = {.e = e, .c = c, .o = o};
   berth_ctr_dir(e, c->id, ch.dir, sizeof ch.dir);
   if ((c->id_count && check_traversable(ch.dir, err) < 0) ||
+      berth_volumes_claim(e, c->id, err) < 0 ||
       image_chain(e, c, &ch.chain_ids, &ch.n_layers, err) < 0)
     return -1;
   int sp[2];

@@ -45,7 +45,39 @@ struct monitor {
   struct berth_logwriter log;
   bool log_open;
   int sig_fd;
+  int64_t health_interval_ns; /* 0: no health checks */
+  int64_t health_due;         /* CLOCK_MONOTONIC ns */
+  pid_t health_pid;           /* the running `berth _health`, or 0 */
 };
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Starts `berth _health ID` without waiting: it records its own result;
+ * a check still running when the next is due delays that one. */
+static void start_health(struct monitor *m) {
+  m->health_due = mono_ns() + m->health_interval_ns;
+  if (m->health_pid > 0)
+    return;
+  pid_t pid = fork();
+  if (pid == 0) {
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int i = 0; i < 3; i++)
+      dup2(null, i);
+    char *argv[] = {(char *)m->helper, "--root", (char *)m->root,
+                    "_health", (char *)m->id, NULL};
+    execv(m->helper, argv);
+    _exit(127);
+  }
+  if (pid > 0)
+    m->health_pid = pid;
+}
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -115,11 +147,14 @@ static void pump_input(struct monitor *m) {
 static void reap(struct monitor *m) {
   int status;
   pid_t p;
-  while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+  while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
     if (p == m->init) {
       m->init_reaped = true;
       m->init_status = status;
     }
+    if (p == m->health_pid)
+      m->health_pid = 0;
+  }
 }
 
 /* Forwards output until the init exits, then drains what is left. */
@@ -149,6 +184,14 @@ static void run_until_exit(struct monitor *m) {
         return;
     }
     int timeout = m->init_reaped ? 100 : -1;
+    if (!m->init_reaped && m->health_interval_ns > 0) {
+      int64_t left = m->health_due - mono_ns();
+      if (left <= 0) {
+        start_health(m);
+        left = m->health_interval_ns;
+      }
+      timeout = (int)(left / 1000000) + 1;
+    }
     if (poll(p, (nfds_t)n, timeout) < 0) {
       if (errno == EINTR)
         continue;
@@ -224,6 +267,8 @@ static int run_helper(struct monitor *m, const char *verb, const char *arg,
       m->init_reaped = true;
       m->init_status = status;
     }
+    if (p == m->health_pid)
+      m->health_pid = 0;
     if (p == pid)
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
@@ -306,6 +351,8 @@ static void parse_args(struct monitor *m, int argc, char **argv,
     else if (!strcmp(k, "--attach-out")) m->att_out = parse_fd(v);
     else if (!strcmp(k, "--attach-err")) m->att_err = parse_fd(v);
     else if (!strcmp(k, "--status")) m->status_fd = parse_fd(v);
+    else if (!strcmp(k, "--health-interval-ms"))
+      m->health_interval_ns = strtoll(v, NULL, 10) * 1000000;
     else usage();
   }
   if (!m->id || !m->root || !m->helper || !m->exit_file || m->init <= 0)
@@ -337,6 +384,7 @@ int main(int argc, char **argv) {
   if (m.err_fd >= 0)
     set_nonblock(m.err_fd);
   reap(&m);
+  m.health_due = mono_ns() + m.health_interval_ns;
   for (;;) {
     run_until_exit(&m);
     if (m.log_open)
@@ -346,8 +394,10 @@ int main(int argc, char **argv) {
     char code_s[16];
     snprintf(code_s, sizeof code_s, "%d", code);
     int h = run_helper(&m, "_exited", code_s, -1, -1, -1, -1);
-    if (h == HELPER_RESTART && restart(&m))
+    if (h == HELPER_RESTART && restart(&m)) {
+      m.health_due = mono_ns() + m.health_interval_ns;
       continue;
+    }
     if (m.status_fd >= 0) {
       char line[32];
       int len = snprintf(line, sizeof line, "exit %d\n", code);

@@ -10,9 +10,6 @@
 load ../helpers
 
 BERTH=${BERTH:-$REPO/build/src/cli/berth}
-# Every cgroup the engine tests create is under berth-test (run.sh checks
-# that none is left behind).
-export BERTH_CGROUP_PARENT=/berth-test
 
 berth() { "$BERTH" --root "$BERTH_ROOT" "$@"; }
 
@@ -22,6 +19,10 @@ engine_setup_file() {
   BERTH_ROOT=$(mktemp -d /tmp/berth-engine.XXXXXX)
   chmod 711 "$BERTH_ROOT"
   export BERTH_ROOT
+  # Every cgroup of this file's containers is under its own parent below
+  # berth-test (run.sh checks that none is left behind).
+  BERTH_CGROUP_PARENT=/berth-test/${BERTH_ROOT##*/}
+  export BERTH_CGROUP_PARENT
   _berth_base_bundle
   tar -C "$BERTH_RUN_DIR/base/rootfs" -cf "$BATS_FILE_TMPDIR/bb.tar" .
   "$BERTH" --root "$BERTH_ROOT" import -c 'CMD ["/bin/sh"]' \
@@ -38,6 +39,8 @@ engine_teardown() {
 engine_teardown_file() {
   engine_teardown
   rm -rf "$BERTH_ROOT"
+  rmdir /sys/fs/cgroup/*"$BERTH_CGROUP_PARENT" 2>/dev/null
+  return 0
 }
 
 wait_until() {

@@ -195,9 +195,24 @@ teardown() { engine_teardown; }
   berth pause frozen
   [ "$(berth inspect -f '{{.State.Status}}' frozen)" = paused ]
   pid=$(berth inspect -f '{{.State.Pid}}' frozen)
-  grep -q frozen /sys/fs/cgroup/freezer/berth-test/*/freezer.state 2>/dev/null ||
-    [ "$(cat /sys/fs/cgroup/freezer/berth-test/$(berth inspect -f '{{.Id}}' frozen)/freezer.state)" = FROZEN ]
+  [ "$(cat /sys/fs/cgroup/freezer$BERTH_CGROUP_PARENT/$(berth inspect -f '{{.Id}}' frozen)/freezer.state)" = FROZEN ]
   berth unpause frozen
   [ "$(berth inspect -f '{{.State.Status}}' frozen)" = running ]
   berth rm -f frozen
+}
+
+@test "--init reaps orphans, forwards signals and passes the exit status" {
+  berth run -d --name withinit --init bb sh -c '(sleep 0.1 &); exec sleep 1000' >/dev/null
+  berth run -d --name noinit bb sh -c '(sleep 0.1 &); exec sleep 1000' >/dev/null
+  sleep 0.6
+  run berth exec withinit ps -o stat,args
+  [[ "${lines[1]}" == *"/dev/init -- sh"* ]]
+  [[ "$output" != *"Z "* ]]
+  run berth exec noinit ps -o stat,args
+  [[ "$output" == *"Z "* ]]
+  # sleep as pid 1 would ignore SIGTERM; under the init it dies of it.
+  berth stop -t 5 withinit
+  [ "$(berth inspect -f '{{.State.ExitCode}}' withinit)" = 143 ]
+  run berth run --rm --init bb sh -c 'exit 4'
+  [ "$status" -eq 4 ]
 }

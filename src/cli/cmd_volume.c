@@ -1,0 +1,352 @@
+/* berth volume create, ls, inspect, rm, prune (Docker's `local` driver). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "berth.h"
+#include "cleanup.h"
+#include "engine.h"
+#include "flags.h"
+#include "volumes.h"
+
+static void created_at(int64_t ns, char *out, size_t len) {
+  time_t s = (time_t)(ns / 1000000000);
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Docker's `volume inspect` object. */
+static json_t *inspect_json(struct berth_engine *e,
+                            const struct berth_volume *v) {
+  char path[4096], when[32];
+  berth_volume_path(e, v->name, path, sizeof path);
+  created_at(v->created, when, sizeof when);
+  return json_pack("{s:s,s:s,s:O,s:s,s:s,s:n,s:s}", "CreatedAt", when,
+                   "Driver", "local", "Labels", v->labels, "Mountpoint", path,
+                   "Name", v->name, "Options", "Scope", "local");
+}
+
+/* "k=v,k2=v2" as `volume ls` shows labels. */
+static char *labels_text(json_t *labels) {
+  size_t cap = 1, n = 0;
+  char *s = calloc(1, cap);
+  const char *k;
+  json_t *v;
+  json_object_foreach(labels, k, v) {
+    const char *val = json_string_value(v);
+    size_t add = strlen(k) + (val ? strlen(val) : 0) + 2;
+    char *ns = s ? realloc(s, cap + add) : NULL;
+    if (!ns) {
+      free(s);
+      return NULL;
+    }
+    s = ns;
+    cap += add;
+    n += (size_t)snprintf(s + n, cap - n, "%s%s=%s", n ? "," : "", k,
+                          val ? val : "");
+  }
+  return s;
+}
+
+/* The `volume ls --format json` object (strings, as docker prints). */
+static json_t *ls_json(struct berth_engine *e, const struct berth_volume *v) {
+  char path[4096];
+  berth_volume_path(e, v->name, path, sizeof path);
+  _cleanup_free_ char *labels = labels_text(v->labels);
+  return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Driver", "local",
+                   "Labels", labels ? labels : "", "Links", "N/A",
+                   "Mountpoint", path, "Name", v->name, "Scope", "local",
+                   "Size", "N/A");
+}
+
+/* --format: "json" or a template with {{.Field}} and {{json .Field}}. */
+static void print_format(json_t *obj, const char *fmt) {
+  if (strcmp(fmt, "json") == 0 || strcmp(fmt, "{{json .}}") == 0) {
+    _cleanup_free_ char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (s)
+      puts(s);
+    return;
+  }
+  for (const char *p = fmt; *p;) {
+    const char *open = strstr(p, "{{"), *close = open ? strstr(open, "}}") : NULL;
+    if (!close) {
+      fputs(p, stdout);
+      break;
+    }
+    fwrite(p, 1, (size_t)(open - p), stdout);
+    char field[128];
+    snprintf(field, sizeof field, "%.*s", (int)(close - open - 2), open + 2);
+    char *f = field + strspn(field, " ");
+    bool as_json = strncmp(f, "json ", 5) == 0;
+    if (as_json)
+      f += 5 + strspn(f + 5, " ");
+    f[strcspn(f, " ")] = '\0';
+    json_t *v = *f == '.' ? json_object_get(obj, f + 1) : NULL;
+    if (json_is_string(v) && !as_json) {
+      fputs(json_string_value(v), stdout);
+    } else if (v) {
+      _cleanup_free_ char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+      if (json_is_object(v) && !as_json && json_object_size(v) == 0)
+        fputs("map[]", stdout);
+      else if (s)
+        fputs(s, stdout);
+    } else if (as_json) {
+      fputs("null", stdout);
+    }
+    p = close + 2;
+  }
+  putchar('\n');
+}
+
+int cmd_volume_create(struct berth_cli *cli, int argc, char **argv) {
+  struct strlist labels = {0};
+  const char *driver = NULL;
+  const struct opt opts[] = {{"label", OPT_LIST, &labels, NULL},
+                             {"driver,d", OPT_STRING, &driver, NULL}};
+  char *pos[2];
+  size_t npos;
+  if (cli_args("volume create", argc, argv, opts, ARRAY_SIZE(opts), pos, 2,
+               &npos) < 0)
+    return EXIT_USAGE;
+  if (npos > 1)
+    return cli_errorf(EXIT_USAGE, "volume create: at most 1 argument");
+  if (driver && strcmp(driver, "local") != 0)
+    return cli_errorf(EXIT_USAGE, "volume create: only the `local` driver "
+                                  "is supported, not `%s`",
+                      driver);
+  berth_error *err = NULL;
+  json_t *l = json_object();
+  for (size_t i = 0; i < labels.n; i++) {
+    char *k, *v;
+    if (berth_parse_key_value("--label", labels.items[i], &k, &v, &err) < 0) {
+      json_decref(l);
+      return cli_engine_error(err);
+    }
+    json_object_set_new(l, k, json_string(v));
+    free(k);
+    free(v);
+  }
+  struct berth_engine *e;
+  _cleanup_free_ char *name = NULL;
+  if (cli_engine(cli, &e) < 0) {
+    json_decref(l);
+    return EXIT_USAGE;
+  }
+  int rc = berth_volume_create(e, npos ? pos[0] : NULL, l, &name, NULL, &err);
+  json_decref(l);
+  if (rc < 0)
+    return cli_engine_error(err);
+  puts(name);
+  return 0;
+}
+
+struct vol_filter {
+  struct strlist name, label, dangling;
+};
+
+static int parse_filters(const struct strlist *in, struct vol_filter *f) {
+  for (size_t i = 0; i < in->n; i++) {
+    const char *s = in->items[i], *eq = strchr(s, '=');
+    struct strlist *to = NULL;
+    if (eq && (size_t)(eq - s) == 4 && strncmp(s, "name", 4) == 0)
+      to = &f->name;
+    else if (eq && (size_t)(eq - s) == 5 && strncmp(s, "label", 5) == 0)
+      to = &f->label;
+    else if (eq && (size_t)(eq - s) == 8 && strncmp(s, "dangling", 8) == 0)
+      to = &f->dangling;
+    if (!to || (to == &f->dangling && strcmp(eq + 1, "true") &&
+                strcmp(eq + 1, "false") && strcmp(eq + 1, "1") &&
+                strcmp(eq + 1, "0"))) {
+      cli_errorf(EXIT_USAGE, "volume ls: invalid filter `%s`", s);
+      return -1;
+    }
+    to->items[to->n++] = eq + 1;
+  }
+  return 0;
+}
+
+static bool label_matches(json_t *labels, const char *want) {
+  const char *eq = strchr(want, '=');
+  if (!eq)
+    return json_object_get(labels, want) != NULL;
+  char key[256];
+  snprintf(key, sizeof key, "%.*s", (int)(eq - want), want);
+  const char *v = json_string_value(json_object_get(labels, key));
+  return v && strcmp(v, eq + 1) == 0;
+}
+
+/* Docker: filters of one key are alternatives, different keys all apply
+ * (labels: every one given must match). */
+static bool matches(const struct berth_volume *v, const struct vol_filter *f) {
+  bool ok = f->name.n == 0;
+  for (size_t i = 0; i < f->name.n; i++)
+    ok |= strstr(v->name, f->name.items[i]) != NULL;
+  for (size_t i = 0; ok && i < f->label.n; i++)
+    ok = label_matches(v->labels, f->label.items[i]);
+  bool dangling_ok = f->dangling.n == 0;
+  for (size_t i = 0; i < f->dangling.n; i++) {
+    bool want = f->dangling.items[i][0] == 't' || f->dangling.items[i][0] == '1';
+    dangling_ok |= want == (v->refs == 0);
+  }
+  return ok && dangling_ok;
+}
+
+int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
+  bool quiet = false;
+  const char *format = NULL;
+  struct strlist filters = {0};
+  const struct opt opts[] = {{"quiet,q", OPT_BOOL, &quiet, NULL},
+                             {"filter,f", OPT_LIST, &filters, NULL},
+                             {"format", OPT_STRING, &format, NULL}};
+  char *pos[1];
+  size_t npos;
+  struct vol_filter f = {0};
+  if (cli_args("volume ls", argc, argv, opts, ARRAY_SIZE(opts), pos, 1,
+               &npos) < 0 ||
+      parse_filters(&filters, &f) < 0)
+    return EXIT_USAGE;
+  if (npos)
+    return cli_errorf(EXIT_USAGE, "volume ls: takes no arguments");
+  if (format && strcmp(format, "table") == 0)
+    format = NULL;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  struct berth_volume *v;
+  size_t n;
+  berth_error *err = NULL;
+  if (berth_volume_list(e, &v, &n, &err) < 0)
+    return cli_engine_error(err);
+  if (!quiet && !format)
+    printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
+  for (size_t i = 0; i < n; i++) {
+    if (!matches(&v[i], &f))
+      continue;
+    if (quiet) {
+      puts(v[i].name);
+    } else if (format) {
+      json_t *j = ls_json(e, &v[i]);
+      print_format(j, format);
+      json_decref(j);
+    } else {
+      printf("%-10s%s\n", "local", v[i].name);
+    }
+  }
+  berth_volumes_free(v, n);
+  return 0;
+}
+
+int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
+  const char *format = NULL;
+  const struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL}};
+  char *pos[256];
+  size_t npos;
+  if (cli_args("volume inspect", argc, argv, opts, ARRAY_SIZE(opts), pos, 256,
+               &npos) < 0)
+    return EXIT_USAGE;
+  if (npos < 1)
+    return cli_errorf(EXIT_USAGE, "volume inspect: requires at least 1 "
+                                  "argument");
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  json_t *all = json_array();
+  int status = 0;
+  for (size_t i = 0; i < npos; i++) {
+    struct berth_volume v = {0};
+    berth_error *err = NULL;
+    if (berth_volume_get(e, pos[i], &v, &err) < 0) {
+      status = cli_error(err, 1);
+      continue;
+    }
+    json_array_append_new(all, inspect_json(e, &v));
+    berth_volume_clear(&v);
+  }
+  size_t i;
+  json_t *j;
+  if (format)
+    json_array_foreach(all, i, j) print_format(j, format);
+  else
+    cli_print_json(all);
+  json_decref(all);
+  return status;
+}
+
+int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv) {
+  bool force = false;
+  const struct opt opts[] = {{"force,f", OPT_BOOL, &force, NULL}};
+  char *pos[256];
+  size_t npos;
+  if (cli_args("volume rm", argc, argv, opts, ARRAY_SIZE(opts), pos, 256,
+               &npos) < 0)
+    return EXIT_USAGE;
+  if (npos < 1)
+    return cli_errorf(EXIT_USAGE, "volume rm: requires at least 1 argument");
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  int status = 0;
+  for (size_t i = 0; i < npos; i++) {
+    berth_error *err = NULL;
+    /* As Docker: -f forgives missing volumes, never one in use. */
+    if (berth_volume_remove(e, pos[i], &err) < 0 &&
+        !(force && err->kind == BERTH_ERR_NOT_FOUND)) {
+      status = cli_error(err, 1);
+      continue;
+    }
+    berth_error_free(err);
+    puts(pos[i]);
+  }
+  return status;
+}
+
+static bool confirm(const char *warning) {
+  fprintf(stderr, "%s\nAre you sure you want to continue? [y/N] ", warning);
+  char line[16];
+  return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
+}
+
+int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
+  bool all = false, force = false;
+  const struct opt opts[] = {{"all,a", OPT_BOOL, &all, NULL},
+                             {"force,f", OPT_BOOL, &force, NULL}};
+  char *pos[1];
+  size_t npos;
+  int nw;
+  _cleanup_free_ char **w =
+      cli_expand_short(argc, argv, opts, ARRAY_SIZE(opts), &nw, false);
+  if (!w || cli_args("volume prune", nw, w, opts, ARRAY_SIZE(opts), pos, 1,
+                     &npos) < 0)
+    return EXIT_USAGE;
+  if (npos)
+    return cli_errorf(EXIT_USAGE, "volume prune: takes no arguments");
+  if (!force && !confirm(all ? "WARNING! This will remove all local volumes "
+                               "not used by at least one container."
+                             : "WARNING! This will remove anonymous local "
+                               "volumes not used by at least one container."))
+    return 0;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  char **names = NULL;
+  size_t n = 0;
+  uint64_t bytes = 0;
+  berth_error *err = NULL;
+  if (berth_volume_prune(e, all, &names, &n, &bytes, &err) < 0)
+    return cli_engine_error(err);
+  if (n)
+    puts("Deleted Volumes:");
+  for (size_t i = 0; i < n; i++) {
+    puts(names[i]);
+    free(names[i]);
+  }
+  free(names);
+  if (n)
+    putchar('\n');
+  char size[16];
+  cli_human_size((double)bytes, size, sizeof size);
+  printf("Total reclaimed space: %s\n", size);
+  return 0;
+}

@@ -1,0 +1,40 @@
+/* berth cp: files between a container and the host, with Docker's path
+ * rules:
+ *   SRC a file:  DEST missing -> created as that file (its parent must
+ *                exist; DEST ending in "/" is an error); DEST a file ->
+ *                overwritten; DEST a directory -> DEST/basename(SRC).
+ *   SRC a dir:   DEST missing -> created, SRC's contents copied in;
+ *                DEST a file -> error; DEST a directory -> DEST/basename
+ *                (SRC), or with SRC ending in "/." its contents into DEST.
+ *   "-"          as SRC: a tar stream on in_fd unpacked into the DEST
+ *                directory; as DEST: SRC as a tar stream on out_fd.
+ *
+ * Every path inside the container is resolved in its root (openat2
+ * RESOLVE_IN_ROOT) and trees are walked with *at calls and O_NOFOLLOW, so
+ * no symlink of the container (/etc -> /, say) makes cp read or write
+ * outside it.  Files copied in belong to the container's root (host id
+ * id_base) unless `archive`; files copied out belong to the caller and
+ * lose setuid/setgid bits unless `archive`.  Device nodes and sockets are
+ * not copied. */
+#ifndef BERTH_ENGINE_COPY_H
+#define BERTH_ENGINE_COPY_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+
+struct berth_cp_opts {
+  bool archive;     /* -a: keep uids/gids (shifted to the other side) */
+  bool follow;      /* -L: follow a symlink that SRC itself is */
+};
+
+/* Container `ref`'s src to host path dst (NULL: a tar to out_fd). */
+int berth_ctr_cp_from(struct berth_engine *e, const char *ref,
+                      const char *src, const char *dst, int out_fd,
+                      const struct berth_cp_opts *o, berth_error **err);
+/* Host path src (NULL: a tar from in_fd) to container `ref`'s dst. */
+int berth_ctr_cp_to(struct berth_engine *e, const char *ref, const char *src,
+                    int in_fd, const char *dst,
+                    const struct berth_cp_opts *o, berth_error **err);
+
+#endif

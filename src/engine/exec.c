@@ -1,0 +1,211 @@
+/* berth exec: the container's process settings with the request's
+ * changes, through the runtime library's exec. */
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "console.h"
+#include "container.h"
+#include "containers.h"
+#include "start.h"
+#include "state.h"
+#include "userspec.h"
+
+static void set_env(json_t *env, const char *kv) {
+  size_t klen = strcspn(kv, "=");
+  size_t i;
+  json_t *v;
+  json_array_foreach(env, i, v) {
+    const char *s = json_string_value(v);
+    if (s && strncmp(s, kv, klen) == 0 && (s[klen] == '=' || !s[klen])) {
+      json_array_set_new(env, i, json_string(kv));
+      return;
+    }
+  }
+  json_array_append_new(env, json_string(kv));
+}
+
+static int resolve_user(const struct berth_ctr *c, const char *spec,
+                        json_t *process, berth_error **err) {
+  char root[64];
+  snprintf(root, sizeof root, "/proc/%d/root", c->pid);
+  _cleanup_close_ int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_error_sys(err, "open `%s`", root);
+  struct berth_userspec us = {0};
+  if (berth_userspec_resolve(fd, spec, NULL, &us, err) < 0)
+    return -1;
+  json_t *groups = json_array();
+  for (size_t i = 0; i < us.n_groups; i++)
+    json_array_append_new(groups, json_integer(us.groups[i]));
+  json_object_set_new(process, "user",
+                      json_pack("{s:I,s:I,s:o}", "uid", (json_int_t)us.uid,
+                                "gid", (json_int_t)us.gid, "additionalGids",
+                                groups));
+  berth_userspec_clear(&us);
+  return 0;
+}
+
+static json_t *all_caps(void) {
+  json_t *a = json_array();
+  for (int i = 0; i <= berth_cap_last(); i++)
+    if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+      json_array_append_new(a, json_string(berth_cap_name(i)));
+  return a;
+}
+
+static int build_process(struct berth_engine *e, const struct berth_ctr *c,
+                         const struct berth_exec_req *r, json_t **out,
+                         berth_error **err) {
+  struct berth_ctx ctx = {.state_root = e->run_root};
+  berth_log log = {.fd = -1};
+  ctx.log = &log;
+  json_t *cfg = NULL;
+  if (berth_container_config(&ctx, c->id, &cfg, err) < 0)
+    return -1;
+  json_t *p = json_deep_copy(json_object_get(cfg, "process"));
+  json_decref(cfg);
+  if (!p)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
+                           "container `%s` has no process settings", c->name);
+  json_t *args = json_array();
+  for (char *const *a = r->argv; *a; a++)
+    json_array_append_new(args, json_string(*a));
+  json_object_set_new(p, "args", args);
+  json_t *env = json_object_get(p, "env");
+  for (char *const *v = r->env; v && *v; v++)
+    set_env(env, *v);
+  if (r->workdir)
+    json_object_set_new(p, "cwd", json_string(r->workdir));
+  json_object_set_new(p, "terminal", json_boolean(r->tty));
+  json_object_del(p, "consoleSize");
+  if (r->user && resolve_user(c, r->user, p, err) < 0) {
+    json_decref(p);
+    return -1;
+  }
+  if (r->privileged) {
+    json_t *caps = all_caps();
+    json_object_set_new(p, "capabilities",
+                        json_pack("{s:O,s:O,s:O,s:o}", "bounding", caps,
+                                  "effective", caps, "permitted", caps,
+                                  "inheritable", json_array()));
+    json_decref(caps);
+  }
+  *out = p;
+  return 0;
+}
+
+static int exec_failure_of(const berth_error *err) {
+  if (!err || !strstr(err->msg, "exec `"))
+    return 0;
+  return err->errno_value == ENOENT ? 127 : 126;
+}
+
+/* With a terminal: the exec runs in a child (it blocks until the process
+ * exits) while we relay between the client and the pty master. */
+static int exec_tty(struct berth_ctx *ctx, const char *id,
+                    struct berth_exec_opts *o, const struct berth_exec_req *r,
+                    int *status, int *exec_failure, berth_error **err) {
+  char sock[4096];
+  _cleanup_close_ int lfd = berth_console_listen(sock, sizeof sock, err);
+  if (lfd < 0)
+    return -1;
+  o->console_socket = sock;
+  int rep[2];
+  if (pipe2(rep, O_CLOEXEC) < 0) {
+    unlink(sock);
+    return berth_error_sys(err, "pipe");
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    close(rep[0]);
+    berth_error *cerr = NULL;
+    int st = 0;
+    if (berth_container_exec(ctx, id, o, &st, &cerr) < 0) {
+      char msg[4200];
+      int len = snprintf(msg, sizeof msg, "%d %d %s", cerr->errno_value,
+                         exec_failure_of(cerr), cerr->msg);
+      (void)!write(rep[1], msg, (size_t)len);
+      _exit(255);
+    }
+    _exit(st & 0xff);
+  }
+  close(rep[1]);
+  if (child < 0) {
+    close(rep[0]);
+    unlink(sock);
+    return berth_error_sys(err, "fork");
+  }
+  /* The runtime connects before the process starts; an exec that fails
+   * earlier closes rep instead. */
+  struct pollfd pf[2] = {{.fd = lfd, .events = POLLIN},
+                         {.fd = rep[0], .events = POLLIN}};
+  int master = -1;
+  if (poll(pf, 2, -1) > 0 && pf[0].revents)
+    master = berth_console_accept(lfd, NULL);
+  unlink(sock);
+  if (master >= 0) {
+    berth_console_relay(master, r->interactive ? r->in : -1, r->out, rep[0]);
+    close(master);
+  }
+  char msg[4200] = "";
+  ssize_t n = read(rep[0], msg, sizeof msg - 1);
+  close(rep[0]);
+  int ws;
+  while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
+    ;
+  if (n > 0) {
+    msg[n] = '\0';
+    int en = 0, consumed = 0;
+    sscanf(msg, "%d %d %n", &en, exec_failure, &consumed);
+    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", msg + consumed);
+    if (*err)
+      (*err)->errno_value = en;
+    return -1;
+  }
+  *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+  return 0;
+}
+
+int berth_ctr_exec(struct berth_engine *e, const char *ref,
+                   const struct berth_exec_req *r, int *status,
+                   int *exec_failure, berth_error **err) {
+  *exec_failure = 0;
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
+      berth_ctr_refresh(e, c, err) < 0)
+    return -1;
+  if (strcmp(c->state, BERTH_ST_RUNNING) != 0)
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "container `%s` is not running", c->name);
+  json_t *process = NULL;
+  if (build_process(e, c, r, &process, err) < 0)
+    return -1;
+  struct berth_ctx ctx = {.state_root = e->run_root};
+  berth_log log = {.fd = -1};
+  ctx.log = &log;
+  struct berth_exec_opts o = {.process = process, .detach = r->detach};
+  int rc;
+  if (r->tty && !r->detach) {
+    rc = exec_tty(&ctx, c->id, &o, r, status, exec_failure, err);
+  } else {
+    rc = berth_container_exec(&ctx, c->id, &o, status, err);
+    if (rc < 0)
+      *exec_failure = exec_failure_of(*err);
+  }
+  json_decref(process);
+  if (rc == 0 && !r->detach)
+    berth_event_add(e->db, "container", "exec_die", c->id, NULL, NULL);
+  return rc;
+}

@@ -1,0 +1,24 @@
+/* berth exec: a new process in a running container. */
+#ifndef BERTH_ENGINE_EXEC_H
+#define BERTH_ENGINE_EXEC_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+
+struct berth_exec_req {
+  char *const *argv;     /* the command */
+  char *const *env;      /* extra KEY=VALUE, override the container's */
+  const char *user;      /* NULL: the container's user */
+  const char *workdir;   /* NULL: the container's */
+  bool tty, interactive, detach, privileged;
+  int in, out, err;      /* the client's stdio (tty relaying) */
+};
+
+/* Runs the command; *status gets its exit status (not with detach).
+ * A command that cannot run fails with *exec_failure 126 or 127. */
+int berth_ctr_exec(struct berth_engine *e, const char *ref,
+                   const struct berth_exec_req *r, int *status,
+                   int *exec_failure, berth_error **err);
+
+#endif

@@ -1,0 +1,103 @@
+/* Volumes: named or anonymous directories under <root>/volumes/<name>/_data
+ * that outlive containers, as Docker's `local` driver keeps them.
+ *
+ * Ownership.  Each container in a user namespace has its own block of host
+ * ids, so a volume's files are owned by the host ids of one block at a
+ * time: volumes.id_base records which (0: the host's own ids, for
+ * --userns=host and for volumes no container has used yet).  When a
+ * container with another block mounts the volume and no running container
+ * of another block uses it, the tree is shifted (chowned id by id) to the
+ * new block, so root in the container can write it.  The directory
+ * <name>/ is mode 0710 with the group of the owning block's root: host
+ * users cannot reach files a container made setuid (CVE-2021-41091). */
+#ifndef BERTH_ENGINE_VOLUMES_H
+#define BERTH_ENGINE_VOLUMES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+/* The label Docker 23+ puts on anonymous volumes (what prune looks for). */
+#define BERTH_VOLUME_ANON_LABEL "com.docker.volume.anonymous"
+
+struct berth_volume {
+  char *name;
+  int64_t created;   /* ns since the epoch */
+  json_t *labels;    /* object of strings; anonymous ones carry the label
+                        above */
+  bool anonymous;
+  uint32_t id_base;  /* host id of the files' root (see above) */
+  int refs;          /* containers whose record references it */
+};
+void berth_volume_clear(struct berth_volume *v);
+void berth_volumes_free(struct berth_volume *v, size_t n);
+
+/* Names as Docker's local driver allows: [a-zA-Z0-9][a-zA-Z0-9_.-]+
+ * (at least 2 characters), at most 255.  INVALID otherwise. */
+int berth_volume_name_validate(const char *name, berth_error **err);
+
+/* <root>/volumes/<name>/_data into buf. */
+void berth_volume_path(const struct berth_engine *e, const char *name,
+                       char *buf, size_t len);
+
+/* Creates a volume.  name NULL: an anonymous one with a generated name of
+ * 64 hex digits.  labels (borrowed, may be NULL): an object of strings.
+ * An existing name is not an error (as Docker): *created is false and the
+ * volume is left as it is.  *out_name (malloc'd) gets the name. */
+int berth_volume_create(struct berth_engine *e, const char *name,
+                        json_t *labels, char **out_name, bool *created,
+                        berth_error **err);
+
+/* Every volume, by name; *out is malloc'd (berth_volumes_free). */
+int berth_volume_list(struct berth_engine *e, struct berth_volume **out,
+                      size_t *n, berth_error **err);
+/* One volume; NOT_FOUND "no such volume: `x`". */
+int berth_volume_get(struct berth_engine *e, const char *name,
+                     struct berth_volume *out, berth_error **err);
+
+/* Removes a volume and its data.  STATE when a container (running or
+ * not) references it, as Docker refuses even with -f; NOT_FOUND when it
+ * does not exist. */
+int berth_volume_remove(struct berth_engine *e, const char *name,
+                        berth_error **err);
+
+/* Removes the volumes no container references: anonymous ones only
+ * unless `all` (Docker 23+).  *removed (malloc'd array of malloc'd
+ * names, free with berth_strv_free-like loop) gets their names, *n their
+ * count, *reclaimed the bytes their files held.  Also removes leftovers
+ * of interrupted removals and creations (directories with no record). */
+int berth_volume_prune(struct berth_engine *e, bool all, char ***removed,
+                       size_t *n, uint64_t *reclaimed, berth_error **err);
+
+/* At container create, inside the caller's transaction, after the record
+ * and its id range exist (the owner block is read from the record):
+ * resolves config["HostConfig"]["Mounts"] entries of Type "volume"
+ * (Source: a name, absent: anonymous) and the image's config["Volumes"]
+ * paths no user mount targets (appended to Mounts as anonymous volumes),
+ * creates the missing volumes, records container_volumes rows, sets each
+ * entry's "Source" and "HostPath" (the _data directory) in config and
+ * writes config back to the record.  An empty volume mounted without
+ * NoCopy gets the image's content at the target (see volumes.c).  On
+ * failure the directories it created are removed; the caller rolls back. */
+int berth_volumes_attach(struct berth_engine *e, const char *ctr_id,
+                         json_t *config, berth_error **err);
+
+/* Before a container starts (outside a transaction, or in the caller's):
+ * gives its volumes' files to its id block where they belong to another
+ * block.  STATE when a running container of another block uses one (even
+ * read-only: volumes/<name> only lets the owning block's root through):
+ * a volume is shared at once only by containers of one block (or all
+ * --userns host). */
+int berth_volumes_claim(struct berth_engine *e, const char *ctr_id,
+                        berth_error **err);
+
+/* At container removal, before its record is deleted: drops its
+ * container_volumes rows and, with remove_anonymous (rm -v, --rm), its
+ * anonymous volumes no other container references.  Runs in its own
+ * transaction, or in the caller's when one is open. */
+int berth_volumes_detach(struct berth_engine *e, const char *ctr_id,
+                         bool remove_anonymous, berth_error **err);
+
+#endif
