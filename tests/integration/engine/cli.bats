@@ -80,3 +80,13 @@ teardown() { engine_teardown; }
   run bash -c "echo hello | $BERTH --root $BERTH_ROOT start -a -i reader"
   [ "$output" = got-hello ]
 }
+
+@test "--stop-timeout bounds how long stop waits before SIGKILL" {
+  berth run -d --name patient --stop-timeout 1 bb sh -c 'trap "" TERM; while true; do sleep 0.1; done' >/dev/null
+  start=$(date +%s%N)
+  berth stop patient
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$ms" -ge 900 ]
+  [ "$ms" -lt 5000 ]
+  [ "$(berth inspect -f '{{.State.ExitCode}}' patient)" = 137 ]
+}

@@ -67,6 +67,14 @@ registry_digest() {
   [ "${lines[0]}" = busybox ]            # the top layer's file
   [[ "$output" != *motd-visible* ]]      # the whiteout hides layer one's file
   [ "${lines[1]}" = 0 ]
+  # --pull always fetches again (the tag moved to another image meanwhile).
+  busybox_layout "$IMGDIR/oci2" moved
+  skopeo_push "$IMGDIR/oci2" moved "$REG_ADDR/test/busybox:latest"
+  run berth run --rm "$REG_ADDR/test/busybox" cat /etc/berth-marker
+  [ "$output" = busybox ]                # missing (default): the local one
+  run berth run --rm --pull always -q "$REG_ADDR/test/busybox" cat /etc/berth-marker
+  [ "$output" = moved ]
+  skopeo_push "$IMGDIR/oci" busybox "$REG_ADDR/test/busybox:latest"
 }
 
 @test "push then pull round-trips digests exactly" {
