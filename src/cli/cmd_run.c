@@ -225,6 +225,27 @@ static int attached_wait(struct berth_engine *e, const char *id,
       continue;
     int code;
     buf[n > 0 ? n : 0] = '\0';
+    if (n > 0 && sscanf(buf, "exited %d", &code) == 1) {
+      /* The monitor lets us record the exit (we have the engine open);
+       * if that fails it falls back to its helper and sends "exit". */
+      berth_error *err = NULL;
+      struct berth_ctr *c = NULL;
+      int rc = berth_ctr_find(e->db, id, &c, &err);
+      if (rc == 0)
+        rc = berth_ctr_exited(e, c->id, code, &err);
+      berth_ctr_free(c);
+      if (rc < 0) {
+        berth_error_free(err);
+        (void)!write(st->status_fd, "failed", 6);
+        continue;
+      }
+      if (rc == 10) {
+        (void)!write(st->status_fd, "restart", 7);
+        continue;
+      }
+      (void)!write(st->status_fd, "done", 4);
+      return code;
+    }
     if (n > 0 && sscanf(buf, "exit %d", &code) == 1)
       return code;
     break;

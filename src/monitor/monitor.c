@@ -324,6 +324,33 @@ static bool restart(struct monitor *m) {
   return true;
 }
 
+/* Asks the attached client to handle the exit: "exited CODE" out, and
+ * back "done" (0) or "restart" (HELPER_RESTART).  -1 when there is no
+ * client or it went away without answering. */
+static int client_exited(struct monitor *m, int code) {
+  if (m->status_fd < 0)
+    return -1;
+  char line[32];
+  int len = snprintf(line, sizeof line, "exited %d\n", code);
+  if (write_all(m->status_fd, line, (size_t)len) < 0)
+    return -1;
+  char reply[16] = "";
+  for (;;) {
+    ssize_t n = read(m->status_fd, reply, sizeof reply - 1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return -1;
+    reply[n] = '\0';
+    break;
+  }
+  if (strncmp(reply, "done", 4) == 0)
+    return HELPER_DONE;
+  if (strncmp(reply, "restart", 7) == 0)
+    return HELPER_RESTART;
+  return -1;
+}
+
 static int parse_fd(const char *s) { return s ? atoi(s) : -1; }
 
 static void usage(void) {
@@ -393,12 +420,18 @@ int main(int argc, char **argv) {
     write_exit_file(&m, code);
     char code_s[16];
     snprintf(code_s, sizeof code_s, "%d", code);
-    int h = run_helper(&m, "_exited", code_s, -1, -1, -1, -1);
+    /* An attached client (run/start -a) has the engine loaded already:
+     * it records the exit itself, saving the start of a helper on the
+     * way back to the user.  If it does not answer, the helper does. */
+    int h = client_exited(&m, code);
+    if (h < 0)
+      h = run_helper(&m, "_exited", code_s, -1, -1, -1, -1);
     if (h == HELPER_RESTART && restart(&m)) {
       m.health_due = mono_ns() + m.health_interval_ns;
       continue;
     }
     if (m.status_fd >= 0) {
+      /* After a helper handled it: the client still waits for this. */
       char line[32];
       int len = snprintf(line, sizeof line, "exit %d\n", code);
       write_all(m.status_fd, line, (size_t)len);
