@@ -8,6 +8,10 @@
 #include "berth.h"
 #include "cleanup.h"
 #include "containers.h"
+#include "create.h"
+#include "engine.h"
+#include "volume_files.h"
+#include "volumes.h"
 #include "images.h"
 #include "reference.h"
 
@@ -203,14 +207,59 @@ int cmd_system_df(struct berth_cli *cli, int argc, char **argv) {
       seen[nseen] = NULL;
       total += (uint64_t)imgs[i].layers[l].unpacked_size;
     }
-  char size[16];
+  /* Images some container was created from are active: not reclaimable. */
+  uint64_t active_size = 0;
+  size_t active = 0;
+  for (size_t i = 0; i < n; i++)
+    if (berth_ctr_count_using_image(is->db, imgs[i].id, NULL) > 0) {
+      active++;
+      active_size += (uint64_t)imgs[i].size;
+    }
+  struct berth_engine *e;
+  struct berth_ctr *ctrs = NULL;
+  size_t nc = 0, running = 0;
+  uint64_t ctr_size = 0, ctr_reclaim = 0;
+  if (cli_engine(cli, &e) == 0 && berth_ctr_list(e->db, &ctrs, &nc, NULL) == 0)
+    for (size_t i = 0; i < nc; i++) {
+      char dir[4200];
+      berth_ctr_dir(e, ctrs[i].id, dir, sizeof dir);
+      strncat(dir, "/upper", sizeof dir - strlen(dir) - 1);
+      uint64_t sz = berth_volume_tree_size(dir);
+      bool up = strcmp(ctrs[i].state, BERTH_ST_RUNNING) == 0 ||
+                strcmp(ctrs[i].state, BERTH_ST_PAUSED) == 0;
+      running += up;
+      ctr_size += sz;
+      if (!up)
+        ctr_reclaim += sz;
+    }
+  struct berth_volume *vols = NULL;
+  size_t nv = 0, vused = 0;
+  uint64_t vol_size = 0, vol_reclaim = 0;
+  if (e && berth_volume_list(e, &vols, &nv, NULL) == 0)
+    for (size_t i = 0; i < nv; i++) {
+      char path[4200];
+      berth_volume_path(e, vols[i].name, path, sizeof path);
+      uint64_t sz = berth_volume_tree_size(path);
+      vol_size += sz;
+      if (vols[i].refs > 0)
+        vused++;
+      else
+        vol_reclaim += sz;
+    }
+  char size[16], rec[16];
   cli_human_size((double)total, size, sizeof size);
+  cli_human_size((double)(total - active_size), rec, sizeof rec);
   printf("%-16s%-10s%-10s%-12s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE",
          "RECLAIMABLE");
-  /* No container uses an image until the engine runs them. */
-  printf("%-16s%-10zu%-10d%-12s%s (100%%)\n", "Images", n, 0, size, size);
-  printf("%-16s%-10d%-10d%-12s%s\n", "Containers", 0, 0, "0B", "0B");
-  printf("%-16s%-10d%-10d%-12s%s\n", "Local Volumes", 0, 0, "0B", "0B");
+  printf("%-16s%-10zu%-10zu%-12s%s\n", "Images", n, active, size, rec);
+  cli_human_size((double)ctr_size, size, sizeof size);
+  cli_human_size((double)ctr_reclaim, rec, sizeof rec);
+  printf("%-16s%-10zu%-10zu%-12s%s\n", "Containers", nc, running, size, rec);
+  cli_human_size((double)vol_size, size, sizeof size);
+  cli_human_size((double)vol_reclaim, rec, sizeof rec);
+  printf("%-16s%-10zu%-10zu%-12s%s\n", "Local Volumes", nv, vused, size, rec);
+  berth_ctrs_free(ctrs, nc);
+  berth_volumes_free(vols, nv);
   berth_images_free(imgs, n);
   return 0;
 }

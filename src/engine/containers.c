@@ -8,6 +8,8 @@
 
 #include "cleanup.h"
 
+#define EVENTS_KEPT 10000
+
 #define CTR_COLUMNS                                                          \
   "id, name, image_id, image_name, created, config, state, pid, pid_start, " \
   "monitor_pid, monitor_start, exit_code, started_at, finished_at, "         \
@@ -315,7 +317,20 @@ int berth_event_add(struct berth_db *db, const char *type, const char *action,
   sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 5, attrs ? attrs : "{}", -1, SQLITE_STATIC);
-  return berth_db_step_done(db, st, err);
+  if (berth_db_step_done(db, st, err) < 0)
+    return -1;
+  /* The log is bounded: every 1000th event drops all but the newest
+   * EVENTS_KEPT (Docker keeps a bounded ring in memory). */
+  sqlite3_int64 seq = sqlite3_last_insert_rowid(berth_db_sqlite(db));
+  if (seq % 1000 == 0) {
+    _cleanup_stmt_ sqlite3_stmt *trim = NULL;
+    if (berth_db_prepare(db, "DELETE FROM events WHERE seq <= ?", &trim,
+                         err) < 0)
+      return -1;
+    sqlite3_bind_int64(trim, 1, seq - EVENTS_KEPT);
+    return berth_db_step_done(db, trim, err);
+  }
+  return 0;
 }
 
 /* Ids from 2^30 up: far above the uids of host users and of the

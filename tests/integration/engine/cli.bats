@@ -90,3 +90,15 @@ teardown() { engine_teardown; }
   [ "$ms" -lt 5000 ]
   [ "$(berth inspect -f '{{.State.ExitCode}}' patient)" = 137 ]
 }
+
+@test "system df counts images, containers and volumes in use" {
+  berth run -d --name dfc bb sh -c 'dd if=/dev/zero of=/big bs=1k count=600 2>/dev/null; sleep 1000' >/dev/null
+  berth volume create dfv >/dev/null
+  wait_until berth exec dfc test -f /big
+  sleep 0.3
+  run berth system df
+  [[ "${lines[1]}" =~ ^Images\ +1\ +1\  ]]
+  [[ "${lines[2]}" =~ ^Containers\ +1\ +1\ +6[0-9][0-9]kB ]]
+  [[ "${lines[3]}" =~ ^Local\ Volumes\ +1\ +0\  ]]
+  berth volume rm dfv
+}
