@@ -47,6 +47,11 @@ void cli_human_size(double bytes, char *out, size_t len);
 void cli_human_ago(const char *rfc3339, long long unix_s, char *out,
                    size_t len);
 void cli_print_json(json_t *j);
+/* --format: prints obj through a Go-style template ("{{.State.Pid}}",
+ * "{{json .Config}}"; missing fields print "<no value>"). */
+void cli_print_template(json_t *obj, const char *tmpl);
+/* "json" (one compact line) or a template. */
+void cli_print_formatted(json_t *obj, const char *format);
 
 /* Image commands (cmd_pull.c, cmd_images.c). */
 int cmd_pull(struct berth_cli *cli, int argc, char **argv);

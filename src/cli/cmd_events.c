@@ -21,7 +21,6 @@
 #include "stats.h"
 
 /* cmd_info.c: Go-template subset for --format. */
-void cli_info_template(json_t *obj, const char *tmpl);
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -156,7 +155,7 @@ static void print_event(const struct berth_event *ev, const char *format) {
     puts(s ? s : "{}");
     free(s);
   } else {
-    cli_info_template(j, format);
+    cli_print_template(j, format);
   }
   json_decref(j);
 }

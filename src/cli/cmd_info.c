@@ -31,54 +31,7 @@
 /* The Engine API version whose request bodies berth takes. */
 #define BERTH_API_VERSION "1.43"
 
-void cli_info_template(json_t *obj, const char *tmpl);
 
-/* --format with Go template fields ("{{.ServerVersion}}",
- * "{{json .Server}}", "{{.Client.Version}}"): the subset scripts use. */
-void cli_info_template(json_t *obj, const char *tmpl) {
-  const char *p = tmpl;
-  while (*p) {
-    const char *open = strstr(p, "{{"), *close = open ? strstr(open, "}}") : 0;
-    if (!open || !close) {
-      fputs(p, stdout);
-      break;
-    }
-    fwrite(p, 1, (size_t)(open - p), stdout);
-    char expr[256];
-    snprintf(expr, sizeof expr, "%.*s", (int)(close - open - 2), open + 2);
-    char *x = expr + strspn(expr, " ");
-    for (char *end = x + strlen(x); end > x && end[-1] == ' ';)
-      *--end = '\0';
-    bool as_json = strncmp(x, "json ", 5) == 0;
-    if (as_json)
-      x += 5 + strspn(x + 5, " ");
-    json_t *v = obj;
-    char *save = NULL;
-    for (char *part = strtok_r(x, ".", &save); part && v;
-         part = strtok_r(NULL, ".", &save))
-      v = json_object_get(v, part);
-    char *s = NULL;
-    if (!v)
-      fputs(as_json ? "null" : "<no value>", stdout);
-    else if (json_is_string(v) && !as_json)
-      fputs(json_string_value(v), stdout);
-    else if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
-      fputs(s, stdout);
-    free(s);
-    p = close + 2;
-  }
-  putchar('\n');
-}
-
-static void print_formatted(json_t *j, const char *format) {
-  if (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0) {
-    char *s = json_dumps(j, JSON_COMPACT);
-    puts(s ? s : "{}");
-    free(s);
-  } else {
-    cli_info_template(j, format);
-  }
-}
 
 /* ---- info ---- */
 
@@ -225,7 +178,7 @@ int cmd_info(struct berth_cli *cli, int argc, char **argv) {
   if (!j)
     return 1;
   if (format)
-    print_formatted(j, format);
+    cli_print_formatted(j, format);
   else
     print_info_text(j);
   json_decref(j);
@@ -288,7 +241,7 @@ int cmd_version(struct berth_cli *cli, int argc, char **argv) {
   if (!j)
     return cli_errorf(1, "version: out of memory");
   if (format) {
-    print_formatted(j, format);
+    cli_print_formatted(j, format);
     json_decref(j);
     return 0;
   }

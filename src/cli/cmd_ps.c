@@ -160,55 +160,6 @@ static json_t *inspect_json(struct berth_engine *e, const struct berth_ctr *c) {
   return j;
 }
 
-/* --format with Go template fields: "{{.State.Pid}}", "{{json .Config}}",
- * "{{.Name}}" (the subset scripts use). */
-static void print_template(json_t *obj, const char *tmpl) {
-  const char *p = tmpl;
-  while (*p) {
-    const char *open = strstr(p, "{{");
-    if (!open) {
-      fputs(p, stdout);
-      break;
-    }
-    fwrite(p, 1, (size_t)(open - p), stdout);
-    const char *close = strstr(open, "}}");
-    if (!close) {
-      fputs(open, stdout);
-      break;
-    }
-    char expr[256];
-    snprintf(expr, sizeof expr, "%.*s", (int)(close - open - 2), open + 2);
-    char *x = expr;
-    while (*x == ' ')
-      x++;
-    for (char *end = x + strlen(x); end > x && end[-1] == ' ';)
-      *--end = '\0';
-    bool as_json = strncmp(x, "json ", 5) == 0;
-    if (as_json)
-      x += 5;
-    json_t *v = obj;
-    char *save = NULL;
-    for (char *part = strtok_r(x, ".", &save); part && v;
-         part = strtok_r(NULL, ".", &save))
-      v = json_object_get(v, part);
-    if (as_json || json_is_object(v) || json_is_array(v)) {
-      char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-      fputs(s ? s : "null", stdout);
-      free(s);
-    } else if (json_is_string(v)) {
-      fputs(json_string_value(v), stdout);
-    } else if (json_is_integer(v)) {
-      printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    } else if (json_is_boolean(v)) {
-      fputs(json_is_true(v) ? "true" : "false", stdout);
-    } else {
-      fputs("<no value>", stdout);
-    }
-    p = close + 2;
-  }
-  putchar('\n');
-}
-
 struct ps_filter {
   const char *key, *value;
 };
@@ -312,7 +263,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
         puts(s ? s : "{}");
         free(s);
       } else {
-        print_template(j, format);
+        cli_print_template(j, format);
       }
       json_decref(j);
     } else {
@@ -380,7 +331,7 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv) {
   if (format) {
     size_t i;
     json_t *v;
-    json_array_foreach(all, i, v) print_template(v, format);
+    json_array_foreach(all, i, v) cli_print_template(v, format);
   } else if (json_array_size(all)) {
     cli_print_json(all);
   }

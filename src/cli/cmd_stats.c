@@ -15,7 +15,6 @@
 #include "stats.h"
 
 /* cmd_info.c: Go-template subset for --format. */
-void cli_info_template(json_t *obj, const char *tmpl);
 
 /* Docker's units: memory in binary units ("64MiB"), I/O in decimal
  * ("1.2kB"), both with 4 (memory) or 3 (I/O) significant digits. */
@@ -167,7 +166,7 @@ static void print_rows(const struct row *r, size_t n,
       puts(s ? s : "{}");
       free(s);
     } else {
-      cli_info_template(j, o->format);
+      cli_print_template(j, o->format);
     }
     json_decref(j);
   }

@@ -61,45 +61,6 @@ static json_t *ls_json(struct berth_engine *e, const struct berth_volume *v) {
                    "Size", "N/A");
 }
 
-/* --format: "json" or a template with {{.Field}} and {{json .Field}}. */
-static void print_format(json_t *obj, const char *fmt) {
-  if (strcmp(fmt, "json") == 0 || strcmp(fmt, "{{json .}}") == 0) {
-    _cleanup_free_ char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (s)
-      puts(s);
-    return;
-  }
-  for (const char *p = fmt; *p;) {
-    const char *open = strstr(p, "{{"), *close = open ? strstr(open, "}}") : NULL;
-    if (!close) {
-      fputs(p, stdout);
-      break;
-    }
-    fwrite(p, 1, (size_t)(open - p), stdout);
-    char field[128];
-    snprintf(field, sizeof field, "%.*s", (int)(close - open - 2), open + 2);
-    char *f = field + strspn(field, " ");
-    bool as_json = strncmp(f, "json ", 5) == 0;
-    if (as_json)
-      f += 5 + strspn(f + 5, " ");
-    f[strcspn(f, " ")] = '\0';
-    json_t *v = *f == '.' ? json_object_get(obj, f + 1) : NULL;
-    if (json_is_string(v) && !as_json) {
-      fputs(json_string_value(v), stdout);
-    } else if (v) {
-      _cleanup_free_ char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-      if (json_is_object(v) && !as_json && json_object_size(v) == 0)
-        fputs("map[]", stdout);
-      else if (s)
-        fputs(s, stdout);
-    } else if (as_json) {
-      fputs("null", stdout);
-    }
-    p = close + 2;
-  }
-  putchar('\n');
-}
-
 int cmd_volume_create(struct berth_cli *cli, int argc, char **argv) {
   struct strlist labels = {0};
   const char *driver = NULL;
@@ -228,7 +189,7 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
       puts(v[i].name);
     } else if (format) {
       json_t *j = ls_json(e, &v[i]);
-      print_format(j, format);
+      cli_print_formatted(j, format);
       json_decref(j);
     } else {
       printf("%-10s%s\n", "local", v[i].name);
@@ -267,7 +228,7 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
   size_t i;
   json_t *j;
   if (format)
-    json_array_foreach(all, i, j) print_format(j, format);
+    json_array_foreach(all, i, j) cli_print_formatted(j, format);
   else
     cli_print_json(all);
   json_decref(all);

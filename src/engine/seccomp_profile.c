@@ -18,7 +18,7 @@
 #include "cleanup.h"
 #include "json.h"
 
-extern const char berth_seccomp_default_json[];
+extern const unsigned char berth_seccomp_default_json[];
 extern const unsigned long berth_seccomp_default_json_len;
 
 #define PROFILE_MAX_BYTES (4u << 20)
@@ -358,7 +358,8 @@ static int invalid(berth_error **err, berth_error *e, const char *name,
 /* ---- public API ---------------------------------------------------- */
 
 int berth_seccomp_default_profile(json_t **out, berth_error **err) {
-  return berth_json_parse("seccomp-default.json", berth_seccomp_default_json,
+  return berth_json_parse("seccomp-default.json",
+                          (const char *)berth_seccomp_default_json,
                           (size_t)berth_seccomp_default_json_len, out, err);
 }
 
