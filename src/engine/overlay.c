@@ -63,7 +63,7 @@ int berth_overlay_prepare(const struct berth_overlay *o, berth_error **err) {
 
 /* A user namespace mapping 0..count to base..base+count, for idmapped
  * mounts: a child unshares it and waits while we write its maps. */
-static int idmap_userns(uint32_t base, uint32_t count, berth_error **err) {
+int berth_idmap_userns(uint32_t base, uint32_t count, berth_error **err) {
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) < 0)
     return berth_error_sys(err, "pipe");
@@ -119,13 +119,14 @@ out:
   return fd;
 }
 
-/* A detached, idmapped clone of a snapshot directory. */
-static int idmapped_layer(const char *path, int userns_fd,
+/* A detached, idmapped clone of a directory. */
+static int idmapped_clone(const char *path, int userns_fd, bool readonly,
                           berth_error **err) {
   int fd = sys_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   if (fd < 0)
     return berth_error_sys(err, "open_tree `%s`", path);
-  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY,
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP |
+                                        (readonly ? MOUNT_ATTR_RDONLY : 0),
                             .userns_fd = (uint64_t)userns_fd};
   if (sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr) < 0) {
     int e = errno;
@@ -195,13 +196,13 @@ int berth_overlay_mount(const struct berth_overlay *o, berth_error **err) {
   int rc = 0;
   _cleanup_close_ int userns = -1;
   if (o->id_count) {
-    userns = idmap_userns(o->id_base, o->id_count, err);
+    userns = berth_idmap_userns(o->id_base, o->id_count, err);
     rc = userns < 0 ? -1 : 0;
   }
   for (size_t i = 0; rc == 0 && userns >= 0 && i < o->n_layers; i++) {
     char path[4096];
     if (layer_path(o, i, path, sizeof path, err) < 0 ||
-        (fds[i] = idmapped_layer(path, userns, err)) < 0)
+        (fds[i] = idmapped_clone(path, userns, true, err)) < 0)
       rc = -1;
   }
   if (rc == 0)
@@ -210,4 +211,14 @@ int berth_overlay_mount(const struct berth_overlay *o, berth_error **err) {
     if (fds[i] >= 0)
       close(fds[i]);
   return rc;
+}
+
+int berth_idmapped_bind(const char *src, const char *target, int userns_fd,
+                        bool readonly, berth_error **err) {
+  _cleanup_close_ int fd = idmapped_clone(src, userns_fd, readonly, err);
+  if (fd < 0)
+    return -1;
+  if (sys_move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return berth_error_sys(err, "mount `%s` on `%s`", src, target);
+  return 0;
 }

@@ -12,6 +12,7 @@
 #define BERTH_ENGINE_OVERLAY_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -30,5 +31,13 @@ int berth_overlay_prepare(const struct berth_overlay *o, berth_error **err);
  * engine calls it in the monitor's private one, so the mount dies with
  * the container and no crash can leak it). */
 int berth_overlay_mount(const struct berth_overlay *o, berth_error **err);
+
+/* A user namespace mapping 0..count-1 to base..: the fd for idmapped
+ * mounts. */
+int berth_idmap_userns(uint32_t base, uint32_t count, berth_error **err);
+/* Attaches an idmapped clone of the directory src (its ids seen through
+ * userns_fd) on target, which must exist. */
+int berth_idmapped_bind(const char *src, const char *target, int userns_fd,
+                        bool readonly, berth_error **err);
 
 #endif

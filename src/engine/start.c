@@ -106,6 +106,41 @@ static int write_bundle(struct child *ch, berth_error **err) {
   return berth_write_file_replace(path, text, strlen(text), 0600, err);
 }
 
+/* Volumes keep the ids containers see; a container in a user namespace
+ * gets each through an idmapped bind (in this private namespace, under
+ * its directory), and its config.json points at that instead. */
+static int idmap_volumes(struct child *ch, berth_error **err) {
+  if (!ch->c->id_count)
+    return 0;
+  json_t *mounts = json_object_get(json_object_get(ch->c->config,
+                                                   "HostConfig"),
+                                   "Mounts");
+  _cleanup_close_ int userns = -1;
+  size_t i;
+  json_t *m;
+  json_array_foreach(mounts, i, m) {
+    const char *type = json_string_value(json_object_get(m, "Type"));
+    const char *src = json_string_value(json_object_get(m, "HostPath"));
+    if (!type || strcmp(type, "volume") != 0 || !src)
+      continue;
+    if (userns < 0 &&
+        (userns = berth_idmap_userns(ch->c->id_base, ch->c->id_count,
+                                     err)) < 0)
+      return -1;
+    char target[4200];
+    snprintf(target, sizeof target, "%s/vol", ch->dir);
+    if (mkdir(target, 0711) < 0 && errno != EEXIST)
+      return berth_error_sys(err, "mkdir `%s`", target);
+    snprintf(target, sizeof target, "%s/vol/%zu", ch->dir, i);
+    if (mkdir(target, 0755) < 0 && errno != EEXIST)
+      return berth_error_sys(err, "mkdir `%s`", target);
+    if (berth_idmapped_bind(src, target, userns, false, err) < 0)
+      return -1;
+    json_object_set_new(m, "HostPath", json_string(target));
+  }
+  return 0;
+}
+
 static int mount_rootfs(struct child *ch, berth_error **err) {
   /* Our mounts stay ours; the host's new mounts (volumes) still show. */
   if (unshare(CLONE_NEWNS) < 0)
@@ -119,7 +154,7 @@ static int mount_rootfs(struct child *ch, berth_error **err) {
                              .id_count = ch->c->id_count};
   if (berth_overlay_prepare(&ov, err) < 0 || berth_overlay_mount(&ov, err) < 0)
     return -1;
-  return 0;
+  return idmap_volumes(ch, err);
 }
 
 /* Container stdio: pipes (or a terminal through a console socket), with

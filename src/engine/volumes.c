@@ -571,8 +571,12 @@ static int ctr_block(struct berth_engine *e, const char *ctr_id,
                            "no such container: `%s`", ctr_id);
   if (rc != SQLITE_ROW)
     return berth_db_error(e->db, "read container", err);
-  *base = sqlite3_column_int64(st, 1) ? (uint32_t)sqlite3_column_int64(st, 0)
-                                      : 0;
+  /* Volume files keep the ids the containers see (block 0): a container
+   * in a user namespace gets the volume through an idmapped bind mount
+   * made at start (start.c), so any number of containers of different
+   * blocks can use it at once and nothing is ever re-owned.  Volumes a
+   * previous berth gave to a block are brought back to block 0 here. */
+  *base = 0;
   return 0;
 }
 

@@ -1,15 +1,14 @@
 /* Volumes: named or anonymous directories under <root>/volumes/<name>/_data
  * that outlive containers, as Docker's `local` driver keeps them.
  *
- * Ownership.  Each container in a user namespace has its own block of host
- * ids, so a volume's files are owned by the host ids of one block at a
- * time: volumes.id_base records which (0: the host's own ids, for
- * --userns=host and for volumes no container has used yet).  When a
- * container with another block mounts the volume and no running container
- * of another block uses it, the tree is shifted (chowned id by id) to the
- * new block, so root in the container can write it.  The directory
- * <name>/ is mode 0710 with the group of the owning block's root: host
- * users cannot reach files a container made setuid (CVE-2021-41091). */
+ * Ownership.  A volume's files keep the ids containers see (root's files
+ * are owned by host uid 0); each container in a user namespace gets the
+ * volume through an idmapped bind mount made at start (start.c), so
+ * containers of different id blocks share a volume at once and nothing is
+ * re-owned.  (Volumes an earlier berth shifted to a block's host ids are
+ * shifted back at their next attach.)  The directory <name>/ is mode 0710,
+ * root's: host users cannot reach files a container made setuid
+ * (CVE-2021-41091). */
 #ifndef BERTH_ENGINE_VOLUMES_H
 #define BERTH_ENGINE_VOLUMES_H
 
@@ -85,11 +84,8 @@ int berth_volumes_attach(struct berth_engine *e, const char *ctr_id,
                          json_t *config, berth_error **err);
 
 /* Before a container starts (outside a transaction, or in the caller's):
- * gives its volumes' files to its id block where they belong to another
- * block.  STATE when a running container of another block uses one (even
- * read-only: volumes/<name> only lets the owning block's root through):
- * a volume is shared at once only by containers of one block (or all
- * --userns host). */
+ * brings volumes an earlier berth gave to an id block back to container
+ * ids. */
 int berth_volumes_claim(struct berth_engine *e, const char *ctr_id,
                         berth_error **err);
 
