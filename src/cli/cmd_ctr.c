@@ -172,16 +172,18 @@ int cmd_exited(struct berth_cli *cli, int argc, char **argv) {
   return rc;
 }
 
-/* `berth _restart ID`, run by the monitor with the new container's stdio
- * as ours and fd 3 to report its pid on. */
+/* `berth _restart ID [CONSOLE_SOCKET]`, run by the monitor with the new
+ * container's stdio as ours (or a console socket for a terminal) and fd 3
+ * to report its pid on. */
 int cmd_restart_child(struct berth_cli *cli, int argc, char **argv) {
-  if (argc != 1)
+  if (argc != 1 && argc != 2)
     return 2;
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
     return 1;
   berth_error *err = NULL;
-  if (berth_ctr_restart_child(e, argv[0], 3, &err) < 0)
+  if (berth_ctr_restart_child(e, argv[0], 3, argc == 2 ? argv[1] : NULL,
+                              &err) < 0)
     return cli_error(err, 1);
   return 0;
 }

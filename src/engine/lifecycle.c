@@ -261,7 +261,8 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
 }
 
 int berth_ctr_restart_child(struct berth_engine *e, const char *id,
-                                  int report_fd, berth_error **err) {
+                                  int report_fd, const char *console_socket,
+                                  berth_error **err) {
   _cleanup_close_ int lock = berth_ctr_lock(e, id, err);
   if (lock < 0)
     return -1;
@@ -272,16 +273,20 @@ int berth_ctr_restart_child(struct berth_engine *e, const char *id,
     return berth_error_set(err, BERTH_ERR_STATE, 0,
                            "container `%s` is no longer to be restarted",
                            c->name);
-  if (json_is_true(json_object_get(c->config, "Tty")))
-    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
-                           "restarting a container with a terminal is not "
-                           "supported yet");
+  bool tty = json_is_true(json_object_get(c->config, "Tty"));
+  if (tty && !console_socket)
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "restarting container `%s` (it has a terminal) "
+                           "needs a console socket",
+                           c->name);
   char dir[4096];
   berth_ctr_dir(e, id, dir, sizeof dir);
   struct berth_ctx ctx;
   berth_log log;
   runtime_ctx(e, &ctx, &log);
-  struct berth_create_opts co = {.bundle = dir, .mode = BERTH_RUN_DETACHED};
+  struct berth_create_opts co = {.bundle = dir, .mode = BERTH_RUN_DETACHED,
+                                 .console_socket = tty ? console_socket
+                                                       : NULL};
   struct berth_state *st = NULL;
   if (berth_container_create(&ctx, id, &co, NULL, err) < 0 ||
       berth_state_read(e->run_root, id, &st, err) < 0) {

@@ -38,8 +38,11 @@ int berth_ctr_start(struct berth_engine *e, const char *ref,
  * restarted, 0 when done. */
 int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
                            berth_error **err);
+/* console_socket: where the runtime sends the new pty master of a
+ * container with a terminal (the monitor listens there). */
 int berth_ctr_restart_child(struct berth_engine *e, const char *id,
-                                  int report_fd, berth_error **err);
+                                  int report_fd, const char *console_socket,
+                                  berth_error **err);
 
 /* Takes the container's lock (containers/<id>/lock), serialising start,
  * stop, exit handling and removal of one container.  Returns the fd. */

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -277,7 +279,85 @@ static int run_helper(struct monitor *m, const char *verb, const char *arg,
 /* A new container process from the same bundle: new pipes, `berth
  * _restart` creates it (as our grandchild; we are its subreaper) and
  * reports its pid on fd 3. */
+/* A console socket for the restarted container's pty master: the runtime
+ * (in `berth _restart`) connects and sends it; we take it afterwards. */
+static int console_listen(char *path, size_t len) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(path, len, "%s/berth-console-%d-%lld.sock",
+           access("/run", W_OK) == 0 ? "/run" : "/tmp", getpid(),
+           (long long)(mono_ns() % 1000000000));
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+  unlink(path);
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int console_take(int listen_fd) {
+  int flags = fcntl(listen_fd, F_GETFL);
+  fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
+  int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (conn < 0)
+    return -1;
+  char data[256], cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  int fd = -1;
+  if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  }
+  close(conn);
+  return fd;
+}
+
 static bool restart(struct monitor *m) {
+  if (m->tty) {
+    char path[256];
+    int lfd = console_listen(path, sizeof path);
+    int rep[2];
+    if (lfd < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+      if (lfd >= 0)
+        close(lfd);
+      return false;
+    }
+    int rc = run_helper(m, "_restart", path, -1, -1, -1, rep[1]);
+    close(rep[1]);
+    char buf[64] = "";
+    ssize_t n = read(rep[0], buf, sizeof buf - 1);
+    close(rep[0]);
+    int master = console_take(lfd);
+    close(lfd);
+    unlink(path);
+    pid_t pid = n > 0 ? (pid_t)atoi(buf) : 0;
+    if (rc != 0 || pid <= 0 || master < 0) {
+      if (master >= 0)
+        close(master);
+      return false;
+    }
+    if (m->out_fd >= 0)
+      close(m->out_fd);
+    if (m->in_fd >= 0)
+      close(m->in_fd);
+    m->out_fd = master;
+    m->in_fd = dup(master);
+    set_nonblock(m->out_fd);
+    m->init = pid;
+    m->init_reaped = false;
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      m->init_reaped = true;
+      m->init_status = status;
+    }
+    return true;
+  }
   int out[2], err[2], in[2] = {-1, -1}, rep[2];
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
       pipe2(rep, O_CLOEXEC) < 0)

@@ -102,3 +102,11 @@ teardown() { engine_teardown; }
   [[ "${lines[3]}" =~ ^Local\ Volumes\ +1\ +0\  ]]
   berth volume rm dfv
 }
+
+@test "a container with a terminal is restarted with a new terminal" {
+  berth run -dit --name ttyr --restart on-failure:2 bb sh -c 'tty; sleep 0.2; exit 1' >/dev/null
+  wait_until sh -c "[ \"\$($BERTH --root $BERTH_ROOT inspect -f '{{.State.Status}}' ttyr)\" = exited ]"
+  [ "$(berth inspect -f '{{.RestartCount}}' ttyr)" = 2 ]
+  [ "$(berth logs ttyr | grep -c '^/dev/pts/')" = 3 ]
+  [ -z "$(berth inspect -f '{{.State.Error}}' ttyr)" ]
+}
