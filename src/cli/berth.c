@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "cgroup_warm.h"
 #include "cleanup.h"
 #include "engine.h"
 #include "images.h"
@@ -295,6 +296,12 @@ int main(int argc, char **argv, char **envp) {
   bool net = c->fn == cmd_pull || c->fn == cmd_push || c->fn == cmd_login;
   if (net)
     curl_global_init(CURL_GLOBAL_DEFAULT);
+  /* Commands that put a process into a container's cgroups start the
+   * kernel's grace period for that now, alongside their own work (see
+   * cgroup_warm.h). */
+  if (c->fn == cmd_run || c->fn == cmd_start || c->fn == cmd_restart ||
+      c->fn == cmd_restart_child || c->fn == cmd_exec)
+    berth_cgroup_prewarm();
   int status = c->fn(&cli, argc - i - used, argv + i + used);
   berth_engine_free(cli.engine);
   if (net)

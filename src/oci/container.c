@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "cloned_exe.h"
 #include "exec_stub.h"
+#include "seccomp_cache.h"
 #include "container_internal.h"
 #include "hooks.h"
 #include "fs.h"
@@ -407,7 +408,10 @@ static int prepare_launch(struct launch *l, const char *text, size_t len,
     return -1;
   }
   if (s->seccomp) {
-    if (berth_seccomp_compile(s->seccomp, &l->prog, err) < 0)
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof(cache), "%s/" BERTH_SECCOMP_CACHE_NAME,
+             l->ctx->state_root);
+    if (berth_seccomp_compile(s->seccomp, cache, &l->prog, err) < 0)
       return -1;
     l->have_prog = true;
   }

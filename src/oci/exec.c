@@ -25,6 +25,7 @@
 #include "fs.h"
 #include "init.h"
 #include "json.h"
+#include "seccomp_cache.h"
 #include "spec.h"
 #include "sync.h"
 #include "terminal.h"
@@ -142,7 +143,10 @@ static int prepare(const struct berth_ctx *ctx, const struct berth_state *st,
                                ? "a terminal needs --console-socket"
                                : "--console-socket needs --tty");
   if (j->spec->seccomp) {
-    if (berth_seccomp_compile(j->spec->seccomp, &j->prog, err) < 0)
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof(cache), "%s/" BERTH_SECCOMP_CACHE_NAME,
+             ctx->state_root);
+    if (berth_seccomp_compile(j->spec->seccomp, cache, &j->prog, err) < 0)
       return -1;
     j->have_prog = true;
   }

@@ -3,6 +3,8 @@
 #include "seccomp_filter.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 
 #include "cleanup.h"
 #include "json.h"
+#include "seccomp_cache.h"
 
 struct seccomp_arg {
   unsigned int index;
@@ -386,9 +389,42 @@ static int export_bpf(scmp_filter_ctx ctx, struct berth_seccomp_prog *out,
   return 0;
 }
 
-int berth_seccomp_compile(const struct berth_seccomp *s,
-                          struct berth_seccomp_prog *out, berth_error **err) {
-  *out = (struct berth_seccomp_prog){0};
+/* Everything the compiled program depends on, as text: the libseccomp
+ * release and API level (they decide what BPF comes out), the native
+ * architecture, and the parsed filter in order.  Equal keys mean equal
+ * programs, which is what lets seccomp_cache.c reuse one. */
+char *berth_seccomp_key(const struct berth_seccomp *s, size_t *len) {
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&buf, &size);
+  if (f == NULL)
+    return NULL;
+  const struct scmp_version *v = seccomp_version();
+  fprintf(f, "libseccomp %u.%u.%u api %u native %#x\n", v->major, v->minor,
+          v->micro, seccomp_api_get(), seccomp_arch_native());
+  fprintf(f, "default %#x archs", s->default_action);
+  for (size_t i = 0; i < s->n_archs; i++)
+    fprintf(f, " %#x", s->archs[i]);
+  for (size_t i = 0; i < s->n_rules; i++) {
+    const struct seccomp_rule *r = &s->rules[i];
+    fprintf(f, "\nrule %#x", r->action);
+    for (size_t n = 0; r->names[n]; n++)
+      fprintf(f, " %s", r->names[n]);
+    for (size_t a = 0; a < r->n_args; a++)
+      fprintf(f, " [%u %d %#" PRIx64 " %#" PRIx64 "]", r->args[a].index,
+              (int)r->args[a].op, r->args[a].value, r->args[a].value_two);
+  }
+  if (fclose(f) != 0) {
+    free(buf);
+    return NULL;
+  }
+  *len = size;
+  return buf;
+}
+
+static int compile_with_libseccomp(const struct berth_seccomp *s,
+                                   struct berth_seccomp_prog *out,
+                                   berth_error **err) {
   scmp_filter_ctx ctx = seccomp_init(s->default_action);
   if (ctx == NULL)
     return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "seccomp_init");
@@ -417,11 +453,25 @@ int berth_seccomp_compile(const struct berth_seccomp *s,
   }
   if (export_bpf(ctx, out, err) < 0)
     goto out;
-  out->flags = s->flags;
   rc = 0;
 out:
   seccomp_release(ctx);
   return rc;
+}
+
+int berth_seccomp_compile(const struct berth_seccomp *s, const char *cache_dir,
+                          struct berth_seccomp_prog *out, berth_error **err) {
+  *out = (struct berth_seccomp_prog){0};
+  size_t key_len = 0;
+  _cleanup_free_ char *key = cache_dir ? berth_seccomp_key(s, &key_len) : NULL;
+  if (key == NULL || berth_seccomp_cache_load(cache_dir, key, key_len, out) < 0) {
+    if (compile_with_libseccomp(s, out, err) < 0)
+      return -1;
+    if (key)
+      berth_seccomp_cache_store(cache_dir, key, key_len, out);
+  }
+  out->flags = s->flags;
+  return 0;
 }
 
 int berth_seccomp_load(const struct berth_seccomp_prog *p, berth_error **err) {

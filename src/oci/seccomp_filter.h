@@ -24,8 +24,14 @@ struct berth_seccomp_prog {
 int berth_seccomp_parse(json_t *seccomp, const char *path,
                         struct berth_seccomp **out, berth_error **err);
 void berth_seccomp_free(struct berth_seccomp *s);
-int berth_seccomp_compile(const struct berth_seccomp *s,
+/* Compiling a large profile (Docker's has ~400 syscalls) takes libseccomp
+ * milliseconds, a good part of a container's start.  With a cache_dir the
+ * program is looked up there by its key (below) and stored after a miss;
+ * NULL compiles every time. */
+int berth_seccomp_compile(const struct berth_seccomp *s, const char *cache_dir,
                           struct berth_seccomp_prog *out, berth_error **err);
+/* The text the compiled program is a function of (malloc'd, *len set). */
+char *berth_seccomp_key(const struct berth_seccomp *s, size_t *len);
 /* Installs the program in the calling thread (seccomp(2) with the flags). */
 int berth_seccomp_load(const struct berth_seccomp_prog *p, berth_error **err);
 void berth_seccomp_prog_free(struct berth_seccomp_prog *p);

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   berth_error *err = NULL;
   if (berth_seccomp_parse(j, "linux.seccomp", &s, &err) == 0 && s) {
     struct berth_seccomp_prog prog;
-    if (berth_seccomp_compile(s, &prog, &err) == 0)
+    if (berth_seccomp_compile(s, NULL, &prog, &err) == 0)
       berth_seccomp_prog_free(&prog);
   }
   berth_seccomp_free(s);

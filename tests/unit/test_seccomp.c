@@ -84,7 +84,7 @@ static int run_filtered(const char *text, int (*probe)(void)) {
   berth_error *err = NULL;
   assert_int_equal(parse(text, &s, &err), 0);
   struct berth_seccomp_prog prog;
-  if (berth_seccomp_compile(s, &prog, &err) < 0)
+  if (berth_seccomp_compile(s, NULL, &prog, &err) < 0)
     fail_msg("compile: %s", err->msg);
   assert_true(prog.len > 0);
   pid_t pid = fork();
@@ -194,7 +194,7 @@ static void test_rule_equal_to_default_and_flags(void **state) {
                          &s, &err),
                    0);
   struct berth_seccomp_prog prog;
-  assert_int_equal(berth_seccomp_compile(s, &prog, &err), 0);
+  assert_int_equal(berth_seccomp_compile(s, NULL, &prog, &err), 0);
   assert_int_equal(prog.flags, 2); /* SECCOMP_FILTER_FLAG_LOG */
   berth_seccomp_prog_free(&prog);
   berth_seccomp_free(s);

@@ -458,7 +458,7 @@ static struct berth_seccomp_prog compile_resolved(char *const *caps,
   berth_error *err = NULL;
   if (berth_seccomp_parse(r, "linux.seccomp", &s, &err) < 0)
     fail_msg("runtime parser: %s", err->msg);
-  if (berth_seccomp_compile(s, &prog, &err) < 0)
+  if (berth_seccomp_compile(s, NULL, &prog, &err) < 0)
     fail_msg("compile: %s", err->msg);
   berth_seccomp_free(s);
   json_decref(r);

@@ -116,7 +116,8 @@ skopeo_push() { # LAYOUT TAG DEST
 
 store_state() {
   (cd "$BERTH_ROOT" && find . -path ./berth.db -prune -o -path './berth.db-*' \
-    -prune -o -name gc.lock -prune -o -print | sort)
+    -prune -o -name gc.lock -prune -o -path './run/:seccomp*' -prune -o -print |
+    sort)
   berth images --format json | jq -c 'map({Id, RepoTags, RepoDigests}) | sort_by(.Id)'
 }
 
