@@ -188,6 +188,15 @@ int berth_db_open(const char *path, struct berth_db **out, berth_error **err) {
    * machine's power, where the last transaction may be lost but the
    * database stays consistent). */
   sqlite3_busy_timeout(db->h, 30000);
+  /* berth processes are short and many: by default the last one to close
+   * the database checkpoints the WAL into it (two fsyncs) and deletes the
+   * WAL, which the next process then recreates (another two fsyncs, of the
+   * WAL header and the directory).  Keep the WAL and let SQLite's automatic
+   * checkpoint (every 1000 pages) fold it in during some later commit:
+   * every commit is still in the WAL, so nothing changes for crashes. */
+  int one = 1;
+  sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
   if (exec_sql(db,
                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                "PRAGMA foreign_keys = ON;",
