@@ -263,6 +263,15 @@ static int write_oom_score(pid_t pid, int adj, berth_error **err) {
   return berth_write_file(AT_FDCWD, path, val, (size_t)n, err);
 }
 
+/* A send to the init failed: it has exited, and the error it reported on
+ * its way out (if any) is still queued on the socket. */
+static int init_gone(struct launch *l, berth_error **err) {
+  if (berth_sync_expect(l->sync_fd, BERTH_SYNC_NS_READY, NULL, err) == 0)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, EPIPE,
+                           "the container init stopped listening");
+  return -1;
+}
+
 /* The parent's half of the handshake with the init, up to "created". */
 static int handshake(struct launch *l, struct berth_state *st, char *created,
                      berth_error **err) {
@@ -270,13 +279,19 @@ static int handshake(struct launch *l, struct berth_state *st, char *created,
   if (s->ns.present[BERTH_NS_USER] && !s->ns.path[BERTH_NS_USER] &&
       berth_namespaces_write_id_maps(&s->ns, l->pid, err) < 0)
     return -1;
-  if (berth_cgroup_enter(l->cg, l->pid, err) < 0)
+  /* The init prepares its mounts while we create its cgroup (see
+   * wait_for_cgroup in init.c). */
+  if (berth_sync_send(l->sync_fd, BERTH_SYNC_MAPPED, 0, NULL) < 0)
+    return init_gone(l, err);
+  if (berth_cgroup_create(s->cgroups_path, l->id, s->resources, &l->cg,
+                          err) < 0 ||
+      berth_cgroup_enter(l->cg, l->pid, err) < 0)
     return -1;
   if (s->process->has_oom_score_adj &&
       write_oom_score(l->pid, s->process->oom_score_adj, err) < 0)
     return -1;
   if (berth_sync_send(l->sync_fd, BERTH_SYNC_GO, l->pid, NULL) < 0)
-    return berth_error_sys(err, "signal the container init");
+    return init_gone(l, err);
   /* Done while the init sets up its root. */
   if (write_config_copy(l, err) < 0)
     return -1;
@@ -415,9 +430,6 @@ static int prepare_launch(struct launch *l, const char *text, size_t len,
       return -1;
     l->have_prog = true;
   }
-  if (berth_cgroup_create(s->cgroups_path, l->id, s->resources, &l->cg,
-                          err) < 0)
-    return -1;
   if (l->opts->console_socket) {
     l->console_fd = berth_console_socket_connect(l->opts->console_socket, err);
     if (l->console_fd < 0)

@@ -196,12 +196,34 @@ static int finish_process(const struct berth_init_ctx *ctx,
   return berth_apply_process_security(s->process, ctx->seccomp, err);
 }
 
+struct cgroup_wait {
+  const struct berth_init_ctx *ctx;
+  int32_t host_pid;
+};
+
+/* The runtime creates the container's cgroup while we mount (on a host
+ * where the first migration waits for an RCU grace period, that overlap
+ * is most of a container's start).  GO arrives once it has moved us in: a
+ * new cgroup namespace is then rooted there (the container sees "/"), and
+ * cgroup mounts show that namespace. */
+static int wait_for_cgroup(void *arg, berth_error **err) {
+  struct cgroup_wait *cw = arg;
+  const struct berth_spec *s = cw->ctx->spec;
+  if (berth_sync_expect(cw->ctx->sync_fd, BERTH_SYNC_GO, &cw->host_pid, err) <
+      0)
+    return -1;
+  if (s->ns.present[BERTH_NS_CGROUP] && !s->ns.path[BERTH_NS_CGROUP] &&
+      unshare(CLONE_NEWCGROUP) < 0)
+    return berth_error_sys(err, "create the cgroup namespace");
+  return 0;
+}
+
 static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
                       struct berth_exec_target *target, berth_error **err) {
   const struct berth_spec *s = ctx->spec;
   const struct berth_process *p = s->process;
-  int32_t host_pid = 0;
-  if (berth_sync_expect(ctx->sync_fd, BERTH_SYNC_GO, &host_pid, err) < 0)
+  struct cgroup_wait cw = {.ctx = ctx};
+  if (berth_sync_expect(ctx->sync_fd, BERTH_SYNC_MAPPED, NULL, err) < 0)
     return -1;
   if (s->ns.path[BERTH_NS_USER] &&
       join_ns_path(s->ns.path[BERTH_NS_USER], CLONE_NEWUSER, err) < 0)
@@ -218,16 +240,14 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
   if (s->ns.present[BERTH_NS_TIME] && !s->ns.path[BERTH_NS_TIME] &&
       setup_time_ns(&s->ns, err) < 0)
     return -1;
-  /* GO arrives once the runtime has moved us into the container's cgroup:
-   * the new cgroup namespace is rooted there (the container sees "/"). */
-  if (s->ns.present[BERTH_NS_CGROUP] && !s->ns.path[BERTH_NS_CGROUP] &&
-      unshare(CLONE_NEWCGROUP) < 0)
-    return berth_error_sys(err, "create the cgroup namespace");
   if (setup_uts(s, err) < 0 || apply_sysctl(s, err) < 0)
     return -1;
   struct berth_rootfs_plan plan = make_plan(ctx);
+  plan.enter_cgroup = wait_for_cgroup;
+  plan.enter_cgroup_arg = &cw;
   if (berth_rootfs_prepare(&plan, err) < 0)
     return -1;
+  int32_t host_pid = cw.host_pid;
   if (berth_sync_send(ctx->sync_fd, BERTH_SYNC_NS_READY, 0, NULL) < 0)
     return berth_error_sys(err, "notify runtime");
   if (berth_sync_expect(ctx->sync_fd, BERTH_SYNC_HOOKS_DONE, NULL, err) < 0)

@@ -494,10 +494,20 @@ int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
       open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return berth_error_sys(err, "open rootfs `%s`", plan->rootfs);
-  for (size_t i = 0; i < plan->n_mounts; i++)
-    if (mount_one(root_fd, plan, &plan->mounts[i], err) < 0)
-      return berth_error_prefix(err, "mounts[%zu] `%s`", i,
-                                plan->mounts[i].destination);
+  bool entered = plan->enter_cgroup == NULL;
+  for (size_t i = 0; i < plan->n_mounts; i++) {
+    const struct berth_mount *m = &plan->mounts[i];
+    if (!entered && !m->bind && m->type &&
+        (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)) {
+      if (plan->enter_cgroup(plan->enter_cgroup_arg, err) < 0)
+        return -1;
+      entered = true;
+    }
+    if (mount_one(root_fd, plan, m, err) < 0)
+      return berth_error_prefix(err, "mounts[%zu] `%s`", i, m->destination);
+  }
+  if (!entered && plan->enter_cgroup(plan->enter_cgroup_arg, err) < 0)
+    return -1;
   return setup_dev(root_fd, plan, err);
 }
 

@@ -30,12 +30,18 @@ struct berth_rootfs_plan {
   bool new_cgroupns;               /* own (not joined) cgroup namespace */
   const char *bundle;              /* relative bind sources are relative to
                                       it (runtime-spec); NULL: the cwd */
+  /* Called once, right before the first "cgroup"/"cgroup2" mount (or after
+   * the last mount when there is none): the init waits there for the
+   * runtime to move it into the container's cgroup, so that everything
+   * before overlaps with the runtime creating that cgroup.  May be NULL. */
+  int (*enter_cgroup)(void *arg, berth_error **err);
+  void *enter_cgroup_arg;
 };
 
 /* Must run inside the container's new mount namespace (and, when the spec
- * asks for them, after joining its user, cgroup, pid and network
- * namespaces and its cgroup: /proc, sysfs and the cgroup mounts take the
- * caller's namespaces).  The host filesystem must still be visible: bind
+ * asks for them, after joining its user, pid and network namespaces: /proc
+ * and sysfs take the caller's namespaces; cgroup mounts come after
+ * plan->enter_cgroup, which puts the caller in its cgroup and namespace).  The host filesystem must still be visible: bind
  * sources and, in a user namespace, the host's device nodes are opened by
  * host path.  Makes "/" MS_REC|MS_SLAVE (or the rootfsPropagation when it
  * is private/slave), binds plan->rootfs onto itself, performs every mount

@@ -9,13 +9,15 @@
 #include "error.h"
 
 enum berth_sync_type {
-  BERTH_SYNC_GO = 1,        /* parent: maps written, cgroup entered */
+  BERTH_SYNC_GO = 1,        /* parent: cgroup entered (value: init pid) */
   BERTH_SYNC_NS_READY,      /* child: mounts prepared, run createRuntime */
   BERTH_SYNC_HOOKS_DONE,    /* parent: prestart/createRuntime hooks ran */
   BERTH_SYNC_CREATED,       /* child: waiting for start */
   BERTH_SYNC_START,         /* parent (run): go on and exec */
   BERTH_SYNC_PID,           /* child: value is a pid (exec --detach) */
   BERTH_SYNC_ERROR,         /* either: text says what failed */
+  BERTH_SYNC_MAPPED,        /* parent: id maps written; the init prepares
+                               its mounts while the cgroup is created */
 };
 
 struct berth_sync_msg {
