@@ -239,6 +239,16 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
              (long long)(hc.interval_ns / 1000000));
   char pid_s[16];
   snprintf(pid_s, sizeof pid_s, "%d", pid);
+  /* Without a restart policy the rootfs (mounted only in the monitor's
+   * namespace) is finished with when the container exits: the monitor
+   * detaches it then, while the exit is being recorded, instead of the
+   * kernel doing it on the critical path when the directory is removed. */
+  json_t *rp = json_object_get(json_object_get(ch->c->config, "HostConfig"),
+                               "RestartPolicy");
+  const char *policy = json_string_value(json_object_get(rp, "Name"));
+  char rootfs[4096];
+  snprintf(rootfs, sizeof rootfs, "%s/rootfs", ch->dir);
+  bool never_restarts = !policy || !*policy || strcmp(policy, "no") == 0;
   char *argv[40];
   int n = 0;
 #define ARG(k, v) (argv[n++] = (char *)(k), argv[n++] = (char *)(v))
@@ -253,6 +263,8 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
   ARG("--pid", pid_s);
   ARG("--tty", tty ? "1" : "0");
   ARG("--health-interval-ms", health_ms);
+  if (never_restarts)
+    ARG("--unmount-on-exit", rootfs);
   if (mon[0] >= 0)
     ARG("--stdout", fd_arg(mon[0]));
   if (mon[1] >= 0)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -37,6 +38,7 @@
 
 struct monitor {
   const char *id, *root, *helper, *exit_file, *log_path;
+  const char *unmount_on_exit; /* rootfs to detach once the init is gone */
   pid_t init;
   bool init_reaped;
   int init_status;
@@ -230,7 +232,10 @@ static void write_exit_file(struct monitor *m, int code) {
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
     return;
-  bool ok = write_all(fd, text, (size_t)len) == 0 && fsync(fd) == 0;
+  /* No fsync: like the database (synchronous=NORMAL), the exit status
+   * survives a crash of any process but not a power cut, after which the
+   * container is gone anyway. */
+  bool ok = write_all(fd, text, (size_t)len) == 0;
   close(fd);
   if (ok)
     rename(tmp, m->exit_file);
@@ -407,6 +412,16 @@ static bool restart(struct monitor *m) {
 /* Asks the attached client to handle the exit: "exited CODE" out, and
  * back "done" (0) or "restart" (HELPER_RESTART).  -1 when there is no
  * client or it went away without answering. */
+/* Detaching a mount waits for an expedited RCU grace period (about a
+ * millisecond): done here, it overlaps the client's recording of the exit. */
+static void release_rootfs(struct monitor *m) {
+  if (m->unmount_on_exit == NULL)
+    return;
+  while (umount2(m->unmount_on_exit, MNT_DETACH) == 0)
+    ;
+  m->unmount_on_exit = NULL;
+}
+
 static int client_exited(struct monitor *m, int code) {
   if (m->status_fd < 0)
     return -1;
@@ -414,6 +429,7 @@ static int client_exited(struct monitor *m, int code) {
   int len = snprintf(line, sizeof line, "exited %d\n", code);
   if (write_all(m->status_fd, line, (size_t)len) < 0)
     return -1;
+  release_rootfs(m);
   char reply[16] = "";
   for (;;) {
     ssize_t n = read(m->status_fd, reply, sizeof reply - 1);
@@ -446,6 +462,7 @@ static void parse_args(struct monitor *m, int argc, char **argv,
     else if (!strcmp(k, "--root")) m->root = v;
     else if (!strcmp(k, "--helper")) m->helper = v;
     else if (!strcmp(k, "--exit-file")) m->exit_file = v;
+    else if (!strcmp(k, "--unmount-on-exit")) m->unmount_on_exit = v;
     else if (!strcmp(k, "--log")) m->log_path = v;
     else if (!strcmp(k, "--log-max-size")) *max_size = strtoull(v, NULL, 10);
     else if (!strcmp(k, "--log-max-file")) *max_files = atoi(v);
@@ -504,8 +521,10 @@ int main(int argc, char **argv) {
      * it records the exit itself, saving the start of a helper on the
      * way back to the user.  If it does not answer, the helper does. */
     int h = client_exited(&m, code);
-    if (h < 0)
+    if (h < 0) {
+      release_rootfs(&m);
       h = run_helper(&m, "_exited", code_s, -1, -1, -1, -1);
+    }
     if (h == HELPER_RESTART && restart(&m)) {
       m.health_due = mono_ns() + m.health_interval_ns;
       continue;
