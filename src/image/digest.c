@@ -1,5 +1,7 @@
-/* SHA-256 digests through OpenSSL's EVP interface. */
+/* SHA-256 digests: streams through OpenSSL's EVP interface, small buffers
+ * through sha256.c. */
 #include "digest.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -59,19 +61,24 @@ int berth_hasher_update(struct berth_hasher *h, const void *data, size_t len,
   return 0;
 }
 
+static void format_digest(const unsigned char md[32],
+                          char out[BERTH_DIGEST_SIZE]) {
+  static const char hex[] = "0123456789abcdef";
+  memcpy(out, "sha256:", 7);
+  for (size_t i = 0; i < 32; i++) {
+    out[7 + 2 * i] = hex[md[i] >> 4];
+    out[8 + 2 * i] = hex[md[i] & 15];
+  }
+  out[BERTH_DIGEST_LEN] = '\0';
+}
+
 int berth_hasher_final(struct berth_hasher *h, char out[BERTH_DIGEST_SIZE],
                        berth_error **err) {
   unsigned char md[32];
   unsigned int n = 0;
   if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != sizeof(md))
     return berth_error_set(err, BERTH_ERR_SYSTEM, EIO, "sha256 final");
-  static const char hex[] = "0123456789abcdef";
-  memcpy(out, "sha256:", 7);
-  for (size_t i = 0; i < sizeof(md); i++) {
-    out[7 + 2 * i] = hex[md[i] >> 4];
-    out[8 + 2 * i] = hex[md[i] & 15];
-  }
-  out[BERTH_DIGEST_LEN] = '\0';
+  format_digest(md, out);
   return 0;
 }
 
@@ -84,6 +91,13 @@ void berth_hasher_free(struct berth_hasher *h) {
 
 int berth_digest_of(const void *data, size_t len,
                     char out[BERTH_DIGEST_SIZE], berth_error **err) {
+  /* Small buffers (configs, manifests) without loading libcrypto. */
+  if (len <= 256 * 1024) {
+    unsigned char md[32];
+    berth_sha256(data, len, md);
+    format_digest(md, out);
+    return 0;
+  }
   struct berth_hasher *h = NULL;
   int rc = berth_hasher_new(&h, err);
   if (rc == 0)
