@@ -400,8 +400,9 @@ char *berth_seccomp_key(const struct berth_seccomp *s, size_t *len) {
   if (f == NULL)
     return NULL;
   const struct scmp_version *v = seccomp_version();
-  fprintf(f, "libseccomp %u.%u.%u api %u native %#x\n", v->major, v->minor,
-          v->micro, seccomp_api_get(), seccomp_arch_native());
+  fprintf(f, "libseccomp %u.%u.%u api %u native %#x optimize 2\n",
+          v->major, v->minor, v->micro, seccomp_api_get(),
+          seccomp_arch_native());
   fprintf(f, "default %#x archs", s->default_action);
   for (size_t i = 0; i < s->n_archs; i++)
     fprintf(f, " %#x", s->archs[i]);
@@ -431,6 +432,13 @@ static int compile_with_libseccomp(const struct berth_seccomp *s,
   int rc = -1;
   /* The init sets no_new_privs itself when the config asks for it. */
   int e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  /* A binary tree of syscall numbers instead of a linear list (libseccomp
+   * >= 2.5).  Loading Docker's profile costs the kernel ~0.9 ms with the
+   * linear list, mostly in building its per-syscall action cache, which
+   * runs the filter once per syscall number and architecture; the tree
+   * makes each of those runs, and every filtered syscall, logarithmic. */
+  if (e == 0)
+    e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   if (e < 0) {
     berth_error_set(err, BERTH_ERR_SYSTEM, -e, "seccomp: attributes");
     goto out;
