@@ -217,7 +217,7 @@ static char *fd_arg(int fd) {
 }
 
 static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
-                         const int att[3], int status_fd) {
+                         const int att[3], int status_fd, int go_fd) {
   char log[4096], exitf[4096], maxsize[32] = "0", maxfile[16] = "1";
   snprintf(log, sizeof log, "%s/ctr.log", ch->dir);
   snprintf(exitf, sizeof exitf, "%s/exit", ch->dir);
@@ -279,10 +279,12 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
     ARG("--attach-err", fd_arg(att[2]));
   if (status_fd >= 0)
     ARG("--status", fd_arg(status_fd));
+  ARG("--go", fd_arg(go_fd));
   argv[n] = NULL;
 #undef ARG
   /* Only what the monitor uses crosses the exec. */
-  int keep[] = {mon[0], mon[1], mon[2], att[0], att[1], att[2], status_fd};
+  int keep[] = {mon[0], mon[1], mon[2], att[0], att[1], att[2], status_fd,
+                go_fd};
   for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
     if (keep[i] >= 0)
       fcntl(keep[i], F_SETFD, 0);
@@ -333,14 +335,14 @@ static void child_main(struct child *ch) {
   dup2(null, 0);
   dup2(null, 1);
   dup2(null, 2);
-  char msg[64], ack[8];
+  char msg[64];
   int len = snprintf(msg, sizeof msg, "ok %d %llu", pid, start);
   send(ch->sync_fd, msg, (size_t)len, MSG_NOSIGNAL);
-  /* Wait for the record to say running before anything can report the
-   * exit; EOF (berth killed) is as good as an answer. */
-  (void)!recv(ch->sync_fd, ack, sizeof ack, 0);
+  /* The monitor waits on the same socket for the record to say running
+   * ("go") before it reports anything: its start-up overlaps berth's
+   * database write instead of following it. */
   bool attached = ch->o && ch->o->attach;
-  exec_monitor(ch, pid, mon, att, attached ? ch->sync_fd : -1);
+  exec_monitor(ch, pid, mon, att, attached ? ch->sync_fd : -1, ch->sync_fd);
   /* exec failed: the container has no monitor; stop it. */
   kill(pid, SIGKILL);
   _exit(1);

@@ -45,6 +45,7 @@ struct monitor {
   int out_fd, err_fd, in_fd;   /* container side; -1 when absent */
   int att_in, att_out, att_err; /* attached client; -1 when absent */
   int status_fd;
+  int go_fd; /* berth's "go" (record says running) arrives here; -1: done */
   bool tty;
   struct berth_logwriter log;
   bool log_open;
@@ -449,6 +450,22 @@ static int client_exited(struct monitor *m, int code) {
 
 static int parse_fd(const char *s) { return s ? atoi(s) : -1; }
 
+/* Nothing is reported (exit, health) before berth has recorded the
+ * container as running, or a late "running" could overwrite "exited".
+ * EOF (berth killed meanwhile) is as good as "go". */
+static void await_go(struct monitor *m) {
+  if (m->go_fd < 0)
+    return;
+  char buf[8];
+  ssize_t n;
+  do
+    n = recv(m->go_fd, buf, sizeof buf, 0);
+  while (n < 0 && errno == EINTR);
+  if (m->go_fd != m->status_fd)
+    close(m->go_fd);
+  m->go_fd = -1;
+}
+
 static void usage(void) {
   fputs("berth-monitor is started by berth; it is not a command.\n", stderr);
   exit(2);
@@ -475,6 +492,7 @@ static void parse_args(struct monitor *m, int argc, char **argv,
     else if (!strcmp(k, "--attach-out")) m->att_out = parse_fd(v);
     else if (!strcmp(k, "--attach-err")) m->att_err = parse_fd(v);
     else if (!strcmp(k, "--status")) m->status_fd = parse_fd(v);
+    else if (!strcmp(k, "--go")) m->go_fd = parse_fd(v);
     else if (!strcmp(k, "--health-interval-ms"))
       m->health_interval_ns = strtoll(v, NULL, 10) * 1000000;
     else usage();
@@ -486,7 +504,7 @@ static void parse_args(struct monitor *m, int argc, char **argv,
 int main(int argc, char **argv) {
   struct monitor m = {.out_fd = -1, .err_fd = -1, .in_fd = -1,
                       .att_in = -1, .att_out = -1, .att_err = -1,
-                      .status_fd = -1};
+                      .status_fd = -1, .go_fd = -1};
   uint64_t max_size = 0;
   int max_files = 1;
   parse_args(&m, argc, argv, &max_size, &max_files);
@@ -507,6 +525,7 @@ int main(int argc, char **argv) {
     set_nonblock(m.out_fd);
   if (m.err_fd >= 0)
     set_nonblock(m.err_fd);
+  await_go(&m);
   reap(&m);
   m.health_due = mono_ns() + m.health_interval_ns;
   for (;;) {
