@@ -253,6 +253,7 @@ static void fill_state(struct launch *l, struct berth_state *st,
       .owner = "",
       .annotations = l->spec->annotations,
       .started = l->opts->mode != BERTH_CREATE,
+      .no_poststop = l->spec->hooks.n[BERTH_HOOK_POSTSTOP] == 0,
   };
 }
 

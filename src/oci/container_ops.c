@@ -137,6 +137,10 @@ static void wait_gone(const struct berth_state *st) {
 
 static void run_poststop(const struct berth_ctx *ctx,
                          const struct berth_state *st) {
+  /* Parsing the whole config (with its seccomp profile) only to find no
+   * hooks cost `run --rm` ~0.4 ms. */
+  if (st->no_poststop)
+    return;
   json_t *cfg = NULL;
   if (berth_container_config(ctx, st->id, &cfg, NULL) < 0)
     return;

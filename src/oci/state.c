@@ -53,6 +53,8 @@ int berth_state_write(const char *root, const struct berth_state *st,
     return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "state");
   if (st->annotations)
     json_object_set(o, "annotations", st->annotations);
+  if (st->no_poststop)
+    json_object_set_new(o, "no_poststop", json_true());
   char *s = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   if (s == NULL)
@@ -103,6 +105,7 @@ int berth_state_read(const char *root, const char *id,
   st->cgroup_path = dup_str(o, "cgroup_path");
   st->owner = dup_str(o, "owner");
   st->started = json_is_true(json_object_get(o, "started"));
+  st->no_poststop = json_is_true(json_object_get(o, "no_poststop"));
   json_t *a = json_object_get(o, "annotations");
   st->annotations = a ? json_incref(a) : NULL;
   json_decref(o);

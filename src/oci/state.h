@@ -21,6 +21,8 @@ struct berth_state {
   char *owner;
   json_t *annotations;
   bool started;                  /* start was called (or run) */
+  bool no_poststop;              /* the config has no poststop hooks: delete
+                                    need not read it (absent: it may) */
 };
 
 /* Ids as runc accepts them: [A-Za-z0-9_+.-], not "." or "..". */
