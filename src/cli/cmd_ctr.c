@@ -166,7 +166,7 @@ int cmd_exited(struct berth_cli *cli, int argc, char **argv) {
   if (cli_engine(cli, &e) < 0)
     return 1;
   berth_error *err = NULL;
-  int rc = berth_ctr_exited(e, argv[0], atoi(argv[1]), &err);
+  int rc = berth_ctr_exited(e, argv[0], atoi(argv[1]), false, &err);
   if (rc < 0)
     return cli_error(err, 1);
   return rc;

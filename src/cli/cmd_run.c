@@ -232,18 +232,23 @@ static int attached_wait(struct berth_engine *e, const char *id,
       struct berth_ctr *c = NULL;
       int rc = berth_ctr_find(e->db, id, &c, &err);
       if (rc == 0)
-        rc = berth_ctr_exited(e, c->id, code, &err);
+        rc = berth_ctr_exited(e, c->id, code, true, &err);
       berth_ctr_free(c);
       if (rc < 0) {
         berth_error_free(err);
         (void)!write(st->status_fd, "failed", 6);
         continue;
       }
-      if (rc == 10) {
+      if (rc == BERTH_EXITED_RESTART) {
         (void)!write(st->status_fd, "restart", 7);
         continue;
       }
-      (void)!write(st->status_fd, "done", 4);
+      /* "done rm": the monitor deletes the --rm container's directory
+       * (now in the trash) after we have returned to the user. */
+      if (rc == BERTH_EXITED_TRASHED)
+        (void)!write(st->status_fd, "done rm", 7);
+      else
+        (void)!write(st->status_fd, "done", 4);
       return code;
     }
     if (n > 0 && sscanf(buf, "exit %d", &code) == 1)

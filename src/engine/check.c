@@ -3,10 +3,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -132,6 +134,33 @@ static bool remove_cgroup(struct checker *k, const char *path,
   return rmdir(path) == 0;
 }
 
+/* containers/.rm-ID: the directory of a --rm container whose monitor was
+ * to delete it (see berth_ctr_destroy_to_trash) and died first.  A
+ * monitor deleting one holds a lock on it: those are left alone. */
+static void check_trash(struct checker *k) {
+  char parent[4096];
+  snprintf(parent, sizeof parent, "%s/containers", k->e->root);
+  DIR *d = opendir(parent);
+  if (!d)
+    return;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (strncmp(de->d_name, ".rm-", 4) != 0 ||
+        !is_container_id(de->d_name + 4))
+      continue;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", parent, de->d_name);
+    _cleanup_close_ int fd =
+        open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+      continue;
+    bool ok = k->repair && berth_rm_rf(path, NULL) == 0;
+    found(k, ok, "directory %s of a removed container%s", path,
+          ok ? ": removed" : "");
+  }
+  closedir(d);
+}
+
 /* Cgroups under /berth and the parents recorded by containers. */
 static void check_cgroups(struct checker *k) {
   const char *parents[64];
@@ -177,6 +206,7 @@ int berth_system_check(struct berth_engine *e, bool repair,
   char dir[4096];
   snprintf(dir, sizeof dir, "%s/containers", e->root);
   check_dirs(&k, dir, "directory", remove_dir);
+  check_trash(&k);
   check_dirs(&k, e->run_root, "runtime state", delete_runtime);
   check_cgroups(&k);
   berth_ctrs_free(k.ctrs, k.n);

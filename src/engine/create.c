@@ -267,14 +267,13 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
   return rc;
 }
 
-int berth_ctr_destroy(struct berth_engine *e, const char *id,
-                      bool volumes, berth_error **err) {
-  char dir[4096];
-  berth_ctr_dir(e, id, dir, sizeof dir);
-  /* The directory first: a record without a directory is harmless and
-   * removed by a retry, a directory without a record is a leak. */
-  if (berth_rm_rf(dir, err) < 0)
-    return -1;
+void berth_ctr_trash_dir(const struct berth_engine *e, const char *id,
+                         char *buf, size_t len) {
+  snprintf(buf, len, "%s/containers/.rm-%s", e->root, id);
+}
+
+static int drop_record(struct berth_engine *e, const char *id, bool volumes,
+                       berth_error **err) {
   if (berth_db_begin(e->db, err) < 0)
     return -1;
   if (berth_event_add(e->db, "container", "destroy", id, NULL, err) < 0 ||
@@ -284,4 +283,30 @@ int berth_ctr_destroy(struct berth_engine *e, const char *id,
     return -1;
   }
   return berth_db_commit(e->db, err);
+}
+
+int berth_ctr_destroy(struct berth_engine *e, const char *id,
+                      bool volumes, berth_error **err) {
+  char dir[4096];
+  berth_ctr_dir(e, id, dir, sizeof dir);
+  /* The directory first: a record without a directory is harmless and
+   * removed by a retry, a directory without a record is a leak. */
+  if (berth_rm_rf(dir, err) < 0)
+    return -1;
+  return drop_record(e, id, volumes, err);
+}
+
+int berth_ctr_destroy_to_trash(struct berth_engine *e, const char *id,
+                               bool volumes, berth_error **err) {
+  char dir[4096], trash[4096];
+  berth_ctr_dir(e, id, dir, sizeof dir);
+  berth_ctr_trash_dir(e, id, trash, sizeof trash);
+  /* One rename instead of a tree of unlinks; as above, the directory goes
+   * (from where anything looks for it) before the record. */
+  if (rename(dir, trash) < 0) {
+    if (errno != ENOENT && berth_rm_rf(dir, err) < 0)
+      return -1;
+    return drop_record(e, id, volumes, err);
+  }
+  return drop_record(e, id, volumes, err) < 0 ? -1 : 1;
 }

@@ -21,6 +21,18 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
  * volumes.  The caller has checked the state (see berth_ctr_remove). */
 int berth_ctr_destroy(struct berth_engine *e, const char *id, bool volumes,
                       berth_error **err);
+/* The same, but the directory is only renamed to berth_ctr_trash_dir() and
+ * left for the caller to delete (the container's monitor does, after the
+ * client has returned: deleting the writable layer is most of `run --rm`'s
+ * way back).  Returns 1 when the directory is in the trash, 0 when it was
+ * deleted here (the trash name was taken), -1 on error.  `berth system
+ * check` removes trash left by a monitor that died. */
+int berth_ctr_destroy_to_trash(struct berth_engine *e, const char *id,
+                               bool volumes, berth_error **err);
+/* containers/.rm-<id> (into buf): where a removed container's directory
+ * waits to be deleted. */
+void berth_ctr_trash_dir(const struct berth_engine *e, const char *id,
+                         char *buf, size_t len);
 
 /* containers/<id> (into buf). */
 void berth_ctr_dir(const struct berth_engine *e, const char *id, char *buf,

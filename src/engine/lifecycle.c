@@ -211,7 +211,7 @@ static void unmount_rootfs(struct berth_engine *e, const char *id) {
 }
 
 int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
-                           berth_error **err) {
+                     bool leave_trash, berth_error **err) {
   _cleanup_close_ int lock = berth_ctr_lock(e, id, err);
   if (lock < 0)
     return -1;
@@ -241,7 +241,10 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
   if (!restart && auto_remove) {
     unmount_rootfs(e, id);
     /* --rm takes the anonymous volumes with it, as Docker's. */
-    return berth_ctr_destroy(e, id, true, err);
+    if (!leave_trash)
+      return berth_ctr_destroy(e, id, true, err);
+    int rc = berth_ctr_destroy_to_trash(e, id, true, err);
+    return rc == 1 ? BERTH_EXITED_TRASHED : rc;
   }
   if (!restart)
     return 0;
@@ -257,7 +260,7 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
   struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
   while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
     ;
-  return 10;
+  return BERTH_EXITED_RESTART;
 }
 
 int berth_ctr_restart_child(struct berth_engine *e, const char *id,

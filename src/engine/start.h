@@ -34,10 +34,15 @@ int berth_ctr_start(struct berth_engine *e, const char *ref,
                           struct berth_started *out, berth_error **err);
 
 /* Monitor helpers (hidden commands `berth _exited ID CODE` and
- * `berth _restart ID`).  exited returns 10 when the container is to be
- * restarted, 0 when done. */
+ * `berth _restart ID`).  exited returns BERTH_EXITED_RESTART when the
+ * container is to be restarted, 0 when done.  With leave_trash, a --rm
+ * container's directory is only moved to berth_ctr_trash_dir() and
+ * BERTH_EXITED_TRASHED returned: the caller tells the monitor to delete
+ * it (the attached client, which is waiting to return to the user). */
+#define BERTH_EXITED_RESTART 10
+#define BERTH_EXITED_TRASHED 11
 int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
-                           berth_error **err);
+                     bool leave_trash, berth_error **err);
 /* console_socket: where the runtime sends the new pty master of a
  * container with a terminal (the monitor listens there). */
 int berth_ctr_restart_child(struct berth_engine *e, const char *id,

@@ -13,6 +13,8 @@
  * its idle resident memory is the per-container cost (target < 1 MiB). */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -20,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -46,6 +50,7 @@ struct monitor {
   int att_in, att_out, att_err; /* attached client; -1 when absent */
   int status_fd;
   int go_fd; /* berth's "go" (record says running) arrives here; -1: done */
+  bool remove_trash; /* the client left the container's directory to us */
   bool tty;
   struct berth_logwriter log;
   bool log_open;
@@ -410,9 +415,6 @@ static bool restart(struct monitor *m) {
   return true;
 }
 
-/* Asks the attached client to handle the exit: "exited CODE" out, and
- * back "done" (0) or "restart" (HELPER_RESTART).  -1 when there is no
- * client or it went away without answering. */
 /* Detaching a mount waits for an expedited RCU grace period (about a
  * millisecond): done here, it overlaps the client's recording of the exit. */
 static void release_rootfs(struct monitor *m) {
@@ -423,6 +425,81 @@ static void release_rootfs(struct monitor *m) {
   m->unmount_on_exit = NULL;
 }
 
+/* Deletes dfd/name and everything below it without ever leaving its
+ * mount: this namespace still has the container's volumes bind-mounted
+ * under vol/ (the same filesystem, so st_dev cannot tell), and their data
+ * must survive.  RESOLVE_NO_XDEV makes opening a mount point fail; such a
+ * directory (and so its parents) stays, for `berth system check`, which
+ * runs where nothing is mounted there. */
+static void remove_tree_at(int dfd, const char *name) {
+  struct open_how how = {
+      .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+      .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH};
+  int fd = (int)syscall(SYS_openat2, dfd, name, &how, sizeof how);
+  if (fd < 0) {
+    if (errno == ENOTDIR || errno == ELOOP)
+      unlinkat(dfd, name, 0);
+    return;
+  }
+  DIR *d = fdopendir(fd);
+  if (d == NULL) {
+    close(fd);
+    return;
+  }
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)
+      remove_tree_at(dirfd(d), de->d_name);
+    else
+      unlinkat(dirfd(d), de->d_name, 0);
+  }
+  closedir(d);
+  unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* The directory of a --rm container, which the client moved to
+ * containers/.rm-ID and left to us so as to return to the user sooner. */
+static void remove_trash(struct monitor *m) {
+  char parent[4096], name[128], sub[4300];
+  snprintf(parent, sizeof parent, "%s/containers", m->root);
+  snprintf(name, sizeof name, ".rm-%s", m->id);
+  /* Our mounts there first: the rootfs (normally detached already by
+   * release_rootfs; if the rename came first, it moved with the
+   * directory) and the volumes' bind mounts under vol/. */
+  snprintf(sub, sizeof sub, "%s/%s/rootfs", parent, name);
+  while (umount2(sub, MNT_DETACH) == 0)
+    ;
+  snprintf(sub, sizeof sub, "%s/%s/vol", parent, name);
+  DIR *v = opendir(sub);
+  struct dirent *de;
+  while (v && (de = readdir(v)) != NULL) {
+    char mnt[4600];
+    snprintf(mnt, sizeof mnt, "%s/%s", sub, de->d_name);
+    if (de->d_name[0] != '.')
+      while (umount2(mnt, MNT_DETACH) == 0)
+        ;
+  }
+  if (v)
+    closedir(v);
+  int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (pfd < 0)
+    return;
+  /* Held while deleting: `berth system check` leaves locked trash alone. */
+  int lock = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (lock >= 0) {
+    flock(lock, LOCK_EX);
+    remove_tree_at(pfd, name);
+    close(lock);
+  }
+  close(pfd);
+}
+
+/* Asks the attached client to handle the exit: "exited CODE" out, and
+ * back "done" (0; "done rm": and delete the trash) or "restart"
+ * (HELPER_RESTART).  -1 when there is no client or it went away without
+ * answering. */
 static int client_exited(struct monitor *m, int code) {
   if (m->status_fd < 0)
     return -1;
@@ -441,8 +518,10 @@ static int client_exited(struct monitor *m, int code) {
     reply[n] = '\0';
     break;
   }
-  if (strncmp(reply, "done", 4) == 0)
+  if (strncmp(reply, "done", 4) == 0) {
+    m->remove_trash = strcmp(reply, "done rm") == 0;
     return HELPER_DONE;
+  }
   if (strncmp(reply, "restart", 7) == 0)
     return HELPER_RESTART;
   return -1;
@@ -558,5 +637,7 @@ int main(int argc, char **argv) {
   }
   if (m.log_open)
     berth_logwriter_close(&m.log);
+  if (m.remove_trash)
+    remove_trash(&m);
   return 0;
 }

@@ -10,13 +10,17 @@ teardown_file() { engine_teardown_file; }
 teardown() { engine_teardown; }
 
 # No container directory, runtime state or cgroup is left for this root.
+# (Monitors of --rm containers delete their trash after berth returned:
+# wait for them first.)
+monitors_gone() { ! pgrep -f "berth-monitor .*--root $BERTH_ROOT" >/dev/null; }
 assert_clean() {
-  [ -z "$(ls "$BERTH_ROOT/containers")" ]
+  wait_until monitors_gone
+  [ -z "$(ls -A "$BERTH_ROOT/containers")" ]
   # (:seccomp is the compiled-filter cache, shared by all containers.)
   [ -z "$(ls "$BERTH_ROOT/run" | grep -vx ':seccomp')" ]
   [ -z "$(find /sys/fs/cgroup/*"$BERTH_CGROUP_PARENT" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]
   [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'select count(*) from id_ranges')" = 0 ]
-  ! pgrep -f "berth-monitor .*--root $BERTH_ROOT" >/dev/null
+  monitors_gone
 }
 
 @test "50 parallel run --rm with distinct names all succeed; the database stays consistent" {
@@ -96,4 +100,24 @@ assert_clean() {
   [ ! -d "$cg" ]
   run berth system check
   [ "$output" = "no problems found" ]
+}
+
+@test "system check removes the trash of a --rm container whose monitor died" {
+  id=$(printf 'cd%.0s' $(seq 32))
+  trash=$BERTH_ROOT/containers/.rm-$id
+  mkdir -p "$trash/upper/etc" "$trash/work"
+  echo x >"$trash/upper/etc/f"
+  # A monitor deleting it holds a lock: then it is left alone.
+  exec 8<"$trash"
+  flock -x 8
+  run berth system check --dry-run
+  [ "$output" = "no problems found" ]
+  exec 8<&-
+  run berth system check --dry-run
+  [ "$status" -eq 1 ]
+  [[ "$output" == *".rm-$id"* ]]
+  [ -d "$trash" ]
+  run berth system check
+  [ "$status" -eq 0 ]
+  [ ! -e "$trash" ]
 }

@@ -32,11 +32,15 @@ teardown() { engine_teardown; }
 }
 
 @test "--rm removes the container and its directory" {
-  run berth run --rm --name gone bb true
+  run berth run --rm --name gone bb sh -c 'echo x >/written'
   [ "$status" -eq 0 ]
   run berth inspect gone
   [ "$status" -ne 0 ]
+  # The directory is gone from containers/ at once; its trash
+  # (containers/.rm-ID, deleted by the monitor after berth returned) soon.
   [ -z "$(ls "$BERTH_ROOT/containers")" ]
+  wait_until sh -c "[ -z \"\$(ls -A '$BERTH_ROOT/containers')\" ]"
+  [ -z "$(find "$BERTH_ROOT" -name written)" ]
 }
 
 @test "image Cmd, --entrypoint, -e, --env-file, -w and -h are honoured" {
