@@ -6,7 +6,8 @@ PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libjansson-dev libseccomp-dev libcmocka-dev bats jq busybox-static
   libcurl4-openssl-dev libsqlite3-dev libarchive-dev libssl-dev libisal-dev
   docker-registry skopeo umoci python3 zstd openssl curl
-  crun runc podman hyperfine valgrind procps util-linux iproute2"
+  crun runc podman hyperfine valgrind procps util-linux iproute2
+  musl-tools"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
