@@ -273,10 +273,11 @@ void berth_ctr_trash_dir(const struct berth_engine *e, const char *id,
 }
 
 static int drop_record(struct berth_engine *e, const char *id, bool volumes,
-                       berth_error **err) {
+                       bool died, berth_error **err) {
   if (berth_db_begin(e->db, err) < 0)
     return -1;
-  if (berth_event_add(e->db, "container", "destroy", id, NULL, err) < 0 ||
+  if ((died && berth_event_add(e->db, "container", "die", id, NULL, err) < 0) ||
+      berth_event_add(e->db, "container", "destroy", id, NULL, err) < 0 ||
       berth_volumes_detach(e, id, volumes, err) < 0 ||
       berth_ctr_delete(e->db, id, err) < 0) {
     berth_db_rollback(e->db);
@@ -293,11 +294,11 @@ int berth_ctr_destroy(struct berth_engine *e, const char *id,
    * removed by a retry, a directory without a record is a leak. */
   if (berth_rm_rf(dir, err) < 0)
     return -1;
-  return drop_record(e, id, volumes, err);
+  return drop_record(e, id, volumes, false, err);
 }
 
 int berth_ctr_destroy_to_trash(struct berth_engine *e, const char *id,
-                               bool volumes, berth_error **err) {
+                               bool volumes, bool died, berth_error **err) {
   char dir[4096], trash[4096];
   berth_ctr_dir(e, id, dir, sizeof dir);
   berth_ctr_trash_dir(e, id, trash, sizeof trash);
@@ -306,7 +307,7 @@ int berth_ctr_destroy_to_trash(struct berth_engine *e, const char *id,
   if (rename(dir, trash) < 0) {
     if (errno != ENOENT && berth_rm_rf(dir, err) < 0)
       return -1;
-    return drop_record(e, id, volumes, err);
+    return drop_record(e, id, volumes, died, err);
   }
-  return drop_record(e, id, volumes, err) < 0 ? -1 : 1;
+  return drop_record(e, id, volumes, died, err) < 0 ? -1 : 1;
 }

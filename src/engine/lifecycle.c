@@ -234,17 +234,19 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
     snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
     c->monitor_pid = 0;
   }
-  if (save(e, c, "die", err) < 0)
-    return -1;
   bool auto_remove = json_is_true(json_object_get(
       json_object_get(c->config, "HostConfig"), "AutoRemove"));
+  if (!restart && auto_remove && leave_trash) {
+    /* --rm takes the anonymous volumes with it, as Docker's; one
+     * transaction records the exit and the removal. */
+    int rc = berth_ctr_destroy_to_trash(e, id, true, true, err);
+    return rc == 1 ? BERTH_EXITED_TRASHED : rc;
+  }
+  if (save(e, c, "die", err) < 0)
+    return -1;
   if (!restart && auto_remove) {
     unmount_rootfs(e, id);
-    /* --rm takes the anonymous volumes with it, as Docker's. */
-    if (!leave_trash)
-      return berth_ctr_destroy(e, id, true, err);
-    int rc = berth_ctr_destroy_to_trash(e, id, true, err);
-    return rc == 1 ? BERTH_EXITED_TRASHED : rc;
+    return berth_ctr_destroy(e, id, true, err);
   }
   if (!restart)
     return 0;
