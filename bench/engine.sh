@@ -12,11 +12,11 @@
 # from podman's run time), and default_ulimits equal to the limits podman
 # itself runs under (root here cannot raise hard limits).
 #
-# Env: BERTH (berth path), ROUNDS (6), RUNS (5), N (100), KEEP=1.
+# Env: BERTH (berth path), ROUNDS (10), RUNS (5), N (100), KEEP=1.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 BERTH=${BERTH:-$repo/build/src/cli/berth}
-ROUNDS=${ROUNDS:-6}
+ROUNDS=${ROUNDS:-10}
 RUNS=${RUNS:-5}
 N=${N:-100}
 wrap=$repo/tests/lib/crun-hybrid
