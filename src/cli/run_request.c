@@ -59,11 +59,14 @@ static json_t *mount_json(const struct berth_mount_spec *m) {
                         m->target, "ReadOnly", m->readonly);
   if (m->source)
     json_object_set_new(j, "Source", json_string(m->source));
-  if (m->type == BERTH_MOUNT_BIND)
-    json_object_set_new(j, "BindOptions",
-                        json_pack("{s:s}", "Propagation",
-                                  m->propagation ? m->propagation
-                                                 : "rprivate"));
+  if (m->type == BERTH_MOUNT_BIND) {
+    json_t *b = json_pack("{s:s}", "Propagation",
+                          m->propagation ? m->propagation : "rprivate");
+    /* Not in Docker's API (podman's idmap option): berth's own key. */
+    if (m->idmap)
+      json_object_set_new(b, "Idmap", json_true());
+    json_object_set_new(j, "BindOptions", b);
+  }
   if (m->type == BERTH_MOUNT_VOLUME)
     json_object_set_new(j, "VolumeOptions",
                         json_pack("{s:b}", "NoCopy", m->nocopy));

@@ -169,6 +169,12 @@ static int volume_option(const char *s, struct berth_mount_spec *m,
       return FLAG_INVALID(err, "--volume", s,
                           "nocopy is only valid for volumes");
     m->nocopy = true;
+  } else if (strcmp(o, "idmap") == 0) {
+    bit = 16;
+    if (m->type != BERTH_MOUNT_BIND)
+      return FLAG_INVALID(err, "--volume", s,
+                          "idmap is only valid for bind mounts");
+    m->idmap = true;
   } else if (propagation_ok(o)) {
     bit = 8;
     if (set_propagation("--volume", s, m, o, err) < 0)
@@ -268,7 +274,7 @@ static int csv_split(const char *s, char *buf, char **fields, size_t max,
 
 struct mount_kv {
   const char *type, *source, *target, *propagation, *size, *mode;
-  int readonly, nocopy; /* -1: not given */
+  int readonly, nocopy, idmap; /* -1: not given */
 };
 
 static int parse_bool(const char *v) {
@@ -321,6 +327,8 @@ static int mount_field(const char *s, char *f, struct mount_kv *kv,
     return mount_bool(s, f, v, &kv->readonly, err);
   if (strcasecmp(f, "volume-nocopy") == 0)
     return mount_bool(s, f, v, &kv->nocopy, err);
+  if (strcasecmp(f, "idmap") == 0)
+    return mount_bool(s, f, v, &kv->idmap, err);
   const char **slot = mount_kv_slot(kv, f);
   if (slot == NULL)
     return FLAG_INVALID(err, "--mount", s, "unknown key `%s`", f);
@@ -360,6 +368,8 @@ static int mount_check_kinds(const char *s, const struct mount_kv *kv,
   if (kv->nocopy >= 0 && t != BERTH_MOUNT_VOLUME)
     return FLAG_INVALID(err, "--mount", s,
                         "volume-nocopy is only valid for type=volume");
+  if (kv->idmap >= 0 && t != BERTH_MOUNT_BIND)
+    return FLAG_INVALID(err, "--mount", s, "idmap is only valid for type=bind");
   if ((kv->size || kv->mode) && t != BERTH_MOUNT_TMPFS)
     return FLAG_INVALID(err, "--mount", s,
                         "tmpfs-size and tmpfs-mode are only valid for "
@@ -409,6 +419,7 @@ static int mount_build(const char *s, const struct mount_kv *kv,
     return -1;
   m->readonly = kv->readonly > 0;
   m->nocopy = kv->nocopy > 0;
+  m->idmap = kv->idmap > 0;
   if (kv->propagation &&
       set_propagation("--mount", s, m, kv->propagation, err) < 0)
     return -1;
@@ -432,7 +443,7 @@ int berth_parse_mount_flag(const char *s, struct berth_mount_spec *out,
     return NOMEM(err, "--mount");
   if (csv_split(s, buf, fields, cap, &n) < 0)
     return FLAG_INVALID(err, "--mount", s, "bad quoting");
-  struct mount_kv kv = {.readonly = -1, .nocopy = -1};
+  struct mount_kv kv = {.readonly = -1, .nocopy = -1, .idmap = -1};
   for (size_t i = 0; i < n; i++)
     if (mount_field(s, fields[i], &kv, err) < 0)
       return -1;

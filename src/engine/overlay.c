@@ -134,7 +134,7 @@ static int idmapped_clone(const char *path, int userns_fd, bool readonly,
     errno = e;
     return berth_error_set(err, e == EINVAL ? BERTH_ERR_UNSUPPORTED
                                             : BERTH_ERR_SYSTEM,
-                           e, "idmap snapshot `%s`", path);
+                           e, "idmapped mount of `%s`", path);
   }
   return fd;
 }

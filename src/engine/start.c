@@ -108,7 +108,10 @@ static int write_bundle(struct child *ch, berth_error **err) {
 
 /* Volumes keep the ids containers see; a container in a user namespace
  * gets each through an idmapped bind (in this private namespace, under
- * its directory), and its config.json points at that instead. */
+ * its directory), and its config.json points at that instead.  Binds of
+ * host paths with the idmap option get the same: the container then sees
+ * the host's ids (not recursive: submounts of the host path, whose
+ * filesystems may not support idmapping, are not included). */
 static int idmap_volumes(struct child *ch, berth_error **err) {
   if (!ch->c->id_count)
     return 0;
@@ -121,7 +124,12 @@ static int idmap_volumes(struct child *ch, berth_error **err) {
   json_array_foreach(mounts, i, m) {
     const char *type = json_string_value(json_object_get(m, "Type"));
     const char *src = json_string_value(json_object_get(m, "HostPath"));
-    if (!type || strcmp(type, "volume") != 0 || !src)
+    bool bind = type && strcmp(type, "bind") == 0 &&
+                json_is_true(json_object_get(json_object_get(m, "BindOptions"),
+                                             "Idmap"));
+    if (bind)
+      src = json_string_value(json_object_get(m, "Source"));
+    if (!type || (strcmp(type, "volume") != 0 && !bind) || !src)
       continue;
     if (userns < 0 &&
         (userns = berth_idmap_userns(ch->c->id_base, ch->c->id_count,

@@ -492,6 +492,44 @@ static void test_mount_bad(void **state) {
   check_mount_bad(berth_parse_mount_flag, "--mount", bad, ARRAY_SIZE(bad));
 }
 
+/* idmap (podman's option for binds): set only where asked, binds only. */
+static void test_idmap_option(void **state) {
+  (void)state;
+  static const struct {
+    mount_parser parse;
+    const char *s;
+    bool idmap, readonly;
+  } good[] = {
+      {berth_parse_volume_flag, "/s:/d:idmap", true, false},
+      {berth_parse_volume_flag, "/s:/d:ro,idmap", true, true},
+      {berth_parse_volume_flag, "/s:/d", false, false},
+      {berth_parse_mount_flag, "type=bind,source=/s,target=/d,idmap", true,
+       false},
+      {berth_parse_mount_flag, "type=bind,source=/s,target=/d,idmap=false",
+       false, false},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+    berth_error *err = NULL;
+    struct berth_mount_spec m = {0};
+    if (good[i].parse(good[i].s, &m, &err) != 0)
+      fail_msg("%s: %s", good[i].s, err ? err->msg : "?");
+    assert_int_equal(m.type, BERTH_MOUNT_BIND);
+    assert_int_equal(m.idmap, good[i].idmap);
+    assert_int_equal(m.readonly, good[i].readonly);
+    berth_mount_spec_clear(&m);
+  }
+  static const char *const bad_v[] = {"v:/d:idmap", "/s:/d:idmap,idmap",
+                                      "/s:/d:IDMAP"};
+  check_mount_bad(berth_parse_volume_flag, "--volume", bad_v,
+                  ARRAY_SIZE(bad_v));
+  static const char *const bad_m[] = {
+      "type=volume,source=v,target=/d,idmap",
+      "type=tmpfs,target=/x,idmap",
+      "type=bind,source=/s,target=/d,idmap=2",
+  };
+  check_mount_bad(berth_parse_mount_flag, "--mount", bad_m, ARRAY_SIZE(bad_m));
+}
+
 /* ---- --tmpfs ------------------------------------------------------------ */
 
 static void test_tmpfs_good(void **state) {
@@ -875,6 +913,7 @@ int main(void) {
       cmocka_unit_test(test_volume_bad),
       cmocka_unit_test(test_mount_good),
       cmocka_unit_test(test_mount_bad),
+      cmocka_unit_test(test_idmap_option),
       cmocka_unit_test(test_tmpfs_good),
       cmocka_unit_test(test_tmpfs_bad),
       cmocka_unit_test(test_mount_spec_clear_empty),

@@ -253,3 +253,45 @@ teardown() {
   run berth exec holder cat /data/f
   [ "$output" = "$(printf 'hi\nother\nmore')" ]
 }
+
+@test "-v HOST:DST:idmap: container root owns what host root owns; without idmap it is nobody's" {
+  # Under the root (0711), not the bats temp dir (0700): without idmap the
+  # container's root opens the bind source itself and must traverse it.
+  d=$BERTH_ROOT/binds/idm
+  mkdir -p "$d"
+  chmod 755 "$d"
+  echo host >"$d/root-file"
+  echo user >"$d/user-file"
+  chown 1000:1000 "$d/user-file"
+  # Without idmap (user namespace on): host root's files are nobody's and
+  # the container's root cannot write to host root's directory.
+  run berth run --rm -v "$d:/d" bb stat -c %u /d/root-file
+  [ "$output" = 65534 ]
+  run berth run --rm -v "$d:/d" bb touch /d/no
+  [ "$status" -ne 0 ]
+  [ ! -e "$d/no" ]
+  # With it: the host's ids, and what it writes belongs to host root.
+  run berth run --rm -v "$d:/d:idmap" bb sh -c \
+    'stat -c %u /d/root-file /d/user-file; echo new >/d/new'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '0\n1000')" ]
+  [ "$(stat -c %u:%g "$d/new")" = 0:0 ]
+  run berth run --rm --mount "type=bind,src=$d,dst=/d,idmap,readonly" bb \
+    stat -c %u /d/user-file
+  [ "$output" = 1000 ]
+  run berth run --rm --mount "type=bind,src=$d,dst=/d,idmap,readonly" bb \
+    touch /d/ro
+  [ "$status" -ne 0 ]
+  [ ! -e "$d/ro" ]
+  # --rm took the container, not the host's files (the monitor deletes the
+  # container's directory in a namespace where the bind is mounted).
+  wait_until sh -c "[ -z \"\$(ls -A '$BERTH_ROOT/containers')\" ]"
+  [ "$(cat "$d/root-file" "$d/user-file" "$d/new")" = "$(printf 'host\nuser\nnew')" ]
+  # idmap is for binds only.
+  run berth run --rm -v vol:/d:idmap bb true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"idmap is only valid for bind mounts"* ]]
+  run berth run --rm --mount type=tmpfs,dst=/t,idmap bb true
+  [ "$status" -eq 125 ]
+  rm -rf "$BERTH_ROOT/binds"
+}
