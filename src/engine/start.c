@@ -106,13 +106,37 @@ static int write_bundle(struct child *ch, berth_error **err) {
   return berth_write_file_replace(path, text, strlen(text), 0600, err);
 }
 
-/* Volumes keep the ids containers see; a container in a user namespace
- * gets each through an idmapped bind (in this private namespace, under
- * its directory), and its config.json points at that instead.  Binds of
- * host paths with the idmap option get the same: the container then sees
- * the host's ids (not recursive: submounts of the host path, whose
- * filesystems may not support idmapping, are not included). */
-static int idmap_volumes(struct child *ch, berth_error **err) {
+/* A mount point at target of src's kind: a directory or an empty file. */
+static int make_mount_point(const char *src, const char *target,
+                            berth_error **err) {
+  struct stat st;
+  if (stat(src, &st) < 0)
+    return berth_error_sys(err, "bind source `%s`", src);
+  if (S_ISDIR(st.st_mode)) {
+    if (mkdir(target, 0755) < 0 && errno != EEXIST)
+      return berth_error_sys(err, "mkdir `%s`", target);
+    return 0;
+  }
+  int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return berth_error_sys(err, "create `%s`", target);
+  close(fd);
+  return 0;
+}
+
+/* In a user namespace, the sources of volumes and binds are mounted here
+ * first (in this private namespace, under the container's directory,
+ * vol/N) and config.json points at those instead:
+ * - volumes keep the ids containers see: an idmapped bind;
+ * - binds with the idmap option: an idmapped bind too, so the container
+ *   sees the host's ids (not recursive: submounts' filesystems may not
+ *   support idmapping);
+ * - other private binds: a recursive copy of the mount tree, so that the
+ *   container's root, which opens the bind's source itself, need not be
+ *   able to traverse the host path's parents (as /root, 0700).  Shared
+ *   and slave binds keep their host path (their propagation is the
+ *   host's mount's). */
+static int prepare_user_mounts(struct child *ch, berth_error **err) {
   if (!ch->c->id_count)
     return 0;
   json_t *mounts = json_object_get(json_object_get(ch->c->config,
@@ -123,15 +147,21 @@ static int idmap_volumes(struct child *ch, berth_error **err) {
   json_t *m;
   json_array_foreach(mounts, i, m) {
     const char *type = json_string_value(json_object_get(m, "Type"));
-    const char *src = json_string_value(json_object_get(m, "HostPath"));
-    bool bind = type && strcmp(type, "bind") == 0 &&
-                json_is_true(json_object_get(json_object_get(m, "BindOptions"),
-                                             "Idmap"));
-    if (bind)
-      src = json_string_value(json_object_get(m, "Source"));
-    if (!type || (strcmp(type, "volume") != 0 && !bind) || !src)
+    if (!type)
       continue;
-    if (userns < 0 &&
+    json_t *bo = json_object_get(m, "BindOptions");
+    const char *prop = json_string_value(json_object_get(bo, "Propagation"));
+    bool volume = strcmp(type, "volume") == 0;
+    bool bind = strcmp(type, "bind") == 0;
+    bool idmapped = volume || (bind && json_is_true(json_object_get(bo,
+                                                                    "Idmap")));
+    bool private = !prop || !strcmp(prop, "rprivate") ||
+                   !strcmp(prop, "private");
+    const char *src = json_string_value(
+        json_object_get(m, volume ? "HostPath" : "Source"));
+    if (!src || !(volume || bind) || (bind && !idmapped && !private))
+      continue;
+    if (idmapped && userns < 0 &&
         (userns = berth_idmap_userns(ch->c->id_base, ch->c->id_count,
                                      err)) < 0)
       return -1;
@@ -140,9 +170,10 @@ static int idmap_volumes(struct child *ch, berth_error **err) {
     if (mkdir(target, 0711) < 0 && errno != EEXIST)
       return berth_error_sys(err, "mkdir `%s`", target);
     snprintf(target, sizeof target, "%s/vol/%zu", ch->dir, i);
-    if (mkdir(target, 0755) < 0 && errno != EEXIST)
-      return berth_error_sys(err, "mkdir `%s`", target);
-    if (berth_idmapped_bind(src, target, userns, false, err) < 0)
+    if (make_mount_point(src, target, err) < 0)
+      return -1;
+    if (idmapped ? berth_idmapped_bind(src, target, userns, false, err) < 0
+                 : berth_cloned_bind(src, target, true, err) < 0)
       return -1;
     json_object_set_new(m, "HostPath", json_string(target));
   }
@@ -162,7 +193,7 @@ static int mount_rootfs(struct child *ch, berth_error **err) {
                              .id_count = ch->c->id_count};
   if (berth_overlay_prepare(&ov, err) < 0 || berth_overlay_mount(&ov, err) < 0)
     return -1;
-  return idmap_volumes(ch, err);
+  return prepare_user_mounts(ch, err);
 }
 
 /* Container stdio: pipes (or a terminal through a console socket), with

@@ -295,3 +295,22 @@ teardown() {
   [ "$status" -eq 125 ]
   rm -rf "$BERTH_ROOT/binds"
 }
+
+@test "-v HOST:DST works when the container's root cannot traverse HOST's parents" {
+  # The bats temp dir's parents are 0700: the container's root (a host id
+  # from its range) could not open the source itself.
+  d=$BATS_TEST_TMPDIR/priv
+  mkdir -p "$d/sub"
+  echo dir-data >"$d/sub/f"
+  echo file-data >"$BATS_TEST_TMPDIR/single"
+  run berth run --rm -v "$d:/x:ro" -v "$BATS_TEST_TMPDIR/single:/etc/single" \
+    bb cat /x/sub/f /etc/single
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'dir-data\nfile-data')" ]
+  # Read-only stays read-only; the host's files outlive --rm.
+  run berth run --rm -v "$d:/x:ro" bb touch /x/new
+  [ "$status" -ne 0 ]
+  wait_until sh -c "[ -z \"\$(ls -A '$BERTH_ROOT/containers')\" ]"
+  [ "$(cat "$d/sub/f")" = dir-data ]
+  [ ! -e "$d/new" ]
+}
