@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 
@@ -200,12 +201,34 @@ int berth_db_open(const char *path, struct berth_db **out, berth_error **err) {
   int one = 1;
   sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-  if (exec_sql(db,
-               "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-               "PRAGMA wal_autocheckpoint = 64;"
-               "PRAGMA foreign_keys = ON;",
-               "configure", err) < 0 ||
-      migrate(db, err) < 0) {
+  /* Some contention SQLite reports at once, without its busy handler:
+   * while another process opening the database switches it to WAL or
+   * rebuilds the WAL index, for instance.  Those quick failures are
+   * retried (a genuine busy timeout takes 30 s and is not). */
+  for (int attempt = 0;; attempt++) {
+    berth_error *e = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (exec_sql(db,
+                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                 "PRAGMA wal_autocheckpoint = 64;"
+                 "PRAGMA foreign_keys = ON;",
+                 "configure", &e) == 0 &&
+        migrate(db, &e) == 0)
+      break;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+              (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (e->kind == BERTH_ERR_TIMEOUT && ms < 1000 && attempt < 200) {
+      berth_error_free(e);
+      struct timespec pause = {0, 5 * 1000 * 1000};
+      nanosleep(&pause, NULL);
+      continue;
+    }
+    if (err && *err == NULL)
+      *err = e;
+    else
+      berth_error_free(e);
     berth_error_prefix(err, "open database `%s`", path);
     berth_db_close(db);
     return -1;

@@ -142,8 +142,12 @@ static void test_concurrent_writers(void **state) {
     assert_true(pids[p] >= 0);
     if (pids[p] == 0) {
       struct berth_db *db;
-      if (berth_db_open(dbpath, &db, NULL) < 0)
+      berth_error *e = NULL;
+      if (berth_db_open(dbpath, &db, &e) < 0) {
+        /* Said here: the parent only sees the exit status. */
+        fprintf(stderr, "writer %d: %s\n", p, e ? e->msg : "?");
         _exit(1);
+      }
       for (int i = 0; i < 25; i++) {
         struct berth_image img;
         struct berth_image_layer l[2];
