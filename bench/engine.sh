@@ -28,11 +28,13 @@ P=(podman --root "$tmp/proot" --runroot "$tmp/prun" --tmpdir "$tmp/ptmp"
 export CONTAINERS_CONF=$tmp/containers.conf
 export BERTH_CGROUP_PARENT=/berth-test
 
+. "$repo/tests/lib/cgroups.sh"
 cleanup() {
   "$BERTH" --root "$broot" ps -aq --no-trunc 2>/dev/null |
     xargs -r "$BERTH" --root "$broot" rm -f >/dev/null 2>&1 || true
   "${P[@]}" rm -af -t 0 >/dev/null 2>&1 || true
   "${P[@]}" system reset -f >/dev/null 2>&1 || true
+  remove_cgroups /berth-test
   [ -n "${KEEP:-}" ] && { echo "bench: keeping $tmp" >&2; return; }
   rm -rf --one-file-system "$tmp"
 }

@@ -33,15 +33,15 @@ hidden=/sys/fs/cgroup/unified/cgroup.controllers
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 [ -n "${KEEP:-}" ] && echo "bench: keeping $tmp" >&2
 declare -A rt=()
+. "$repo/tests/lib/cgroups.sh"
 cleanup() {
   local n
   for n in "${!rt[@]}"; do
     in_ns "${rt[$n]} --root $tmp/root-$n delete --force bench-$n" \
       >/dev/null 2>&1 || true
-    for d in /sys/fs/cgroup/*/berth-test/bench-"$n"; do
-      [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
-    done
+    remove_cgroups "/berth-test/bench-$n"
   done
+  remove_cgroups /berth-test
   [ -n "${KEEP:-}" ] || rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT

@@ -8,6 +8,8 @@
 #   update_config 'FILTER'  edit $BUNDLE/config.json in place with jq
 #   runtime ARGS...         "$RUNTIME" --root "$STATE_ROOT" ARGS...
 #   teardown_bundle         delete --force $CID, remove its cgroups and the bundle
+#   no_cgroup_left          assert $CID's cgroup is gone from every hierarchy
+#   remove_cgroups PATH...  (tests/lib/cgroups.sh) rmdir cgroups, children first
 #   wait_for_state STATE    poll `runtime state $CID` until .status == STATE (~5s)
 #   require_berth           skip unless RUNTIME is berth-runtime
 #   runtime_quiet ARGS...   like runtime, but the container's stdio goes to a
@@ -21,6 +23,15 @@
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TESTLIB=$REPO/tests/lib
+# shellcheck source=../lib/cgroups.sh
+. "$TESTLIB/cgroups.sh"
+
+# The runtime creates the shared /berth-test parent on first use; each
+# file removes it when done (bats runs teardown_file even when tests
+# failed).  Files with their own teardown_file call remove_cgroups too.
+teardown_file() {
+  remove_cgroups /berth-test
+}
 
 case "${RUNTIME:-}" in
   "") RUNTIME=$REPO/build/src/cli/berth-runtime ;;
@@ -125,16 +136,19 @@ is_berth() {
 teardown_bundle() {
   if [ -n "${CID:-}" ]; then
     runtime delete --force "$CID" >/dev/null 2>&1 || true
-    local d
-    # Leaf first; the shared berth-test parent stays (other tests use it).
-    for d in /sys/fs/cgroup/*/berth-test/"$CID" \
-             /sys/fs/cgroup/unified/berth-test/"$CID"; do
-      [ -d "$d" ] || continue
-      find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-    done
+    # The shared berth-test parent stays (teardown_file removes it).
+    remove_cgroups "/berth-test/$CID"
   fi
   if [ -n "${BUNDLE:-}" ] && [ -d "$BUNDLE" ]; then
     cd /
     rm -rf --one-file-system "$BUNDLE"
   fi
+}
+
+# Asserts that the container's cgroup is gone from every hierarchy.
+no_cgroup_left() {
+  local d
+  for d in /sys/fs/cgroup/*/berth-test/"$CID"; do
+    [ ! -e "$d" ] || { echo "left behind: $d" >&2; return 1; }
+  done
 }

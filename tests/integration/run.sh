@@ -24,6 +24,11 @@ cc -static -O2 -std=gnu17 -Wall -Wextra -Werror -o "$PROBE" tests/lib/probe.c ||
 # Tests must not write into the tree: compare untracked files afterwards.
 untracked() { git ls-files --others --exclude-standard 2>/dev/null | sort; }
 before=$(untracked)
+# shellcheck source=../lib/cgroups.sh
+. tests/lib/cgroups.sh
+# The default /berth parent is the host's once berth is in use: only one
+# this run creates is a leak.
+berth_parent_before=$(ls -d /sys/fs/cgroup/*/berth 2>/dev/null)
 
 # BATS_ARGS: extra bats options, e.g. BATS_ARGS="-f lifecycle" or "-j 2".
 # shellcheck disable=SC2086
@@ -31,15 +36,20 @@ bats --tap ${BATS_ARGS:-} -r tests/integration
 rc=$?
 
 leaks=0
-for d in /sys/fs/cgroup/*/berth-test; do
-  [ -d "$d" ] || continue
-  left=$(find "$d" -mindepth 1 -type d 2>/dev/null)
-  if [ -n "$left" ]; then
-    echo "run.sh: LEAKED cgroups:" >&2
-    echo "$left" >&2
-    leaks=1
-  fi
-done
+# Every suite removes the berth-test parent it used (teardown_file): any
+# cgroup left there, the parent included, is a leak.  Reported, then
+# removed when empty, so that a failed run leaves the host clean too.
+left=$(find /sys/fs/cgroup/*/berth-test -type d 2>/dev/null)
+[ -n "$berth_parent_before" ] ||
+  left="$left${left:+
+}$(find /sys/fs/cgroup/*/berth -type d 2>/dev/null)"
+if [ -n "$left" ]; then
+  echo "run.sh: LEAKED cgroups:" >&2
+  echo "$left" >&2
+  leaks=1
+  remove_cgroups /berth-test
+  [ -n "$berth_parent_before" ] || remove_cgroups /berth
+fi
 mounts=$(awk -v t="$tmp" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo)
 if [ -n "$mounts" ]; then
   echo "run.sh: LEAKED mounts:" >&2

@@ -8,11 +8,10 @@ runtime=${RUNTIME:-$repo/build/src/cli/berth-runtime}
 
 tmp=$(mktemp -d /tmp/berth-demo.XXXXXX)
 id=demo-$$
+. "$repo/tests/lib/cgroups.sh"
 cleanup() {
   "$runtime" --root "$tmp/state" delete --force "$id" >/dev/null 2>&1 || true
-  for d in /sys/fs/cgroup/*/berth-test/"$id"; do
-    [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
-  done
+  remove_cgroups "/berth-test/$id" /berth-test
   rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT INT TERM

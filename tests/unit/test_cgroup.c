@@ -1,5 +1,6 @@
 /* Cgroups against the real kernel: every cgroup lives under berth-test/
  * and is removed, processes are this test's own children. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -25,6 +26,25 @@ static int setup(void **state) {
   (void)state;
   static int n;
   snprintf(name, sizeof(name), "/berth-test/unit-%d-%d", (int)getpid(), n++);
+  return 0;
+}
+
+/* The runtime creates the berth-test parent in every hierarchy on first
+ * use; the tests remove their own cgroups, and this (cmocka runs group
+ * teardowns after failed tests too) removes the parent when it is empty. */
+static int remove_test_parent(void **state) {
+  (void)state;
+  DIR *d = opendir("/sys/fs/cgroup");
+  struct dirent *de;
+  char p[512];
+  while (d && (de = readdir(d)) != NULL) {
+    snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/berth-test", de->d_name);
+    if (de->d_name[0] != '.')
+      rmdir(p);
+  }
+  if (d)
+    closedir(d);
+  rmdir("/sys/fs/cgroup/berth-test"); /* a pure v2 mount */
   return 0;
 }
 
@@ -409,5 +429,5 @@ int main(void) {
       cmocka_unit_test_setup(test_v2_freeze_and_kill, setup),
       cmocka_unit_test_setup(test_v2_bpf_device_filter, setup),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, NULL, remove_test_parent);
 }

@@ -39,8 +39,7 @@ engine_teardown() {
 engine_teardown_file() {
   engine_teardown
   rm -rf "$BERTH_ROOT"
-  rmdir /sys/fs/cgroup/*"$BERTH_CGROUP_PARENT" 2>/dev/null
-  return 0
+  remove_cgroups "$BERTH_CGROUP_PARENT" /berth-test
 }
 
 wait_until() {

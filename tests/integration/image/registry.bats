@@ -13,6 +13,7 @@ setup_file() {
 
 teardown_file() {
   servers_stop
+  remove_cgroups /berth-test # `berth run` below uses it
 }
 
 setup() {

@@ -18,13 +18,6 @@ cg_file() { # CONTROLLER FILE -> contents of the container's cgroup file
   cat "/sys/fs/cgroup/$1/berth-test/$CID/$2"
 }
 
-no_cgroup_left() {
-  local d
-  for d in /sys/fs/cgroup/*/berth-test/"$CID"; do
-    [ ! -e "$d" ] || { echo "left behind: $d" >&2; return 1; }
-  done
-}
-
 @test "a memory limit kills a process that exceeds it" {
   update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}
     | .process.args = ["/bin/probe", "alloc", "128"]'

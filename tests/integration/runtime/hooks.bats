@@ -81,9 +81,7 @@ add_hook() { # KIND HOOK-JSON
   [ "$status" -ne 0 ]
   run runtime state "$CID"
   [ "$status" -ne 0 ]
-  for d in /sys/fs/cgroup/*/berth-test/"$CID"; do
-    [ ! -d "$d" ]
-  done
+  no_cgroup_left
 }
 
 @test "a hook over its timeout is killed and create fails promptly" {

@@ -235,9 +235,7 @@ cpu_ticks() {
   [ "$status" -ne 0 ]
   run runtime list -q
   ! grep -qx "$CID" <<<"$output"
-  for d in /sys/fs/cgroup/*/berth-test/"$CID"; do
-    [ ! -e "$d" ]
-  done
+  no_cgroup_left
 }
 
 @test "invalid config.json error names the file and the line" {

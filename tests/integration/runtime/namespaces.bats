@@ -11,13 +11,7 @@ setup() {
 teardown() {
   [ -n "${CID2:-}" ] && runtime delete --force "$CID2" >/dev/null 2>&1
   teardown_bundle
-  if [ -n "${CID2:-}" ]; then
-    local d
-    for d in /sys/fs/cgroup/*/berth-test/"$CID2"; do
-      [ -d "$d" ] && rmdir "$d" 2>/dev/null
-    done
-  fi
-  true
+  [ -z "${CID2:-}" ] || remove_cgroups "/berth-test/$CID2"
 }
 
 start_sleeper() {

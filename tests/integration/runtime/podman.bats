@@ -28,10 +28,7 @@ teardown_file() {
   [ -n "${PM:-}" ] || return 0
   pm rm -af >/dev/null 2>&1 || true
   pm rmi -af >/dev/null 2>&1 || true
-  local d
-  for d in /sys/fs/cgroup/*/berth-test/podman; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
+  remove_cgroups /berth-test/podman /berth-test
   if grep -q " $PM" /proc/self/mountinfo; then
     echo "podman left mounts under $PM:" >&2
     grep " $PM" /proc/self/mountinfo >&2

@@ -105,9 +105,7 @@ deny_mkdir() { # ACTION [ERRNO]
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == *"linux.seccomp.syscalls[0].names[1]"*mkdir_with_typo* ]]
   [ ! -e "$STATE_ROOT/$CID" ]
-  for d in /sys/fs/cgroup/*/berth-test/"$CID"; do
-    [ ! -d "$d" ]
-  done
+  no_cgroup_left
 }
 
 @test "an unknown action or architecture is refused" {
