@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "args.h"
 #include "error.h"
@@ -43,6 +44,12 @@ int cli_errorf(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "12.3MB" as docker writes sizes (decimal units). */
 void cli_human_size(double bytes, char *out, size_t len);
+/* "Total reclaimed space: SIZE" (prune commands). */
+void cli_print_reclaimed(uint64_t freed);
+/* Prunes volumes (anonymous ones, all unused with `all`), lists them
+ * under "Deleted Volumes:", adds the space freed to *freed. */
+int cli_prune_volumes(struct berth_engine *e, bool all, uint64_t *freed,
+                      berth_error **err);
 /* "3 weeks ago" from an RFC 3339 time or unix seconds. */
 void cli_human_ago(const char *rfc3339, long long unix_s, char *out,
                    size_t len);

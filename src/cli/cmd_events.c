@@ -150,13 +150,7 @@ static void print_event(const struct berth_event *ev, const char *format) {
     return;
   }
   json_t *j = event_json(ev);
-  if (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0) {
-    char *s = json_dumps(j, JSON_COMPACT);
-    puts(s ? s : "{}");
-    free(s);
-  } else {
-    cli_print_template(j, format);
-  }
+  cli_print_formatted(j, format);
   json_decref(j);
 }
 
@@ -384,8 +378,9 @@ static int ctr_pids(struct berth_engine *e, const char *ref, pid_t **pids,
        strcmp(c->state, BERTH_ST_PAUSED) != 0))
     return berth_error_set(err, BERTH_ERR_STATE, 0,
                            "container `%s` is not running", ref);
-  berth_log log = {.fd = -1};
-  struct berth_ctx ctx = {.state_root = e->run_root, .log = &log};
+  struct berth_ctx ctx;
+  berth_log log;
+  berth_engine_runtime_ctx(e, &ctx, &log);
   return berth_container_pids(&ctx, c->id, pids, n, err);
 }
 

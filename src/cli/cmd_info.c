@@ -457,7 +457,7 @@ static int prune_containers(struct berth_engine *e,
   return status;
 }
 
-static void print_reclaimed(uint64_t freed) {
+void cli_print_reclaimed(uint64_t freed) {
   char size[16];
   cli_human_size((double)freed, size, sizeof size);
   printf("Total reclaimed space: %s\n", size);
@@ -483,7 +483,7 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   uint64_t freed = 0;
   int status = prune_containers(e, &f, &freed);
-  print_reclaimed(freed);
+  cli_print_reclaimed(freed);
   return status;
 }
 
@@ -532,27 +532,6 @@ static int prune_images(struct berth_engine *e, bool all, uint64_t *freed) {
   return status;
 }
 
-/* As Docker 23+: only anonymous volumes no container uses. */
-static int prune_volumes(struct berth_engine *e, uint64_t *freed) {
-  char **names = NULL;
-  size_t n = 0;
-  uint64_t bytes = 0;
-  berth_error *err = NULL;
-  if (berth_volume_prune(e, false, &names, &n, &bytes, &err) < 0)
-    return cli_error(err, 1);
-  if (n)
-    puts("Deleted Volumes:");
-  for (size_t i = 0; i < n; i++) {
-    puts(names[i]);
-    free(names[i]);
-  }
-  free(names);
-  if (n)
-    putchar('\n');
-  *freed += bytes;
-  return 0;
-}
-
 int cmd_system_prune(struct berth_cli *cli, int argc, char **argv) {
   bool all = false, force = false, volumes = false;
   struct strlist filters = {0};
@@ -587,10 +566,12 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   uint64_t freed = 0;
   int status = prune_containers(e, &f, &freed);
-  if (volumes && prune_volumes(e, &freed) != 0)
-    status = 1;
+  /* As Docker 23+: only anonymous volumes no container uses. */
+  berth_error *verr = NULL;
+  if (volumes && cli_prune_volumes(e, false, &freed, &verr) < 0)
+    status = cli_error(verr, 1);
   if (prune_images(e, all, &freed) != 0)
     status = 1;
-  print_reclaimed(freed);
+  cli_print_reclaimed(freed);
   return status;
 }

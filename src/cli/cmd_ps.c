@@ -237,7 +237,6 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
   berth_error *err = NULL;
   if (berth_ctr_list(e->db, &list, &n, &err) < 0)
     return cli_error(err, 1);
-  bool json = format && strcmp(format, "json") == 0;
   if (!quiet && !format)
     printf("%-14s %-20s %-22s %-16s %-26s %-7s %s\n", "CONTAINER ID", "IMAGE",
            "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
@@ -253,18 +252,12 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
     snprintf(id, sizeof id, "%.*s", no_trunc ? 64 : 12, c->id);
     if (quiet) {
       puts(id);
-    } else if (json || format) {
+    } else if (format) {
       json_t *j = inspect_json(e, c);
       status_text(c, status, sizeof status);
       json_object_set_new(j, "Status", json_string(status));
       json_object_set_new(j, "Names", json_string(c->name));
-      if (json) {
-        char *s = json_dumps(j, JSON_COMPACT);
-        puts(s ? s : "{}");
-        free(s);
-      } else {
-        cli_print_template(j, format);
-      }
+      cli_print_formatted(j, format);
       json_decref(j);
     } else {
       _cleanup_free_ char *cmd = command_text(c);

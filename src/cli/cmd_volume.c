@@ -235,6 +235,26 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
   return status;
 }
 
+int cli_prune_volumes(struct berth_engine *e, bool all, uint64_t *freed,
+                      berth_error **err) {
+  char **names = NULL;
+  size_t n = 0;
+  uint64_t bytes = 0;
+  if (berth_volume_prune(e, all, &names, &n, &bytes, err) < 0)
+    return -1;
+  if (n)
+    puts("Deleted Volumes:");
+  for (size_t i = 0; i < n; i++) {
+    puts(names[i]);
+    free(names[i]);
+  }
+  free(names);
+  if (n)
+    putchar('\n');
+  *freed += bytes;
+  return 0;
+}
+
 int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv) {
   bool force = false;
   const struct opt opts[] = {{"force,f", OPT_BOOL, &force, NULL}};
@@ -291,23 +311,10 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
     return EXIT_USAGE;
-  char **names = NULL;
-  size_t n = 0;
   uint64_t bytes = 0;
   berth_error *err = NULL;
-  if (berth_volume_prune(e, all, &names, &n, &bytes, &err) < 0)
+  if (cli_prune_volumes(e, all, &bytes, &err) < 0)
     return cli_engine_error(err);
-  if (n)
-    puts("Deleted Volumes:");
-  for (size_t i = 0; i < n; i++) {
-    puts(names[i]);
-    free(names[i]);
-  }
-  free(names);
-  if (n)
-    putchar('\n');
-  char size[16];
-  cli_human_size((double)bytes, size, sizeof size);
-  printf("Total reclaimed space: %s\n", size);
+  cli_print_reclaimed(bytes);
   return 0;
 }

@@ -121,9 +121,9 @@ static bool remove_dir(struct checker *k, const char *path, const char *id) {
 static bool delete_runtime(struct checker *k, const char *path,
                            const char *id) {
   (void)path;
-  struct berth_ctx ctx = {.state_root = k->e->run_root};
-  berth_log log = {.fd = -1};
-  ctx.log = &log;
+  struct berth_ctx ctx;
+  berth_log log;
+  berth_engine_runtime_ctx(k->e, &ctx, &log);
   return berth_container_delete(&ctx, id, true, NULL) == 0;
 }
 

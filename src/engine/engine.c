@@ -69,6 +69,12 @@ int berth_engine_open(const char *root, char *const *envp,
   return 0;
 }
 
+void berth_engine_runtime_ctx(const struct berth_engine *e,
+                              struct berth_ctx *ctx, berth_log *log) {
+  *log = (berth_log){.fd = -1};
+  *ctx = (struct berth_ctx){.state_root = e->run_root, .log = log};
+}
+
 void berth_engine_free(struct berth_engine *e) {
   if (!e)
     return;

@@ -19,7 +19,9 @@
 
 #include "db.h"
 #include "error.h"
+#include "container.h"
 #include "imgstore.h"
+#include "log.h"
 
 struct berth_engine {
   char *root;
@@ -37,6 +39,10 @@ struct berth_engine {
 int berth_engine_open(const char *root, char *const *envp,
                       struct berth_engine **out, berth_error **err);
 void berth_engine_free(struct berth_engine *e);
+/* The runtime library's context for this engine's containers (state under
+ * run_root; log points at *log, which discards). */
+void berth_engine_runtime_ctx(const struct berth_engine *e,
+                              struct berth_ctx *ctx, berth_log *log);
 int berth_engine_migrate(struct berth_db *db, berth_error **err);
 
 /* Container states as Docker names them. */

@@ -65,20 +65,29 @@ static json_t *all_caps(void) {
   return a;
 }
 
-static int build_process(struct berth_engine *e, const struct berth_ctr *c,
-                         const struct berth_exec_req *r, json_t **out,
-                         berth_error **err) {
-  struct berth_ctx ctx = {.state_root = e->run_root};
-  berth_log log = {.fd = -1};
-  ctx.log = &log;
+json_t *berth_ctr_runtime_process(struct berth_engine *e,
+                                  const struct berth_ctr *c,
+                                  berth_error **err) {
+  struct berth_ctx ctx;
+  berth_log log;
+  berth_engine_runtime_ctx(e, &ctx, &log);
   json_t *cfg = NULL;
   if (berth_container_config(&ctx, c->id, &cfg, err) < 0)
-    return -1;
+    return NULL;
   json_t *p = json_deep_copy(json_object_get(cfg, "process"));
   json_decref(cfg);
   if (!p)
-    return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
-                           "container `%s` has no process settings", c->name);
+    berth_error_set(err, BERTH_ERR_SYSTEM, 0,
+                    "container `%s` has no process settings", c->name);
+  return p;
+}
+
+static int build_process(struct berth_engine *e, const struct berth_ctr *c,
+                         const struct berth_exec_req *r, json_t **out,
+                         berth_error **err) {
+  json_t *p = berth_ctr_runtime_process(e, c, err);
+  if (!p)
+    return -1;
   json_t *args = json_array();
   for (char *const *a = r->argv; *a; a++)
     json_array_append_new(args, json_string(*a));
@@ -192,9 +201,9 @@ int berth_ctr_exec(struct berth_engine *e, const char *ref,
   json_t *process = NULL;
   if (build_process(e, c, r, &process, err) < 0)
     return -1;
-  struct berth_ctx ctx = {.state_root = e->run_root};
-  berth_log log = {.fd = -1};
-  ctx.log = &log;
+  struct berth_ctx ctx;
+  berth_log log;
+  berth_engine_runtime_ctx(e, &ctx, &log);
   struct berth_exec_opts o = {.process = process, .detach = r->detach};
   int rc;
   if (r->tty && !r->detach) {

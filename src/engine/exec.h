@@ -17,6 +17,11 @@ struct berth_exec_req {
 
 /* Runs the command; *status gets its exit status (not with detach).
  * A command that cannot run fails with *exec_failure 126 or 127. */
+/* A copy of the running container's OCI process (from the runtime's copy
+ * of its config.json): the base of an exec'd process. */
+json_t *berth_ctr_runtime_process(struct berth_engine *e,
+                                  const struct berth_ctr *c,
+                                  berth_error **err);
 int berth_ctr_exec(struct berth_engine *e, const char *ref,
                    const struct berth_exec_req *r, int *status,
                    int *exec_failure, berth_error **err);

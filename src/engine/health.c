@@ -18,6 +18,7 @@
 #include "container.h"
 #include "containers.h"
 #include "create.h"
+#include "exec.h"
 #include "fs.h"
 #include "start.h"
 
@@ -72,14 +73,12 @@ static char **test_argv(json_t *test) {
 static int run_test(struct berth_engine *e, const struct berth_ctr *c,
                     char **argv, int64_t timeout_ns, int out_fd,
                     bool *timed_out, berth_error **err) {
-  struct berth_ctx ctx = {.state_root = e->run_root};
-  berth_log log = {.fd = -1};
-  ctx.log = &log;
-  json_t *cfg = NULL;
-  if (berth_container_config(&ctx, c->id, &cfg, err) < 0)
+  json_t *p = berth_ctr_runtime_process(e, c, err);
+  if (!p)
     return -1;
-  json_t *p = json_deep_copy(json_object_get(cfg, "process"));
-  json_decref(cfg);
+  struct berth_ctx ctx;
+  berth_log log;
+  berth_engine_runtime_ctx(e, &ctx, &log);
   json_t *args = json_array();
   for (char **a = argv; *a; a++)
     json_array_append_new(args, json_string(*a));

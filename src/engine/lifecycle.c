@@ -29,12 +29,6 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void runtime_ctx(struct berth_engine *e, struct berth_ctx *ctx,
-                        berth_log *log) {
-  *log = (berth_log){.fd = -1};
-  *ctx = (struct berth_ctx){.state_root = e->run_root, .log = log};
-}
-
 static bool is_active(const struct berth_ctr *c) {
   return strcmp(c->state, BERTH_ST_RUNNING) == 0 ||
          strcmp(c->state, BERTH_ST_PAUSED) == 0 ||
@@ -73,7 +67,7 @@ static bool read_exit_file(struct berth_engine *e, const char *id, int *code,
 static void runtime_delete(struct berth_engine *e, const char *id) {
   struct berth_ctx ctx;
   berth_log log;
-  runtime_ctx(e, &ctx, &log);
+  berth_engine_runtime_ctx(e, &ctx, &log);
   berth_container_delete(&ctx, id, true, NULL);
 }
 
@@ -288,7 +282,7 @@ int berth_ctr_restart_child(struct berth_engine *e, const char *id,
   berth_ctr_dir(e, id, dir, sizeof dir);
   struct berth_ctx ctx;
   berth_log log;
-  runtime_ctx(e, &ctx, &log);
+  berth_engine_runtime_ctx(e, &ctx, &log);
   struct berth_create_opts co = {.bundle = dir, .mode = BERTH_RUN_DETACHED,
                                  .console_socket = tty ? console_socket
                                                        : NULL};
@@ -396,7 +390,7 @@ int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
   }
   struct berth_ctx ctx;
   berth_log log;
-  runtime_ctx(e, &ctx, &log);
+  berth_engine_runtime_ctx(e, &ctx, &log);
   if (berth_container_kill(&ctx, c->id, sig > 0 ? sig : stop_signal(c), false,
                            NULL) == 0 &&
       strcmp(c->state, BERTH_ST_PAUSED) == 0)
@@ -422,7 +416,7 @@ int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
                            "container `%s` is not running", c->name);
   struct berth_ctx ctx;
   berth_log log;
-  runtime_ctx(e, &ctx, &log);
+  berth_engine_runtime_ctx(e, &ctx, &log);
   return berth_container_kill(&ctx, c->id, sig, false, err);
 }
 
@@ -487,7 +481,7 @@ int berth_ctr_set_paused(struct berth_engine *e, const char *ref,
                            need);
   struct berth_ctx ctx;
   berth_log log;
-  runtime_ctx(e, &ctx, &log);
+  berth_engine_runtime_ctx(e, &ctx, &log);
   if (berth_container_pause(&ctx, c->id, pause, err) < 0)
     return -1;
   snprintf(c->state, sizeof c->state, "%s",

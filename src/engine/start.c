@@ -58,12 +58,6 @@ int berth_ctr_lock(struct berth_engine *e, const char *id,
 }
 
 /* The container's options for the runtime library. */
-static void runtime_ctx(struct berth_engine *e, struct berth_ctx *ctx,
-                        berth_log *log) {
-  *log = (berth_log){.fd = -1};
-  *ctx = (struct berth_ctx){.state_root = e->run_root, .log = log};
-}
-
 /* ---- the child: rootfs, bundle, runtime, monitor ---- */
 
 struct child {
@@ -349,7 +343,7 @@ static void child_main(struct child *ch) {
     goto fail;
   struct berth_ctx ctx;
   berth_log log;
-  runtime_ctx(ch->e, &ctx, &log);
+  berth_engine_runtime_ctx(ch->e, &ctx, &log);
   struct berth_create_opts co = {.bundle = ch->dir,
                                  .console_socket = *sock_path ? sock_path
                                                               : NULL,
@@ -533,7 +527,7 @@ static int spawn(struct berth_engine *e, struct berth_ctr *c,
     /* Whatever the runtime left (state dir, cgroup) goes with it. */
     struct berth_ctx ctx;
     berth_log log;
-    runtime_ctx(e, &ctx, &log);
+    berth_engine_runtime_ctx(e, &ctx, &log);
     berth_container_delete(&ctx, c->id, true, NULL);
     record_failed(e, c, (*err)->msg, out->exec_failure);
     return -1;
