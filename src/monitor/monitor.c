@@ -344,6 +344,18 @@ static int console_take(int listen_fd) {
   return fd;
 }
 
+/* The restarted container's init, which may have exited before we knew
+ * its pid. */
+static void adopt_init(struct monitor *m, pid_t pid) {
+  m->init = pid;
+  m->init_reaped = false;
+  int status;
+  if (waitpid(pid, &status, WNOHANG) == pid) {
+    m->init_reaped = true;
+    m->init_status = status;
+  }
+}
+
 static bool restart(struct monitor *m) {
   if (m->tty) {
     char path[256];
@@ -375,13 +387,7 @@ static bool restart(struct monitor *m) {
     m->out_fd = master;
     m->in_fd = dup(master);
     set_nonblock(m->out_fd);
-    m->init = pid;
-    m->init_reaped = false;
-    int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      m->init_reaped = true;
-      m->init_status = status;
-    }
+    adopt_init(m, pid);
     return true;
   }
   int out[2], err[2], in[2] = {-1, -1}, rep[2];
@@ -419,14 +425,7 @@ static bool restart(struct monitor *m) {
   m->in_fd = in[1];
   set_nonblock(m->out_fd);
   set_nonblock(m->err_fd);
-  m->init = pid;
-  m->init_reaped = false;
-  /* It may have exited before we knew its pid. */
-  int status;
-  if (waitpid(pid, &status, WNOHANG) == pid) {
-    m->init_reaped = true;
-    m->init_status = status;
-  }
+  adopt_init(m, pid);
   return true;
 }
 
