@@ -44,6 +44,9 @@ int cli_errorf(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "12.3MB" as docker writes sizes (decimal units). */
 void cli_human_size(double bytes, char *out, size_t len);
+/* Docker's prune prompt: the warning, "Are you sure you want to
+ * continue? [y/N]" on stderr; true for an answer starting with y. */
+bool cli_confirm(const char *warning);
 /* "Total reclaimed space: SIZE" (prune commands). */
 void cli_print_reclaimed(uint64_t freed);
 /* Prunes volumes (anonymous ones, all unused with `all`), lists them

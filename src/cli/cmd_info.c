@@ -1,6 +1,5 @@
 /* berth info, version, rename, port, container prune, system prune. */
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "fs.h"
 #include "images.h"
 #include "lifecycle.h"
+#include "prune.h"
 #include "logs.h"
 #include "start.h"
 #include "stats.h"
@@ -267,33 +267,6 @@ int cmd_version(struct berth_cli *cli, int argc, char **argv) {
 
 /* ---- rename ---- */
 
-static int rename_ctr(struct berth_engine *e, const char *ref, const char *name,
-                      berth_error **err) {
-  _cleanup_ctr_ struct berth_ctr *c = NULL;
-  if (berth_ctr_name_validate(name, err) < 0 ||
-      berth_ctr_find(e->db, ref, &c, err) < 0)
-    return -1;
-  if (strcmp(c->name, name) == 0)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "renaming a container with the same name as its "
-                           "current name");
-  char old[200];
-  snprintf(old, sizeof old, "/%s", c->name);
-  json_t *attrs = json_pack("{s:s,s:s,s:s}", "image", c->image_name, "name",
-                            name, "oldName", old);
-  int rc = -1;
-  if (berth_db_begin(e->db, err) == 0) {
-    if (berth_ctr_rename(e->db, c->id, name, err) == 0 &&
-        berth_event_add(e->db, "container", "rename", c->id, attrs, err) == 0 &&
-        berth_db_commit(e->db, err) == 0)
-      rc = 0;
-    else
-      berth_db_rollback(e->db);
-  }
-  json_decref(attrs);
-  return rc;
-}
-
 int cmd_rename(struct berth_cli *cli, int argc, char **argv) {
   char *pos[2];
   size_t npos;
@@ -307,7 +280,7 @@ int cmd_rename(struct berth_cli *cli, int argc, char **argv) {
   berth_error *err = NULL;
   /* Docker accepts "/name" as a name. */
   const char *name = pos[1] + (pos[1][0] == '/');
-  if (rename_ctr(e, pos[0], name, &err) < 0)
+  if (berth_ctr_set_name(e, pos[0], name, &err) < 0)
     return cli_error(err, 1);
   return 0;
 }
@@ -347,43 +320,9 @@ int cmd_port(struct berth_cli *cli, int argc, char **argv) {
 
 /* ---- container prune, system prune ---- */
 
-static bool confirm(const char *question) {
-  fprintf(stderr, "%s\nAre you sure you want to continue? [y/N] ", question);
-  char line[16];
-  return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
-}
-
-/* nftw has no user pointer: the sum rides in a thread-local. */
-static _Thread_local uint64_t du_total;
-
-static int du_add(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw) {
-  (void)path;
-  (void)ftw;
-  if (flag == FTW_F)
-    du_total += (uint64_t)st->st_size;
-  return 0;
-}
-
-/* The container's writable layer: what removing it gives back. */
-static uint64_t upper_size(struct berth_engine *e, const char *id) {
-  char dir[4200];
-  berth_ctr_dir(e, id, dir, sizeof dir);
-  strncat(dir, "/upper", sizeof dir - strlen(dir) - 1);
-  du_total = 0;
-  nftw(dir, du_add, 16, FTW_PHYS | FTW_MOUNT);
-  return du_total;
-}
-
-struct prune_filter {
-  int64_t until; /* created before; 0: any */
-  const char *labels[16];
-  size_t nlabels;
-};
-
 static int parse_prune_filters(const char *cmd, const struct strlist *l,
-                               struct prune_filter *f) {
-  *f = (struct prune_filter){0};
+                               struct berth_prune_filter *f) {
+  *f = (struct berth_prune_filter){0};
   for (size_t i = 0; i < l->n; i++) {
     const char *s = l->items[i];
     berth_error *err = NULL;
@@ -403,58 +342,66 @@ static int parse_prune_filters(const char *cmd, const struct strlist *l,
   return 0;
 }
 
-static bool prune_match(const struct berth_ctr *c,
-                        const struct prune_filter *f) {
-  if (f->until && c->created >= f->until)
-    return false;
-  json_t *labels = json_object_get(c->config, "Labels");
-  for (size_t i = 0; i < f->nlabels; i++) {
-    const char *v = f->labels[i], *eq = strchr(v, '=');
-    char key[256];
-    snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - v) : (int)strlen(v), v);
-    json_t *lv = json_object_get(labels, key);
-    if (!lv || (eq && strcmp(json_string_value(lv) ?: "", eq + 1) != 0))
-      return false;
+struct pruned {
+  size_t deleted;
+  uint64_t freed;
+  int status;
+};
+
+/* Lists the ids under "Deleted Containers:"; a container that could not
+ * go is an error, and a failure unless it had gone or been started. */
+static void container_pruned(const char *id, uint64_t size, berth_error *err,
+                             void *arg) {
+  struct pruned *p = arg;
+  if (err) {
+    if (err->kind != BERTH_ERR_NOT_FOUND && err->kind != BERTH_ERR_STATE)
+      p->status = 1;
+    cli_error(err, 1);
+    return;
   }
-  return true;
+  if (p->deleted++ == 0)
+    puts("Deleted Containers:");
+  puts(id);
+  p->freed += size;
 }
 
-/* Removes every stopped container the filter selects; prints the ids
- * under "Deleted Containers:" and adds the space freed to *freed. */
 static int prune_containers(struct berth_engine *e,
-                            const struct prune_filter *f, uint64_t *freed) {
-  struct berth_ctr *list = NULL;
-  size_t n = 0, deleted = 0;
+                            const struct berth_prune_filter *f,
+                            uint64_t *freed) {
+  struct pruned p = {0};
   berth_error *err = NULL;
-  if (berth_ctr_list(e->db, &list, &n, &err) < 0)
+  if (berth_ctr_prune(e, f, container_pruned, &p, &err) < 0)
     return cli_error(err, 1);
-  int status = 0;
-  for (size_t i = 0; i < n; i++) {
-    struct berth_ctr *c = &list[i];
-    berth_ctr_refresh(e, c, NULL);
-    bool stopped = strcmp(c->state, BERTH_ST_CREATED) == 0 ||
-                   strcmp(c->state, BERTH_ST_EXITED) == 0 ||
-                   strcmp(c->state, BERTH_ST_DEAD) == 0;
-    if (!stopped || !prune_match(c, f))
-      continue;
-    uint64_t size = upper_size(e, c->id);
-    /* Not forced: a container started meanwhile is refused, not killed. */
-    if (berth_ctr_remove(e, c->id, false, false, &err) < 0) {
-      if (err->kind != BERTH_ERR_NOT_FOUND && err->kind != BERTH_ERR_STATE)
-        status = 1;
-      cli_error(err, 1);
-      err = NULL;
-      continue;
-    }
-    if (deleted++ == 0)
-      puts("Deleted Containers:");
-    puts(c->id);
-    *freed += size;
-  }
-  if (deleted)
+  if (p.deleted)
     putchar('\n');
-  berth_ctrs_free(list, n);
-  return status;
+  *freed += p.freed;
+  return p.status;
+}
+
+static void image_pruned(const struct berth_image *img, void *arg) {
+  struct pruned *p = arg;
+  if (p->deleted++ == 0)
+    puts("Deleted Images:");
+  for (char **t = img->tags; t && *t; t++)
+    printf("untagged: %s\n", *t);
+  for (char **d = img->digests; d && *d; d++)
+    printf("untagged: %s\n", *d);
+  printf("deleted: %s\n", img->id);
+}
+
+static int prune_images(struct berth_engine *e, bool all, uint64_t *freed) {
+  struct pruned p = {0};
+  berth_error *err = NULL;
+  int rc = berth_images_prune(e, all, image_pruned, &p, freed, &err);
+  if (p.deleted)
+    putchar('\n');
+  return rc < 0 ? cli_error(err, 1) : 0;
+}
+
+bool cli_confirm(const char *warning) {
+  fprintf(stderr, "%s\nAre you sure you want to continue? [y/N] ", warning);
+  char line[16];
+  return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
 void cli_print_reclaimed(uint64_t freed) {
@@ -473,10 +420,10 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv) {
   if (cli_args("container prune", argc, argv, opts, ARRAY_SIZE(opts), pos, 0,
                &npos) < 0)
     return EXIT_USAGE;
-  struct prune_filter f;
+  struct berth_prune_filter f;
   if (parse_prune_filters("container prune", &filters, &f) < 0)
     return EXIT_USAGE;
-  if (!force && !confirm("WARNING! This will remove all stopped containers."))
+  if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
     return 0;
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
@@ -484,51 +431,6 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv) {
   uint64_t freed = 0;
   int status = prune_containers(e, &f, &freed);
   cli_print_reclaimed(freed);
-  return status;
-}
-
-static size_t strv_count(char **v) {
-  size_t n = 0;
-  while (v && v[n])
-    n++;
-  return n;
-}
-
-/* As `image prune`: images no container was created from, only untagged
- * (dangling) ones unless all. */
-static int prune_images(struct berth_engine *e, bool all, uint64_t *freed) {
-  struct berth_image *imgs = NULL;
-  size_t n = 0, deleted = 0;
-  berth_error *err = NULL;
-  if (berth_images_list(e->db, &imgs, &n, &err) < 0)
-    return cli_error(err, 1);
-  int status = 0;
-  for (size_t i = 0; i < n && status == 0; i++) {
-    if (!all && strv_count(imgs[i].tags) > 0)
-      continue;
-    int users = berth_ctr_count_using_image(e->db, imgs[i].id, &err);
-    if (users < 0 ||
-        (users == 0 && berth_images_delete(e->db, imgs[i].id, &err) < 0)) {
-      status = cli_error(err, 1);
-      break;
-    }
-    if (users > 0)
-      continue;
-    if (deleted++ == 0)
-      puts("Deleted Images:");
-    for (char **t = imgs[i].tags; t && *t; t++)
-      printf("untagged: %s\n", *t);
-    for (char **d = imgs[i].digests; d && *d; d++)
-      printf("untagged: %s\n", *d);
-    printf("deleted: %s\n", imgs[i].id);
-  }
-  if (deleted)
-    putchar('\n');
-  berth_images_free(imgs, n);
-  uint64_t gc = 0;
-  if (status == 0 && berth_imgstore_gc(e->is, &gc, &err) < 0)
-    status = cli_error(err, 1);
-  *freed += gc;
   return status;
 }
 
@@ -547,7 +449,7 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv) {
   if (!w || cli_args("system prune", nw, w, opts, ARRAY_SIZE(opts), pos, 0,
                      &npos) < 0)
     return EXIT_USAGE;
-  struct prune_filter f;
+  struct berth_prune_filter f;
   if (parse_prune_filters("system prune", &filters, &f) < 0)
     return EXIT_USAGE;
   char warning[512];
@@ -559,7 +461,7 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv) {
            all ? "  - all images without at least one container associated "
                  "to them\n"
                : "  - all dangling images\n");
-  if (!force && !confirm(warning))
+  if (!force && !cli_confirm(warning))
     return 0;
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)

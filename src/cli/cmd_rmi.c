@@ -7,6 +7,7 @@
 
 #include "berth.h"
 #include "cleanup.h"
+#include "prune.h"
 #include "containers.h"
 #include "create.h"
 #include "engine.h"
@@ -22,16 +23,22 @@ static size_t strv_len(char **v) {
   return n;
 }
 
-/* Deletes the image record (names included) and prints what went. */
-static int delete_image(struct berth_imgstore *is,
-                        const struct berth_image *img, berth_error **err) {
-  if (berth_images_delete(is->db, img->id, err) < 0)
-    return -1;
+/* Prints what went with a deleted image: its names, then its id. */
+static void print_deleted(const struct berth_image *img, void *arg) {
+  (void)arg;
   for (char **t = img->tags; t && *t; t++)
     printf("Untagged: %s\n", *t);
   for (char **d = img->digests; d && *d; d++)
     printf("Untagged: %s\n", *d);
   printf("Deleted: %s\n", img->id);
+}
+
+/* Deletes the image record (names included) and prints what went. */
+static int delete_image(struct berth_imgstore *is,
+                        const struct berth_image *img, berth_error **err) {
+  if (berth_images_delete(is->db, img->id, err) < 0)
+    return -1;
+  print_deleted(img, NULL);
   return 0;
 }
 
@@ -148,29 +155,15 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv) {
                              : "WARNING! This will remove all dangling "
                                "images."))
     return 0;
-  struct berth_imgstore *is;
-  if (cli_store(cli, &is) < 0)
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
     return 1;
-  struct berth_image *imgs;
-  size_t n;
-  berth_error *err = NULL;
-  if (berth_images_list(is->db, &imgs, &n, &err) < 0)
-    return cli_error(err, 1);
-  int status = 0;
-  for (size_t i = 0; i < n && status == 0; i++) {
-    if (!all && strv_len(imgs[i].tags) > 0)
-      continue;
-    int users = berth_ctr_count_using_image(is->db, imgs[i].id, &err);
-    if (users < 0 || (users == 0 && delete_image(is, &imgs[i], &err) < 0))
-      status = cli_error(err, 1);
-  }
-  berth_images_free(imgs, n);
   uint64_t freed = 0;
-  if (status == 0 && berth_imgstore_gc(is, &freed, &err) < 0)
+  berth_error *err = NULL;
+  int status = 0;
+  if (berth_images_prune(e, all, print_deleted, NULL, &freed, &err) < 0)
     status = cli_error(err, 1);
-  char size[16];
-  cli_human_size((double)freed, size, sizeof size);
-  printf("Total reclaimed space: %s\n", size);
+  cli_print_reclaimed(freed);
   return status;
 }
 

@@ -283,12 +283,6 @@ int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv) {
   return status;
 }
 
-static bool confirm(const char *warning) {
-  fprintf(stderr, "%s\nAre you sure you want to continue? [y/N] ", warning);
-  char line[16];
-  return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
-}
-
 int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
   bool all = false, force = false;
   const struct opt opts[] = {{"all,a", OPT_BOOL, &all, NULL},
@@ -303,7 +297,7 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   if (npos)
     return cli_errorf(EXIT_USAGE, "volume prune: takes no arguments");
-  if (!force && !confirm(all ? "WARNING! This will remove all local volumes "
+  if (!force && !cli_confirm(all ? "WARNING! This will remove all local volumes "
                                "not used by at least one container."
                              : "WARNING! This will remove anonymous local "
                                "volumes not used by at least one container."))

@@ -488,3 +488,30 @@ int berth_ctr_set_paused(struct berth_engine *e, const char *ref,
            pause ? BERTH_ST_PAUSED : BERTH_ST_RUNNING);
   return save(e, c, pause ? "pause" : "unpause", err);
 }
+
+int berth_ctr_set_name(struct berth_engine *e, const char *ref,
+                       const char *name, berth_error **err) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_name_validate(name, err) < 0 ||
+      berth_ctr_find(e->db, ref, &c, err) < 0)
+    return -1;
+  if (strcmp(c->name, name) == 0)
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "renaming a container with the same name as its "
+                           "current name");
+  char old[200];
+  snprintf(old, sizeof old, "/%s", c->name);
+  json_t *attrs = json_pack("{s:s,s:s,s:s}", "image", c->image_name, "name",
+                            name, "oldName", old);
+  int rc = -1;
+  if (berth_db_begin(e->db, err) == 0) {
+    if (berth_ctr_rename(e->db, c->id, name, err) == 0 &&
+        berth_event_add(e->db, "container", "rename", c->id, attrs, err) == 0 &&
+        berth_db_commit(e->db, err) == 0)
+      rc = 0;
+    else
+      berth_db_rollback(e->db);
+  }
+  json_decref(attrs);
+  return rc;
+}

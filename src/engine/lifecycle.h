@@ -16,6 +16,9 @@ int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
 /* Sends sig to the container's init; STATE error when it is not running. */
 int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
                            berth_error **err);
+/* `rename`: a valid, different, unused name, with a "rename" event. */
+int berth_ctr_set_name(struct berth_engine *e, const char *ref,
+                       const char *name, berth_error **err);
 /* Removes a container; a running one only with force (it is killed).
  * volumes: its anonymous volumes too (rm -v). */
 int berth_ctr_remove(struct berth_engine *e, const char *ref,
