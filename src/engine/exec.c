@@ -115,8 +115,10 @@ static int build_process(struct berth_engine *e, const struct berth_ctr *c,
   return 0;
 }
 
+/* The runtime reports a command that cannot be run with kind
+ * BERTH_ERR_EXEC: ENOENT is 127, another errno 126 (Docker's statuses). */
 static int exec_failure_of(const berth_error *err) {
-  if (!err || !strstr(err->msg, "exec `"))
+  if (!err || err->kind != BERTH_ERR_EXEC)
     return 0;
   return err->errno_value == ENOENT ? 127 : 126;
 }

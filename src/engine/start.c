@@ -234,10 +234,10 @@ static void send_error(int fd, berth_error *err, int exec_failure) {
   send(fd, msg, (size_t)len, MSG_NOSIGNAL);
 }
 
-/* The runtime reports a command that cannot be run as an `exec` error
- * with ENOENT (127) or another errno (126), as Docker's exit statuses. */
+/* The runtime reports a command that cannot be run with kind
+ * BERTH_ERR_EXEC: ENOENT is 127, another errno 126 (Docker's statuses). */
 static int exec_failure_of(const berth_error *err) {
-  if (!err || !strstr(err->msg, ": exec `"))
+  if (!err || err->kind != BERTH_ERR_EXEC)
     return 0;
   return err->errno_value == ENOENT ? 127 : 126;
 }

@@ -17,6 +17,8 @@ typedef enum berth_error_kind {
   BERTH_ERR_STATE,      /* operation not allowed in current state */
   BERTH_ERR_UNSUPPORTED,/* the host or this build cannot do it */
   BERTH_ERR_TIMEOUT,
+  BERTH_ERR_EXEC,       /* the container's program cannot be executed:
+                           ENOENT is status 127, any other errno 126 */
 } berth_error_kind;
 
 typedef struct berth_error {

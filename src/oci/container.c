@@ -172,6 +172,11 @@ static int join_parent_namespaces(const struct berth_spec *s,
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       return berth_error_sys(err, "open namespace `%s`", path);
+    /* Checked on what is joined, not only on the path the spec named. */
+    if ((s->own_ns & (1u << kinds[i])) && berth_ns_is_hosts(kinds[i], fd, NULL))
+      return berth_error_set(err, BERTH_ERR_STATE, 0,
+                             "namespace `%s` is the runtime's own: the "
+                             "config may not write into it", path);
     if (setns(fd, berth_ns_table[kinds[i]].clone_flag) < 0)
       return berth_error_sys(err, "join namespace `%s`", path);
   }
@@ -328,14 +333,7 @@ int berth_wait_exec(int fd, berth_error **err) {
   if (rc < 0)
     return -1;
   if (rc > 0 && m.type == BERTH_SYNC_ERROR)
-    {
-    /* The text already names the errno; keep its value for callers
-     * (the engine maps ENOENT from exec to exit status 127). */
-    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", m.text);
-    if (err && *err)
-      (*err)->errno_value = (int)m.value;
-    return -1;
-  }
+    return berth_sync_error_of(&m, err);
   return 0;
 }
 

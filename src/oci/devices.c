@@ -26,6 +26,35 @@ static int parse_type(json_t *obj, const char *path, struct berth_device *d,
   return 0;
 }
 
+static mode_t type_bits(char type) {
+  switch (type) {
+  case 'b': return S_IFBLK;
+  case 'p': return S_IFIFO;
+  default: return S_IFCHR;
+  }
+}
+
+/* Podman writes fileMode as stat() gave it, file type included, and runc
+ * accepts that: the type bits may be given, but must be the device's. */
+static int parse_mode(json_t *obj, const char *path, struct berth_device *d,
+                      berth_error **err) {
+  int64_t v = 0;
+  int rc = bj_range(obj, "fileMode", path, 0, S_IFMT | 07777, &v, err);
+  if (rc < 0)
+    return -1;
+  mode_t type = (mode_t)v & S_IFMT;
+  if (type != 0 && type != type_bits(d->type)) {
+    char f[BERTH_PATH_MAX_LEN];
+    berth_path_key(f, path, "fileMode");
+    return berth_error_spec(err, f,
+                            "file type bits 0%o are not those of a device "
+                            "of type `%c`", (unsigned)type, d->type);
+  }
+  d->has_mode = rc == 1;
+  d->mode = (mode_t)v & 07777;
+  return 0;
+}
+
 static int parse_numbers(json_t *obj, const char *path, struct berth_device *d,
                          berth_error **err) {
   int64_t v;
@@ -47,10 +76,8 @@ static int parse_numbers(json_t *obj, const char *path, struct berth_device *d,
     berth_path_key(f, path, "minor");
     return berth_error_spec(err, f, "required for device type `%c`", d->type);
   }
-  if ((rc = bj_range(obj, "fileMode", path, 0, 07777, &v, err)) < 0)
+  if (parse_mode(obj, path, d, err) < 0)
     return -1;
-  d->has_mode = rc == 1;
-  d->mode = (mode_t)v;
   if ((rc = bj_range(obj, "uid", path, 0, UINT32_MAX - 1, &v, err)) < 0)
     return -1;
   d->has_uid = rc == 1;
@@ -116,14 +143,6 @@ void berth_devices_free(struct berth_device *d, size_t n) {
   for (size_t i = 0; i < n; i++)
     free(d[i].path);
   free(d);
-}
-
-static mode_t type_bits(char type) {
-  switch (type) {
-  case 'b': return S_IFBLK;
-  case 'p': return S_IFIFO;
-  default: return S_IFCHR;
-  }
 }
 
 /* mknod is refused in a user namespace, so the host's node is bound onto

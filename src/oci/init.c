@@ -1,5 +1,6 @@
 #include "init.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include "exec_stub.h"
 #include "fs.h"
 #include "hooks.h"
+#include "namespaces.h"
 #include "rlimits.h"
 #include "rootfs.h"
 #include "sync.h"
@@ -225,6 +227,11 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
   struct cgroup_wait cw = {.ctx = ctx};
   if (berth_sync_expect(ctx->sync_fd, BERTH_SYNC_MAPPED, NULL, err) < 0)
     return -1;
+  /* Before a user namespace is joined by path: a network namespace the
+   * runtime created belongs to the runtime's user namespace. */
+  if (s->ns.present[BERTH_NS_NET] && !s->ns.path[BERTH_NS_NET] &&
+      berth_netns_loopback_up(err) < 0)
+    return -1;
   if (s->ns.path[BERTH_NS_USER] &&
       join_ns_path(s->ns.path[BERTH_NS_USER], CLONE_NEWUSER, err) < 0)
     return -1;
@@ -269,6 +276,12 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
     return -1;
   if (berth_rlimits_apply(p->rlimits, p->n_rlimits, 0, err) < 0)
     return -1;
+  /* Everything the exec needs happens before the seccomp filter exists.
+   * A program that cannot be found or run fails `create`, as in runc:
+   * that is where podman and conmon look for the reason (127 / 126). */
+  berth_exec_target_prepare(target, p, p->creds.uid);
+  if (target->lookup_rc < 0)
+    return berth_exec_target_error(target, target->lookup_rc, err);
   close_leaked_fds(ctx, ctx->sync_fd);
   /* `create` exits once we are created; we must outlive it. */
   if (ctx->listen_fd >= 0)
@@ -279,8 +292,6 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
     return -1;
   if (run_hooks(ctx, BERTH_HOOK_START_CONTAINER, host_pid, "running", err) < 0)
     return -1;
-  /* Everything the exec needs happens before the seccomp filter exists. */
-  berth_exec_target_prepare(target, p, p->creds.uid);
   /* Once started, the container must outlive the runtime that created it. */
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   return finish_process(ctx, err);
@@ -309,11 +320,24 @@ static const char *env_path(char *const *env) {
   return default_path;
 }
 
+/* As runc (Go's exec.LookPath) decides: a directory or a file without
+ * any execute bit cannot be run, whoever asks. */
+static int check_executable(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0)
+    return -errno;
+  if (S_ISDIR(st.st_mode))
+    return -EISDIR;
+  if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+    return -EACCES;
+  return 0;
+}
+
 int berth_find_executable(const char *file, char *const *env, char *out,
                           size_t out_len) {
   if (strchr(file, '/')) {
     snprintf(out, out_len, "%s", file);
-    return access(out, F_OK) == 0 ? 0 : -errno;
+    return check_executable(out);
   }
   const char *path = env_path(env);
   int last = -ENOENT;
@@ -389,13 +413,30 @@ void berth_exec_target_prepare(struct berth_exec_target *t,
                                        sizeof(t->path));
 }
 
+/* Worded as runc words it (Go's lower-case errno texts, "executable file
+ * not found in $PATH"): podman and others match these words to choose
+ * exit status 127 or 126.  The engine decides on the kind instead. */
+int berth_exec_target_error(const struct berth_exec_target *t, int rc,
+                            berth_error **err) {
+  char why[128];
+  if (rc == -ENOENT && !strchr(t->file, '/'))
+    snprintf(why, sizeof(why), "executable file not found in $PATH");
+  else
+    snprintf(why, sizeof(why), "%s", strerror(-rc));
+  why[0] = (char)tolower((unsigned char)why[0]);
+  berth_error_set(err, BERTH_ERR_EXEC, 0, "exec `%s`: %s", t->file, why);
+  if (err && *err)
+    (*err)->errno_value = -rc;
+  return -1;
+}
+
 int berth_exec_target_run(const struct berth_exec_target *t, int report_fd,
                           int stub_fd) {
   int rc = t->lookup_rc;
   if (rc == 0)
     rc = berth_exec_via_stub(stub_fd, t->path, t->args, t->env);
   berth_error *err = NULL;
-  berth_error_set(&err, BERTH_ERR_NOT_FOUND, -rc, "exec `%s`", t->file);
+  berth_exec_target_error(t, rc, &err);
   berth_sync_send_error(report_fd, err);
   berth_error_free(err);
   return rc == -ENOENT ? 127 : 126;

@@ -49,6 +49,10 @@ struct berth_exec_target {
  * container's /etc/passwd, or "/") when p->env lacks it. */
 void berth_exec_target_prepare(struct berth_exec_target *t,
                                const struct berth_process *p, uid_t uid);
+/* The error for a target that cannot be executed (rc: -errno): kind
+ * BERTH_ERR_EXEC, errno -rc, runc's wording.  Returns -1. */
+int berth_exec_target_error(const struct berth_exec_target *t, int rc,
+                            berth_error **err);
 /* Execs the target; on failure sends the error (runc's statuses: 127 not
  * found, 126 not executable) on report_fd and returns the status. */
 int berth_exec_target_run(const struct berth_exec_target *t, int report_fd,

@@ -1,10 +1,15 @@
 #include "namespaces.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "fs.h"
@@ -204,4 +209,41 @@ int berth_namespaces_write_id_maps(const struct berth_namespaces *ns,
   if (write_map(pid, "uid_map", ns->uid_maps, ns->n_uid_maps, err) < 0)
     return -1;
   return write_map(pid, "gid_map", ns->gid_maps, ns->n_gid_maps, err);
+}
+
+static bool same_ns(const struct stat *a, const char *proc_path) {
+  struct stat b;
+  return stat(proc_path, &b) == 0 && a->st_dev == b.st_dev &&
+         a->st_ino == b.st_ino;
+}
+
+bool berth_ns_is_hosts(enum berth_ns_kind k, int fd, const char *path) {
+  struct stat st;
+  if (path ? stat(path, &st) < 0 : fstat(fd, &st) < 0)
+    return false;
+  /* A namespace is the same one exactly when its nsfs inode is. */
+  char self[64], init[64];
+  snprintf(self, sizeof(self), "/proc/self/ns/%s", berth_ns_table[k].proc_name);
+  snprintf(init, sizeof(init), "/proc/1/ns/%s", berth_ns_table[k].proc_name);
+  return same_ns(&st, self) || same_ns(&st, init);
+}
+
+/* A new network namespace has only `lo`, and it is down: without this a
+ * container with no network could not even reach 127.0.0.1 (runc and
+ * crun bring it up too).  netdevice(7): these ioctls work on a socket of
+ * any family; an AF_UNIX one does not depend on IPv4 being built in. */
+int berth_netns_loopback_up(berth_error **err) {
+  _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return berth_error_sys(err, "socket for the loopback interface");
+  struct ifreq ifr = {0};
+  memcpy(ifr.ifr_name, "lo", 3);
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return berth_error_sys(err, "read flags of `lo`");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return berth_error_sys(err, "bring up `lo`");
+  return 0;
 }

@@ -55,5 +55,11 @@ int berth_namespaces_clone_flags(const struct berth_namespaces *ns);
 /* Writes /proc/PID/{uid_map,setgroups,gid_map} for a new user ns. */
 int berth_namespaces_write_id_maps(const struct berth_namespaces *ns,
                                    pid_t pid, berth_error **err);
+/* Whether the namespace file at `path` (or open as fd, when path is NULL)
+ * is the runtime's own namespace of that kind, or pid 1's: the host's, as
+ * far as the runtime can tell.  False when it cannot be examined. */
+bool berth_ns_is_hosts(enum berth_ns_kind k, int fd, const char *path);
+/* Brings `lo` up in the calling process's network namespace. */
+int berth_netns_loopback_up(berth_error **err);
 
 #endif

@@ -449,30 +449,39 @@ static int mount_one(int root_fd, const struct berth_rootfs_plan *plan,
   return mount_fs_at(target, m, m->type, err);
 }
 
-static const struct berth_mount *find_mount(const struct berth_rootfs_plan *p,
-                                            const char *dest, const char *type) {
+/* The mount that ends up at dest (the last one listed), or NULL. */
+static const struct berth_mount *last_mount(const struct berth_rootfs_plan *p,
+                                            const char *dest) {
   for (size_t i = p->n_mounts; i-- > 0;)
     if (strcmp(p->mounts[i].destination, dest) == 0)
-      return p->mounts[i].type && strcmp(p->mounts[i].type, type) == 0
-                 ? &p->mounts[i]
-                 : NULL;
+      return &p->mounts[i];
   return NULL;
 }
 
+static bool mounted_as(const struct berth_rootfs_plan *p, const char *dest,
+                       const char *type) {
+  const struct berth_mount *m = last_mount(p, dest);
+  return m && !m->bind && m->type && strcmp(m->type, type) == 0;
+}
+
+/* The runtime-spec's default devices are supplied whatever /dev is: a
+ * tmpfs of the container's, or the image's own directory (as runc and
+ * crun do; the nodes are then made in the rootfs, like runc's).  Spec
+ * devices first: they take precedence over the defaults, which skip
+ * existing paths; an existing node of the image is kept (as runc does)
+ * instead of failing.  A /dev bound from elsewhere is left alone: what
+ * is made there would appear outside the container (runc skips it too). */
 static int setup_dev(int root_fd, const struct berth_rootfs_plan *plan,
                      berth_error **err) {
-  bool own_dev = find_mount(plan, "/dev", "tmpfs") != NULL;
-  /* Spec devices first: on a container-owned /dev they take precedence
-   * over the defaults, which then skip existing paths.  On an image's own
-   * /dev an existing node is kept (as runc does) instead of failing. */
+  const struct berth_mount *dev = last_mount(plan, "/dev");
+  if (dev && dev->bind)
+    return 0;
   if (berth_devices_create(root_fd, plan->devices, plan->n_devices,
                            plan->in_userns, true, err) < 0)
     return -1;
-  if (!own_dev)
-    return 0;
   return berth_devices_setup_default(
-      root_fd, plan->in_userns, find_mount(plan, "/dev/pts", "devpts") != NULL,
-      find_mount(plan, "/proc", "proc") != NULL, err);
+      root_fd, plan->in_userns, mounted_as(plan, "/dev/pts", "devpts"),
+      mounted_as(plan, "/proc", "proc"), err);
 }
 
 static unsigned long setup_propagation(const struct berth_rootfs_plan *plan) {

@@ -117,32 +117,57 @@ static int parse_root(json_t *doc, const char *bundle, struct berth_spec *s,
   return 0;
 }
 
-/* Only namespaced sysctls may be set, and only when the container has its
- * own namespace for them: otherwise the write would change the host. */
-static int sysctl_allowed(const struct berth_spec *s, const char *key) {
-  bool net = s->ns.present[BERTH_NS_NET] && !s->ns.path[BERTH_NS_NET];
-  bool ipc = s->ns.present[BERTH_NS_IPC];
-  bool uts = s->ns.present[BERTH_NS_UTS];
+/* The namespace a sysctl belongs to, or -1 when it is not namespaced
+ * (then it would change the host whatever namespaces the container has). */
+static int sysctl_ns(const char *key) {
   static const char *ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",
                                    "kernel.msgmni", "kernel.sem",
                                    "kernel.shmall", "kernel.shmmax",
                                    "kernel.shmmni", "kernel.shm_rmid_forced"};
   if (strncmp(key, "net.", 4) == 0)
-    return s->ns.present[BERTH_NS_NET] || net;
+    return BERTH_NS_NET;
   if (strncmp(key, "fs.mqueue.", 10) == 0)
-    return ipc;
+    return BERTH_NS_IPC;
   for (size_t i = 0; i < ARRAY_SIZE(ipc_keys); i++)
     if (strcmp(key, ipc_keys[i]) == 0)
-      return ipc;
+      return BERTH_NS_IPC;
   if (strcmp(key, "kernel.hostname") == 0 ||
       strcmp(key, "kernel.domainname") == 0)
-    return uts;
+    return BERTH_NS_UTS;
+  return -1;
+}
+
+/* A sysctl or a hostname is written into whatever namespace the container
+ * ends up in, so that namespace must be the container's and not the
+ * host's.  A new one always is.  One joined by path is accepted unless it
+ * is the runtime's own (or pid 1's): runc checks exactly this for net.*,
+ * crun accepts any joined one, and CRI-O and containerd rely on it (a
+ * pod's containers join the sandbox's network and ipc namespaces by path
+ * and are given the pod's sysctls, e.g. net.ipv4.ping_group_range).
+ * Unlike runc, ipc and uts get the same check: a config joining
+ * /proc/1/ns/ipc must not change the host's shm limits.  The path is
+ * checked here, before any syscall, and the namespace actually joined is
+ * checked again by fd (see own_ns in spec.h), so a path swapped in
+ * between does not get through. */
+static int need_own_ns(struct berth_spec *s, enum berth_ns_kind k,
+                       const char *field, const char *what,
+                       berth_error **err) {
+  const char *name = berth_ns_table[k].spec_name;
+  if (!s->ns.present[k])
+    return berth_error_spec(err, field,
+                            "%s needs the container's own %s namespace, and "
+                            "linux.namespaces has none", what, name);
+  if (s->ns.path[k] && berth_ns_is_hosts(k, -1, s->ns.path[k]))
+    return berth_error_spec(err, field,
+                            "%s needs the container's own %s namespace: `%s` "
+                            "is the runtime's", what, name, s->ns.path[k]);
+  s->own_ns |= 1u << k;
   return 0;
 }
 
 static int parse_sysctl(json_t *lx, struct berth_spec *s, berth_error **err) {
   json_t *obj = NULL;
-  char p[BERTH_PATH_MAX_LEN];
+  char p[BERTH_PATH_MAX_LEN], what[256];
   int rc = bj_object(lx, "sysctl", "linux", &obj, err);
   if (rc <= 0)
     return rc;
@@ -158,10 +183,12 @@ static int parse_sysctl(json_t *lx, struct berth_spec *s, berth_error **err) {
       return berth_error_spec(err, p, "must be a string");
     if (strstr(key, "..") || strchr(key, '/') == key || key[0] == '\0')
       return berth_error_spec(err, p, "invalid sysctl name");
-    if (!sysctl_allowed(s, key))
-      return berth_error_spec(err, p,
-                              "sysctl `%s` is not namespaced or the container "
-                              "does not have its own namespace for it", key);
+    int k = sysctl_ns(key);
+    if (k < 0)
+      return berth_error_spec(err, p, "sysctl `%s` is not namespaced", key);
+    snprintf(what, sizeof(what), "sysctl `%s`", key);
+    if (need_own_ns(s, (enum berth_ns_kind)k, p, what, err) < 0)
+      return -1;
     s->sysctl[s->n_sysctl].key = strdup(key);
     s->sysctl[s->n_sysctl].value = strdup(json_string_value(v));
     s->n_sysctl++;
@@ -269,12 +296,14 @@ static int check_version(json_t *doc, struct berth_spec *s, berth_error **err) {
 }
 
 static int cross_check(struct berth_spec *s, berth_error **err) {
-  if ((s->hostname && s->hostname[0]) && !s->ns.present[BERTH_NS_UTS])
-    return berth_error_spec(err, "hostname",
-                            "setting the hostname needs a new uts namespace");
-  if ((s->domainname && s->domainname[0]) && !s->ns.present[BERTH_NS_UTS])
-    return berth_error_spec(err, "domainname",
-                            "setting the domainname needs a new uts namespace");
+  if (s->hostname && s->hostname[0] &&
+      need_own_ns(s, BERTH_NS_UTS, "hostname", "setting the hostname",
+                  err) < 0)
+    return -1;
+  if (s->domainname && s->domainname[0] &&
+      need_own_ns(s, BERTH_NS_UTS, "domainname", "setting the domainname",
+                  err) < 0)
+    return -1;
   if (!s->ns.present[BERTH_NS_MNT])
     return berth_error_spec(err, "linux.namespaces",
                             "a mount namespace is required");

@@ -60,6 +60,9 @@ struct berth_spec {
   char **masked_paths, **readonly_paths;
   struct berth_sysctl *sysctl;
   size_t n_sysctl;
+  /* Bit (1 << berth_ns_kind) for each namespace the config writes into
+   * (sysctls, hostname): one joined by path must not be the host's. */
+  unsigned own_ns;
   bool has_personality;
   unsigned long personality;
 };

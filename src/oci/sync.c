@@ -5,8 +5,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int berth_sync_send(int fd, uint32_t type, int32_t value, const char *text) {
-  struct berth_sync_msg m = {.type = type, .value = value};
+static int send_msg(int fd, uint32_t type, int32_t value, uint32_t kind,
+                    const char *text) {
+  struct berth_sync_msg m = {.type = type, .value = value, .kind = kind};
   size_t len = offsetof(struct berth_sync_msg, text);
   if (text) {
     size_t n = strnlen(text, sizeof(m.text) - 1);
@@ -21,9 +22,24 @@ int berth_sync_send(int fd, uint32_t type, int32_t value, const char *text) {
   return w == (ssize_t)len ? 0 : -1;
 }
 
+int berth_sync_send(int fd, uint32_t type, int32_t value, const char *text) {
+  return send_msg(fd, type, value, 0, text);
+}
+
 void berth_sync_send_error(int fd, const berth_error *err) {
-  berth_sync_send(fd, BERTH_SYNC_ERROR, err ? err->errno_value : 0,
-                  err ? err->msg : "unknown error");
+  send_msg(fd, BERTH_SYNC_ERROR, err ? err->errno_value : 0,
+           err ? (uint32_t)err->kind : BERTH_ERR_SYSTEM,
+           err ? err->msg : "unknown error");
+}
+
+int berth_sync_error_of(const struct berth_sync_msg *m, berth_error **err) {
+  berth_error_kind kind =
+      m->kind <= BERTH_ERR_EXEC ? (berth_error_kind)m->kind : BERTH_ERR_SYSTEM;
+  /* The text already names the errno: set it after formatting. */
+  berth_error_set(err, kind, 0, "%s", m->text);
+  if (err && *err)
+    (*err)->errno_value = (int)m->value;
+  return -1;
 }
 
 int berth_sync_recv(int fd, struct berth_sync_msg *m, berth_error **err) {
@@ -55,14 +71,7 @@ int berth_sync_expect(int fd, uint32_t type, int32_t *value,
     return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
                            "the container's init exited unexpectedly");
   if (m.type == BERTH_SYNC_ERROR)
-    {
-    /* The text already names the errno; keep its value for callers
-     * (the engine maps ENOENT from exec to exit status 127). */
-    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", m.text);
-    if (err && *err)
-      (*err)->errno_value = (int)m.value;
-    return -1;
-  }
+    return berth_sync_error_of(&m, err);
   if (m.type != type)
     return berth_error_set(err, BERTH_ERR_SYSTEM, EPROTO,
                            "unexpected message %u from container init "

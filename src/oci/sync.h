@@ -22,14 +22,18 @@ enum berth_sync_type {
 
 struct berth_sync_msg {
   uint32_t type;
-  int32_t value;
-  char text[4088];
+  int32_t value; /* SYNC_ERROR: the errno */
+  uint32_t kind; /* SYNC_ERROR: the berth_error_kind */
+  char text[4084];
 };
 
 /* Sends one message; text may be NULL.  No allocation (usable in init). */
 int berth_sync_send(int fd, uint32_t type, int32_t value, const char *text);
-/* Sends a SYNC_ERROR carrying err's message. */
+/* Sends a SYNC_ERROR carrying err's message, errno and kind. */
 void berth_sync_send_error(int fd, const berth_error *err);
+/* Turns a received SYNC_ERROR back into *err, kind and errno included
+ * (callers decide on the kind, never on the text).  Returns -1. */
+int berth_sync_error_of(const struct berth_sync_msg *m, berth_error **err);
 /* Receives one message.  Returns 1 on a message, 0 on end-of-file. */
 int berth_sync_recv(int fd, struct berth_sync_msg *m, berth_error **err);
 /* Receives and requires `type`; a SYNC_ERROR becomes *err with its text,

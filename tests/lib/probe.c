@@ -13,6 +13,9 @@
  *   probe caps                      Cap* lines of /proc/self/status
  *   probe alloc MB                  allocate and touch MB MiB, print "allocated"
  *   probe forks N                   try N forks, print how many succeeded
+ *   probe loopback                  "OK" if a TCP connection to 127.0.0.1
+ *                                   works, else the errno of the step that
+ *                                   failed (ENETUNREACH: lo is down)
  *   probe sleep SECS                sleep
  *
  * Built with `cc -static -O2`; uses the GNU extensions the project builds
@@ -24,10 +27,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -53,6 +58,7 @@ static const struct {
     {EOPNOTSUPP, "EOPNOTSUPP"}, {EAFNOSUPPORT, "EAFNOSUPPORT"},
     {EADDRINUSE, "EADDRINUSE"}, {ENETUNREACH, "ENETUNREACH"},
     {ECONNREFUSED, "ECONNREFUSED"}, {ETIMEDOUT, "ETIMEDOUT"},
+    {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
 };
 
 static void print_errno(int rc)
@@ -74,7 +80,7 @@ static void print_errno(int rc)
 static int usage(void)
 {
     fputs("usage: probe errno mkdir|open|unshare|chown|syscall ... | fds | caps"
-          " | alloc MB | forks N | sleep SECS\n",
+          " | alloc MB | forks N | loopback | sleep SECS\n",
           stderr);
     return 2;
 }
@@ -194,6 +200,31 @@ static int cmd_forks(const char *arg)
     return 0;
 }
 
+/* Listens on 127.0.0.1 (any port), connects and accepts: a byte through
+ * that connection proves the loopback interface carries traffic. */
+static int cmd_loopback(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+    char byte = 0;
+    int rc = l < 0 || c < 0 ? -1 : bind(l, (struct sockaddr *)&a, sizeof(a));
+    if (rc == 0)
+        rc = listen(l, 1);
+    if (rc == 0)
+        rc = getsockname(l, (struct sockaddr *)&a, &len);
+    if (rc == 0)
+        rc = connect(c, (struct sockaddr *)&a, sizeof(a));
+    int s = rc == 0 ? accept(l, NULL, NULL) : -1;
+    if (rc == 0 && s < 0)
+        rc = -1;
+    if (rc == 0 && (write(c, "x", 1) != 1 || read(s, &byte, 1) != 1 || byte != 'x'))
+        rc = -1;
+    print_errno(rc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -209,6 +240,8 @@ int main(int argc, char **argv)
         return cmd_alloc(argv[2]);
     if (strcmp(cmd, "forks") == 0 && argc == 3)
         return cmd_forks(argv[2]);
+    if (strcmp(cmd, "loopback") == 0)
+        return cmd_loopback();
     if (strcmp(cmd, "sleep") == 0 && argc == 3) {
         sleep((unsigned)strtoul(argv[2], NULL, 0));
         return 0;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -162,6 +163,13 @@ static void test_devices_parse(void **state) {
   assert_false(d[1].has_mode || d[1].has_uid);
   berth_devices_free(d, n);
 
+  /* fileMode as podman writes it: S_IFCHR | 0600 (type bits dropped). */
+  assert_int_equal(
+      parse_devices("[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,"
+                    "\"minor\":11,\"fileMode\":8576}]", &d, &n, &err), 0);
+  assert_int_equal(d[0].mode, 0600);
+  berth_devices_free(d, n);
+
   static const struct {
     const char *text, *field;
   } bad[] = {
@@ -178,6 +186,9 @@ static void test_devices_parse(void **state) {
       {"[{\"type\":\"p\"},{}]", "linux.devices[0].path"},
       {"[{\"path\":\"/dev/x\",\"type\":\"p\",\"fileMode\":70000}]",
        "linux.devices[0].fileMode"},
+      /* S_IFBLK bits on a character device. */
+      {"[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":1,"
+       "\"fileMode\":25008}]", "linux.devices[0].fileMode"},
       {"[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":-1,\"minor\":1}]",
        "linux.devices[0].major"},
   };
@@ -570,6 +581,72 @@ static void test_fake_null_refused(void **state) {
   assert_int_equal(rc, 0);
 }
 
+/* No tmpfs on /dev: the image's own /dev gets the default devices, and
+ * they exist before masking needs /dev/null. */
+static int check_image_dev(struct scenario *s) {
+  berth_error *err = NULL;
+  if (run_rootfs(s, &err) < 0) {
+    fprintf(stderr, "rootfs: %s\n", err->msg);
+    berth_error_free(err);
+    return 2;
+  }
+  struct stat st;
+  CHECK(!is_fs("/dev", TMPFS_MAGIC));
+  CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) &&
+        st.st_rdev == makedev(1, 3) && (st.st_mode & 07777) == 0666);
+  CHECK(stat("/dev/urandom", &st) == 0 && st.st_rdev == makedev(1, 9));
+  CHECK(stat("/dev/tty", &st) == 0 && st.st_rdev == makedev(5, 0));
+  CHECK(link_is("/dev/fd", "/proc/self/fd"));
+  CHECK(stat("/proc/keys", &st) == 0 && st.st_rdev == makedev(1, 3));
+  return 0;
+}
+
+static void test_image_dev_gets_defaults(void **state) {
+  struct scenario s;
+  scenario_init(&s);
+  s.mounts_json = "[{\"destination\":\"/proc\",\"type\":\"proc\"}]";
+  s.masked[0] = "/proc/keys";
+  int rc = in_child(&s, check_image_dev);
+  scenario_done(&s);
+  assert_int_equal(rc, 0);
+}
+
+/* A /dev bound from a host directory: nothing is created in it. */
+static int check_bound_dev(struct scenario *s) {
+  berth_error *err = NULL;
+  if (run_rootfs(s, &err) < 0) {
+    fprintf(stderr, "rootfs: %s\n", err->msg);
+    berth_error_free(err);
+    return 2;
+  }
+  DIR *d = opendir("/dev");
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+    n += e->d_name[0] != '.';
+  if (d)
+    closedir(d);
+  CHECK(d != NULL && n == 0);
+  return 0;
+}
+
+static void test_bound_dev_left_alone(void **state) {
+  struct scenario s;
+  scenario_init(&s);
+  char mounts[512], host[160];
+  snprintf(host, sizeof(host), "%s/hostdev", s.dir);
+  assert_int_equal(mkdir(host, 0755), 0);
+  snprintf(mounts, sizeof(mounts),
+           "[{\"destination\":\"/dev\",\"source\":\"%s\","
+           "\"options\":[\"rbind\"]}]", host);
+  s.mounts_json = mounts;
+  s.devices_json = "[{\"path\":\"/dev/berth-test\",\"type\":\"c\","
+                   "\"major\":1,\"minor\":7}]";
+  int rc = in_child(&s, check_bound_dev);
+  assert_int_equal(rmdir(host), 0); /* still empty */
+  scenario_done(&s);
+  assert_int_equal(rc, 0);
+}
+
 /* /proc as a symlink leading out of the rootfs: proc ends up inside. */
 static int check_proc_link(struct scenario *s) {
   berth_error *err = NULL;
@@ -714,6 +791,8 @@ int main(void) {
       cmocka_unit_test(test_fake_proc_refused),
       cmocka_unit_test(test_fake_null_refused),
       cmocka_unit_test(test_proc_symlink),
+      cmocka_unit_test(test_image_dev_gets_defaults),
+      cmocka_unit_test(test_bound_dev_left_alone),
       cmocka_unit_test(test_userns_rootfs),
       cmocka_unit_test(test_tmpcopyup),
   };

@@ -108,6 +108,43 @@ static void test_sysctl_with_namespace_is_accepted(void **state) {
   berth_spec_free(s);
 }
 
+#define NS_CONFIG(ns, extra)                                                   \
+  "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, " BASE_PROCESS  \
+  extra ", \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, " ns "]"
+
+/* A namespace joined by path is fine for sysctls and the hostname unless
+ * it is the runtime's own (here: this process's). */
+static void test_own_namespace_needed(void **state) {
+  (void)state;
+  expect_error(NS_CONFIG("{\"type\": \"network\", \"path\": \"/proc/self/ns/net\"}",
+                         "") ", \"sysctl\": {\"net.core.somaxconn\": \"5\"}}}",
+               "linux.sysctl.net.core.somaxconn: sysctl `net.core.somaxconn` needs "
+               "the container's own network namespace: `/proc/self/ns/net` is "
+               "the runtime's");
+  expect_error(NS_CONFIG("{\"type\": \"ipc\", \"path\": \"/proc/self/ns/ipc\"}",
+                         "") ", \"sysctl\": {\"kernel.shmmax\": \"5\"}}}",
+               "the runtime's");
+  expect_error(NS_CONFIG("{\"type\": \"network\"}", "")
+               ", \"sysctl\": {\"fs.mqueue.msg_max\": \"5\"}}}",
+               "needs the container's own ipc namespace, and linux.namespaces "
+               "has none");
+  expect_error(NS_CONFIG("{\"type\": \"uts\", \"path\": \"/proc/self/ns/uts\"}",
+                         ", \"hostname\": \"h\"") "}}",
+               "hostname: setting the hostname needs the container's own uts");
+  /* Joined namespaces that are not ours (pid 1's are refused too, so a
+   * path nobody can stat stands in): accepted, and marked for the check
+   * on the fd when they are joined. */
+  struct berth_spec *s = NULL;
+  berth_error *err = NULL;
+  const char *t = NS_CONFIG("{\"type\": \"network\", \"path\": \"/nonexistent\"}, "
+                            "{\"type\": \"ipc\"}",
+                            "") ", \"sysctl\": {\"net.core.somaxconn\": \"5\", "
+                            "\"kernel.shmmax\": \"5\"}}}";
+  assert_int_equal(parse(t, &s, &err), 0);
+  assert_int_equal(s->own_ns, (1u << BERTH_NS_NET) | (1u << BERTH_NS_IPC));
+  berth_spec_free(s);
+}
+
 static void test_default_spec_parses(void **state) {
   (void)state;
   for (int rootless = 0; rootless < 2; rootless++) {
@@ -130,6 +167,7 @@ int main(void) {
       cmocka_unit_test(test_minimal_config),
       cmocka_unit_test(test_errors_name_line_column_and_field),
       cmocka_unit_test(test_sysctl_with_namespace_is_accepted),
+      cmocka_unit_test(test_own_namespace_needed),
       cmocka_unit_test(test_default_spec_parses),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

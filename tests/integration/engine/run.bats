@@ -31,6 +31,16 @@ teardown() { engine_teardown; }
   [ -z "$(berth ps -aq)" ]
 }
 
+@test "--network none (the default) has loopback: a server on 127.0.0.1 answers" {
+  run berth run --rm --network none bb /bin/probe loopback
+  [ "$status" -eq 0 ]
+  [ "$output" = OK ]
+  run berth run --rm bb sh -c 'httpd -p 127.0.0.1:8080 -h /etc &&
+    wget -q -O - http://127.0.0.1:8080/passwd | head -n 1'
+  [ "$status" -eq 0 ]
+  [[ "$output" == root:x:0:0:* ]]
+}
+
 @test "--rm removes the container and its directory" {
   run berth run --rm --name gone bb sh -c 'echo x >/written'
   [ "$status" -eq 0 ]

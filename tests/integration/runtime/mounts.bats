@@ -174,6 +174,64 @@ add_mount() {
   [ "$output" = "character special file 1:7 600 1000 1001" ]
 }
 
+@test "a linux.devices fileMode with the file-type bits (as podman writes it) is accepted" {
+  # 8576 = S_IFCHR | 0600: podman copies stat()'s st_mode.
+  update_config '.linux.devices = [{"path": "/dev/berthdev", "type": "c", "major": 1, "minor": 7, "fileMode": 8576}]'
+  run_sh 'stat -c "%F %t:%T %a" /dev/berthdev'
+  [ "$status" -eq 0 ]
+  [ "$output" = "character special file 1:7 600" ]
+}
+
+@test "a fileMode whose file-type bits are not the device's is refused" {
+  require_berth # runc ORs the bits together (and makes a block device)
+  # 25008 = S_IFBLK | 0660 on a character device.
+  update_config '.linux.devices = [{"path": "/dev/berthdev", "type": "c", "major": 1, "minor": 7, "fileMode": 25008}]'
+  run runtime_quiet run "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.devices[0].fileMode"* ]]
+  run runtime state "$CID"
+  [ "$status" -ne 0 ]
+}
+
+# Without a tmpfs on /dev the image's own /dev gets the default devices
+# (runtime-spec "Default Devices"), before the masked paths need /dev/null.
+no_dev_tmpfs() {
+  update_config '.mounts |= map(select(.destination | startswith("/dev") | not))'
+}
+
+@test "without a tmpfs on /dev the default devices are supplied in the image's /dev" {
+  no_dev_tmpfs
+  update_config '.linux.maskedPaths = ["/proc/keys", "/proc/timer_list"]'
+  run_sh 'for f in $(find /dev -maxdepth 1 -type c | sort); do
+            stat -c "%n %t:%T %a" "$f"; done
+          echo x > /dev/null && head -c 3 /dev/zero | od -An -tx1
+          echo "timer=$(cat /proc/timer_list | wc -c)"'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "/dev/full 1:7 666" ]
+  [ "${lines[1]}" = "/dev/null 1:3 666" ]
+  [ "${lines[2]}" = "/dev/random 1:8 666" ]
+  [ "${lines[3]}" = "/dev/tty 5:0 666" ]
+  [ "${lines[4]}" = "/dev/urandom 1:9 666" ]
+  [ "${lines[5]}" = "/dev/zero 1:5 666" ]
+  [ "$(echo ${lines[6]})" = "00 00 00" ]
+  # Masked with the null device made just before.
+  [ "${lines[7]}" = timer=0 ]
+}
+
+@test "a /dev bound from the host is not filled with devices" {
+  # runc also needs /dev/null there (for the container's stdio).
+  mkdir "$BATS_TEST_TMPDIR/hostdev"
+  mknod -m 666 "$BATS_TEST_TMPDIR/hostdev/null" c 1 3
+  no_dev_tmpfs
+  add_mount "{\"destination\": \"/dev\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/hostdev\", \"options\": [\"rbind\"]}"
+  update_config '.linux.maskedPaths = [] | .linux.readonlyPaths = []
+    | .linux.devices = [{"path": "/dev/berthdev", "type": "c", "major": 1, "minor": 7}]'
+  run_sh 'ls -A /dev'
+  [ "$status" -eq 0 ]
+  [ "$output" = null ]
+  [ "$(ls -A "$BATS_TEST_TMPDIR/hostdev")" = null ]
+}
+
 @test "a linux.devices FIFO in a new directory" {
   update_config '.linux.devices = [{"path": "/dev/sub/fifo", "type": "p", "fileMode": 420}]'
   run_sh 'stat -c "%F %a" /dev/sub/fifo'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Namespaces (new or joined by path), id mappings, time offsets, hostname,
-# domainname, sysctl and personality, each read back from the kernel.
+# domainname, sysctl (only in the container's own namespaces), loopback
+# and personality, each read back from the kernel.
 
 load ../helpers
 
@@ -12,6 +13,29 @@ teardown() {
   [ -n "${CID2:-}" ] && runtime delete --force "$CID2" >/dev/null 2>&1
   teardown_bundle
   [ -z "${CID2:-}" ] || remove_cgroups "/berth-test/$CID2"
+  [ -z "${NETNS:-}" ] || ip netns del "$NETNS"
+  restore_host
+}
+
+# A test of a defence that failed may have changed the host: save_host
+# FILE records FILE's value; teardown writes back whatever changed.
+HOST_SAVED=()
+save_host() {
+  HOST_SAVED+=("$1=$(cat "$1")")
+}
+
+restore_host() {
+  local kv
+  for kv in "${HOST_SAVED[@]}"; do
+    [ "$(cat "${kv%%=*}")" = "${kv#*=}" ] || echo "${kv#*=}" > "${kv%%=*}"
+  done
+}
+
+# A network namespace of the test's own (lo down, as any new one), for
+# configs that join one by path.
+make_netns() {
+  NETNS=berth-$CID
+  ip netns add "$NETNS"
 }
 
 start_sleeper() {
@@ -140,6 +164,104 @@ run_sh() {
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf '1\n4321')" ]
   [ "$(cat /proc/sys/kernel/msgmax)" = "$host_msgmax" ]
+}
+
+@test "a new network namespace has lo up: 127.0.0.1 answers" {
+  update_config '.process.args = ["/bin/probe", "loopback"]'
+  run runtime run "$CID"
+  [ "$status" -eq 0 ]
+  [ "$output" = OK ]
+}
+
+@test "control: the loopback probe fails where lo is down" {
+  # A fresh namespace (lo down), entered without any runtime.
+  run unshare --net "$BUNDLE/rootfs/bin/probe" loopback
+  [ "$output" = ENETUNREACH ]
+}
+
+@test "a network namespace joined by path keeps its lo as it is" {
+  make_netns
+  update_config --arg p "/run/netns/$NETNS" '.linux.namespaces |= map(
+      if .type == "network" then .path = $p else . end)
+    | .process.args = ["/bin/probe", "loopback"]'
+  run runtime run "$CID"
+  [ "$status" -eq 0 ]
+  [ "$output" = ENETUNREACH ]
+  [[ "$(ip -n "$NETNS" link show lo)" != *",UP"* ]]
+}
+
+@test "net.* sysctls are refused in the host's network namespace joined by path" {
+  save_host /proc/sys/net/core/somaxconn
+  host=$(cat /proc/sys/net/core/somaxconn)
+  update_config --arg p "/proc/$$/ns/net" --arg v "$((host + 1))" \
+    '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)
+    | .linux.sysctl = {"net.core.somaxconn": $v}'
+  run runtime_quiet run "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is the runtime's"* ]] || ! is_berth
+  [ "$(cat /proc/sys/net/core/somaxconn)" = "$host" ]
+  run runtime state "$CID"
+  [ "$status" -ne 0 ]
+}
+
+@test "control: the same net.* sysctl applies in a new or a joined non-host netns" {
+  save_host /proc/sys/net/core/somaxconn
+  host=$(cat /proc/sys/net/core/somaxconn)
+  local v=$((host + 1))
+  update_config --arg v "$v" '.linux.sysctl = {"net.core.somaxconn": $v}
+    | .process.args = ["/bin/cat", "/proc/sys/net/core/somaxconn"]'
+  run runtime run "$CID"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$v" ]
+  make_netns
+  update_config --arg p "/run/netns/$NETNS" '.linux.namespaces |= map(
+      if .type == "network" then .path = $p else . end)'
+  run runtime run "$CID"
+  [ "$status" -eq 0 ]
+  [ "$(ip netns exec "$NETNS" cat /proc/sys/net/core/somaxconn)" = "$v" ]
+  [ "$(cat /proc/sys/net/core/somaxconn)" = "$host" ]
+}
+
+@test "ipc sysctls need an ipc namespace that is not the host's" {
+  save_host /proc/sys/kernel/shmmni
+  host=$(cat /proc/sys/kernel/shmmni)
+  update_config --arg v "$((host - 1))" '.linux.namespaces |= map(select(.type != "ipc"))
+    | .linux.sysctl = {"kernel.shmmni": $v}'
+  run runtime_quiet run "$CID"
+  [ "$status" -ne 0 ]
+  [ "$(cat /proc/sys/kernel/shmmni)" = "$host" ]
+  # runc 1.1 accepts the host's ipc namespace joined by path (and writes
+  # the host's limit); berth refuses it as it refuses the host's netns.
+  is_berth || return 0
+  update_config --arg p "/proc/$$/ns/ipc" '.linux.namespaces += [{"type": "ipc", "path": $p}]'
+  run runtime_quiet run "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is the runtime's"* ]]
+  [ "$(cat /proc/sys/kernel/shmmni)" = "$host" ]
+}
+
+@test "control: an ipc sysctl applies in a joined ipc namespace of another container" {
+  save_host /proc/sys/kernel/shmmni
+  start_sleeper
+  CID2=${CID}-b
+  update_config --arg p "/proc/$PID/ns/ipc" '.linux.namespaces |= map(
+      if .type == "ipc" then .path = $p else . end)
+    | .linux.sysctl = {"kernel.shmmni": "1234"}
+    | .linux.cgroupsPath = "/berth-test/'"$CID2"'"
+    | .process.args = ["/bin/true"]'
+  runtime_quiet run "$CID2"
+  [ "$(nsenter -t "$PID" -i cat /proc/sys/kernel/shmmni)" = 1234 ]
+  [ "$(cat /proc/sys/kernel/shmmni)" != 1234 ]
+}
+
+@test "the hostname is not set in the host's uts namespace joined by path" {
+  require_berth # runc 1.1 sets it (in the host's namespace)
+  save_host /proc/sys/kernel/hostname
+  update_config --arg p "/proc/$$/ns/uts" '.linux.namespaces |= map(
+      if .type == "uts" then .path = $p else . end) | .hostname = "berth-not-host"'
+  run runtime_quiet run "$CID"
+  [ "$status" -ne 0 ]
+  [ "$(hostname)" != berth-not-host ]
 }
 
 @test "a sysctl outside the container's namespaces is refused" {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # Podman driving berth-runtime as its OCI runtime (through conmon), the way
-# users will call it: run, exec, terminals, pause, stop, limits.
+# users will call it: run, exec, terminals, pause, stop, limits,
+# --privileged, and the exit statuses of a command that cannot run.
 # Podman lives in its own --root/--runroot/--tmpdir and cgroup parent.
 
+bats_require_minimum_version 1.5.0
 load ../helpers
 
 setup_file() {
@@ -94,4 +96,35 @@ setup() {
     sh -c 'cat /sys/fs/cgroup/pids/pids.max; /bin/probe alloc 128'
   [ "$status" -eq 137 ]
   [ "${lines[0]}" = 20 ]
+}
+
+@test "podman run --privileged: host devices, every capability, no seccomp" {
+  # podman lists every host device with fileMode as stat() gives it (file
+  # type bits included) and asks for all the capabilities there are.
+  run prun --rm --privileged localhost/berth-busybox:test \
+    sh -c 'stat -c "%F %t:%T" /dev/kmsg; grep -E "^(CapEff|Seccomp):" /proc/self/status'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "character special file 1:b" ]
+  # Root here lacks CAP_SYS_RESOURCE: everything the caller has.
+  [ "${lines[1]}" = "$(grep '^CapBnd:' /proc/self/status | sed 's/Bnd/Eff/')" ]
+  [ "${lines[2]}" = "$(printf 'Seccomp:\t0')" ]
+}
+
+@test "control: without --privileged the host's devices are not there" {
+  run prun --rm localhost/berth-busybox:test sh -c 'test -e /dev/kmsg || echo absent'
+  [ "$status" -eq 0 ]
+  [ "$output" = absent ]
+}
+
+@test "podman run: a missing command exits 127, a non-executable one 126" {
+  run -127 prun --rm localhost/berth-busybox:test no-such-command
+  [[ "$output" == *"executable file not found in \$PATH"* ]]
+  run -127 prun --rm localhost/berth-busybox:test /no/such/file
+  [[ "$output" == *"no such file or directory"* ]]
+  # Exit status 126 alone could come from the container itself (a shell
+  # does that): podman must say why, as it does for runc.
+  run -126 prun --rm localhost/berth-busybox:test /etc/passwd
+  [[ "$output" == *"permission denied"* ]]
+  run -126 prun --rm localhost/berth-busybox:test /bin
+  [ -z "$(pm ps -aq)" ]
 }
