@@ -70,6 +70,12 @@ static json_t *mount_json(const struct berth_mount_spec *m) {
   if (m->type == BERTH_MOUNT_VOLUME)
     json_object_set_new(j, "VolumeOptions",
                         json_pack("{s:b}", "NoCopy", m->nocopy));
+  /* Not in Docker's API either (its mounts keep suid and dev; berth's are
+   * nosuid,nodev unless these are set). */
+  if (m->suid)
+    json_object_set_new(j, "Suid", json_true());
+  if (m->dev)
+    json_object_set_new(j, "Dev", json_true());
   if (m->type == BERTH_MOUNT_TMPFS) {
     json_t *t = json_pack("{s:I,s:I}", "SizeBytes", (json_int_t)m->tmpfs_size,
                           "Mode", (json_int_t)m->tmpfs_mode);

@@ -302,6 +302,14 @@ static void user_mounts(const struct berth_ctr *c, json_t *m) {
     json_array_append_new(opts, json_string(prop ? prop : "rprivate"));
     json_array_append_new(opts,
                           json_string(cfg_bool(v, "ReadOnly") ? "ro" : "rw"));
+    /* Unlike Docker, nosuid and nodev unless asked otherwise (-v ...:suid,
+     * as podman's): a file a container's root makes setuid in a volume or
+     * a bind must not raise whoever runs it in any container.  Only set,
+     * never cleared: a host mount's own nosuid stays. */
+    if (!cfg_bool(v, "Suid"))
+      json_array_append_new(opts, json_string("nosuid"));
+    if (!cfg_bool(v, "Dev"))
+      json_array_append_new(opts, json_string("nodev"));
     json_array_append_new(m, mount_obj(target, "bind", src, opts));
   }
 }

@@ -249,7 +249,9 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
   berth_ctr_dir(e, c.id, dir, sizeof dir);
   int rc = insert_record(e, &c, userns, err);
   if (rc == 0) {
-    if (berth_mkdir_p(dir, 0711, err) < 0 ||
+    /* Its config (env), log and writable layer are nobody else's; the
+     * runtime reaches the rootfs through an fd, whatever the mode. */
+    if (berth_mkdir_p(dir, 0700, err) < 0 ||
         write_etc_files(dir, json_string_value(json_object_get(c.config,
                                                                "Hostname")),
                         net_host, c.id_base, err) < 0) {

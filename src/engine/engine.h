@@ -3,11 +3,14 @@
  * database's transactions and exits; a small monitor process per running
  * container (src/monitor) holds its stdio and log and reports its exit.
  *
- * Layout under the root (default /var/lib/berth, shared with images):
- *   containers/<id>/   bundle (config.json, rootfs mount point, upper/,
- *                      work/, hosts, hostname, resolv.conf), the json-file
- *                      log ctr.log, and `exit` written by the monitor
- *   volumes/<name>/_data
+ * Layout under the root (default /var/lib/berth, shared with images; its
+ * own mode is left to its owner):
+ *   berth.db[-wal|-shm] 0600: containers' records hold their env
+ *   containers/<id>/   0700, as containers/: bundle (config.json, rootfs
+ *                      mount point, upper/, work/, hosts, hostname,
+ *                      resolv.conf), the json-file log ctr.log, and `exit`
+ *                      written by the monitor
+ *   volumes/<name>/_data  volumes/ and volumes/<name> 0700
  *   run/               the runtime's state (berth_ctx.state_root) */
 #ifndef BERTH_ENGINE_ENGINE_H
 #define BERTH_ENGINE_ENGINE_H

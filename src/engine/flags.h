@@ -63,6 +63,8 @@ struct berth_mount_spec {
   bool idmap;        /* bind: an idmapped mount, so that the container's
                         ids in its user namespace are the host path's own
                         (its root owns what host root owns) */
+  bool suid, dev;    /* bind, volume: without nosuid / nodev (they are
+                        mounted nosuid,nodev unless the user asks) */
   int64_t tmpfs_size;   /* bytes, 0 = kernel default */
   uint32_t tmpfs_mode;  /* 0 = default (1777) */
   char *tmpfs_options;  /* other tmpfs options as given ("noexec,nosuid"),
@@ -72,11 +74,13 @@ void berth_mount_spec_clear(struct berth_mount_spec *m);
 /* -v SRC:DST[:OPTS] (absolute SRC: bind; other SRC: named volume, which
  * must match [a-zA-Z0-9][a-zA-Z0-9_.-]*), or just DST (anonymous volume).
  * OPTS: comma-separated ro, rw, nocopy, idmap (binds, as podman's), z, Z
- * (accepted, ignored: no SELinux) and one propagation mode. */
+ * (accepted, ignored: no SELinux), one propagation mode, and suid or
+ * nosuid (default), dev or nodev (default), as podman's. */
 int berth_parse_volume_flag(const char *s, struct berth_mount_spec *out,
                             berth_error **err);
 /* --mount type=bind|volume|tmpfs,source|src=..,target|destination|dst=..,
  * readonly|ro[=true|false],bind-propagation=..,volume-nocopy,idmap,
+ * suid,dev (bind and volume),
  * tmpfs-size=..,tmpfs-mode=(octal).  Unknown keys are errors. */
 int berth_parse_mount_flag(const char *s, struct berth_mount_spec *out,
                            berth_error **err);

@@ -154,7 +154,8 @@ static int set_propagation(const char *flag, const char *value,
   return m->propagation ? 0 : NOMEM(err, flag);
 }
 
-/* -v options: at most one of each group (ro/rw, z/Z, nocopy, propagation). */
+/* -v options: at most one of each group (ro/rw, z/Z, nocopy, propagation,
+ * suid/nosuid, dev/nodev). */
 static int volume_option(const char *s, struct berth_mount_spec *m,
                          const char *o, unsigned *seen, berth_error **err) {
   unsigned bit;
@@ -175,6 +176,12 @@ static int volume_option(const char *s, struct berth_mount_spec *m,
       return FLAG_INVALID(err, "--volume", s,
                           "idmap is only valid for bind mounts");
     m->idmap = true;
+  } else if (strcmp(o, "suid") == 0 || strcmp(o, "nosuid") == 0) {
+    bit = 32;
+    m->suid = o[0] == 's';
+  } else if (strcmp(o, "dev") == 0 || strcmp(o, "nodev") == 0) {
+    bit = 64;
+    m->dev = o[0] == 'd';
   } else if (propagation_ok(o)) {
     bit = 8;
     if (set_propagation("--volume", s, m, o, err) < 0)
@@ -274,7 +281,7 @@ static int csv_split(const char *s, char *buf, char **fields, size_t max,
 
 struct mount_kv {
   const char *type, *source, *target, *propagation, *size, *mode;
-  int readonly, nocopy, idmap; /* -1: not given */
+  int readonly, nocopy, idmap, suid, dev; /* -1: not given */
 };
 
 static int parse_bool(const char *v) {
@@ -329,6 +336,10 @@ static int mount_field(const char *s, char *f, struct mount_kv *kv,
     return mount_bool(s, f, v, &kv->nocopy, err);
   if (strcasecmp(f, "idmap") == 0)
     return mount_bool(s, f, v, &kv->idmap, err);
+  if (strcasecmp(f, "suid") == 0)
+    return mount_bool(s, f, v, &kv->suid, err);
+  if (strcasecmp(f, "dev") == 0)
+    return mount_bool(s, f, v, &kv->dev, err);
   const char **slot = mount_kv_slot(kv, f);
   if (slot == NULL)
     return FLAG_INVALID(err, "--mount", s, "unknown key `%s`", f);
@@ -370,6 +381,10 @@ static int mount_check_kinds(const char *s, const struct mount_kv *kv,
                         "volume-nocopy is only valid for type=volume");
   if (kv->idmap >= 0 && t != BERTH_MOUNT_BIND)
     return FLAG_INVALID(err, "--mount", s, "idmap is only valid for type=bind");
+  if ((kv->suid >= 0 || kv->dev >= 0) && t == BERTH_MOUNT_TMPFS)
+    return FLAG_INVALID(err, "--mount", s,
+                        "suid and dev are only valid for type=bind and "
+                        "type=volume");
   if ((kv->size || kv->mode) && t != BERTH_MOUNT_TMPFS)
     return FLAG_INVALID(err, "--mount", s,
                         "tmpfs-size and tmpfs-mode are only valid for "
@@ -420,6 +435,8 @@ static int mount_build(const char *s, const struct mount_kv *kv,
   m->readonly = kv->readonly > 0;
   m->nocopy = kv->nocopy > 0;
   m->idmap = kv->idmap > 0;
+  m->suid = kv->suid > 0;
+  m->dev = kv->dev > 0;
   if (kv->propagation &&
       set_propagation("--mount", s, m, kv->propagation, err) < 0)
     return -1;
@@ -443,7 +460,8 @@ int berth_parse_mount_flag(const char *s, struct berth_mount_spec *out,
     return NOMEM(err, "--mount");
   if (csv_split(s, buf, fields, cap, &n) < 0)
     return FLAG_INVALID(err, "--mount", s, "bad quoting");
-  struct mount_kv kv = {.readonly = -1, .nocopy = -1, .idmap = -1};
+  struct mount_kv kv = {.readonly = -1, .nocopy = -1, .idmap = -1,
+                        .suid = -1, .dev = -1};
   for (size_t i = 0; i < n; i++)
     if (mount_field(s, fields[i], &kv, err) < 0)
       return -1;

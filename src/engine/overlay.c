@@ -119,14 +119,14 @@ out:
   return fd;
 }
 
-/* A detached, idmapped clone of a directory. */
-static int idmapped_clone(const char *path, int userns_fd, bool readonly,
+/* A detached, idmapped clone of a directory, with attrs (MOUNT_ATTR_*)
+ * set too. */
+static int idmapped_clone(const char *path, int userns_fd, unsigned attrs,
                           berth_error **err) {
   int fd = sys_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   if (fd < 0)
     return berth_error_sys(err, "open_tree `%s`", path);
-  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP |
-                                        (readonly ? MOUNT_ATTR_RDONLY : 0),
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP | attrs,
                             .userns_fd = (uint64_t)userns_fd};
   if (sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr) < 0) {
     int e = errno;
@@ -202,7 +202,7 @@ int berth_overlay_mount(const struct berth_overlay *o, berth_error **err) {
   for (size_t i = 0; rc == 0 && userns >= 0 && i < o->n_layers; i++) {
     char path[4096];
     if (layer_path(o, i, path, sizeof path, err) < 0 ||
-        (fds[i] = idmapped_clone(path, userns, true, err)) < 0)
+        (fds[i] = idmapped_clone(path, userns, MOUNT_ATTR_RDONLY, err)) < 0)
       rc = -1;
   }
   if (rc == 0)
@@ -214,22 +214,25 @@ int berth_overlay_mount(const struct berth_overlay *o, berth_error **err) {
 }
 
 int berth_cloned_bind(const char *src, const char *target, bool recursive,
-                      berth_error **err) {
-  int fd = sys_open_tree(AT_FDCWD, src,
-                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                             (recursive ? AT_RECURSIVE : 0));
+                      unsigned attrs, berth_error **err) {
+  _cleanup_close_ int fd = sys_open_tree(AT_FDCWD, src,
+                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                             (recursive ? AT_RECURSIVE : 0));
   if (fd < 0)
     return berth_error_sys(err, "open_tree `%s`", src);
-  int rc = 0;
+  struct mount_attr attr = {.attr_set = attrs};
+  if (attrs && sys_mount_setattr(fd, "", AT_EMPTY_PATH |
+                                             (recursive ? AT_RECURSIVE : 0),
+                                 &attr) < 0)
+    return berth_error_sys(err, "set mount attributes of `%s`", src);
   if (sys_move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-    rc = berth_error_sys(err, "mount `%s` on `%s`", src, target);
-  close(fd);
-  return rc;
+    return berth_error_sys(err, "mount `%s` on `%s`", src, target);
+  return 0;
 }
 
 int berth_idmapped_bind(const char *src, const char *target, int userns_fd,
-                        bool readonly, berth_error **err) {
-  _cleanup_close_ int fd = idmapped_clone(src, userns_fd, readonly, err);
+                        unsigned attrs, berth_error **err) {
+  _cleanup_close_ int fd = idmapped_clone(src, userns_fd, attrs, err);
   if (fd < 0)
     return -1;
   if (sys_move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)

@@ -36,14 +36,13 @@ int berth_overlay_mount(const struct berth_overlay *o, berth_error **err);
  * mounts. */
 int berth_idmap_userns(uint32_t base, uint32_t count, berth_error **err);
 /* A copy of the mount tree at src (with its submounts when recursive),
- * attached at target (which must exist and be of src's kind).  What the
- * container's root could not reach by src (a parent it cannot traverse,
- * as /root), it reaches by target, in this mount namespace. */
+ * with attrs (MOUNT_ATTR_*: nosuid, nodev...) set on every mount of it,
+ * attached at target (which must exist and be of src's kind). */
 int berth_cloned_bind(const char *src, const char *target, bool recursive,
-                      berth_error **err);
-/* Attaches an idmapped clone of src (its ids seen through userns_fd) on
- * target, which must exist and be of src's kind. */
+                      unsigned attrs, berth_error **err);
+/* Attaches an idmapped clone of src (its ids seen through userns_fd, attrs
+ * set too) on target, which must exist and be of src's kind. */
 int berth_idmapped_bind(const char *src, const char *target, int userns_fd,
-                        bool readonly, berth_error **err);
+                        unsigned attrs, berth_error **err);
 
 #endif

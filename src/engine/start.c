@@ -118,6 +118,16 @@ static int make_mount_point(const char *src, const char *target,
   return 0;
 }
 
+/* Volumes and binds are nosuid and nodev unless the user asked for suid
+ * or dev (-v SRC:DST:suid,dev): a file a container's root made setuid
+ * there must not raise whoever runs it through any container's mount.
+ * Set here, in the host's user namespace, the flags are locked in the
+ * container's (its root cannot clear them, even with CAP_SYS_ADMIN). */
+static unsigned user_mount_attrs(json_t *m) {
+  return (json_is_true(json_object_get(m, "Suid")) ? 0 : MOUNT_ATTR_NOSUID) |
+         (json_is_true(json_object_get(m, "Dev")) ? 0 : MOUNT_ATTR_NODEV);
+}
+
 /* In a user namespace, the sources of volumes and binds are mounted here
  * first (in this private namespace, under the container's directory,
  * vol/N) and config.json points at those instead:
@@ -125,11 +135,12 @@ static int make_mount_point(const char *src, const char *target,
  * - binds with the idmap option: an idmapped bind too, so the container
  *   sees the host's ids (not recursive: submounts' filesystems may not
  *   support idmapping);
- * - other private binds: a recursive copy of the mount tree, so that the
- *   container's root, which opens the bind's source itself, need not be
- *   able to traverse the host path's parents (as /root, 0700).  Shared
- *   and slave binds keep their host path (their propagation is the
- *   host's mount's). */
+ * - other private binds: a recursive copy of the mount tree, which
+ *   carries the locked nosuid/nodev.  Shared and slave binds keep their
+ *   host path (their propagation is the host's mount's); the runtime
+ *   sets their flags.
+ * The runtime opens each source before the container's user namespace
+ * is entered, so none needs to be reachable by the container's root. */
 static int prepare_user_mounts(struct child *ch, berth_error **err) {
   if (!ch->c->id_count)
     return 0;
@@ -161,13 +172,15 @@ static int prepare_user_mounts(struct child *ch, berth_error **err) {
       return -1;
     char target[4200];
     snprintf(target, sizeof target, "%s/vol", ch->dir);
-    if (mkdir(target, 0711) < 0 && errno != EEXIST)
+    if (mkdir(target, 0700) < 0 && errno != EEXIST)
       return berth_error_sys(err, "mkdir `%s`", target);
     snprintf(target, sizeof target, "%s/vol/%zu", ch->dir, i);
     if (make_mount_point(src, target, err) < 0)
       return -1;
-    if (idmapped ? berth_idmapped_bind(src, target, userns, false, err) < 0
-                 : berth_cloned_bind(src, target, true, err) < 0)
+    unsigned attrs = user_mount_attrs(m);
+    if (idmapped
+            ? berth_idmapped_bind(src, target, userns, attrs, err) < 0
+            : berth_cloned_bind(src, target, true, attrs, err) < 0)
       return -1;
     json_object_set_new(m, "HostPath", json_string(target));
   }
@@ -462,34 +475,12 @@ static int parse_reply(const char *msg, pid_t *pid, unsigned long long *start,
                          "the container's monitor died while starting it");
 }
 
-/* Root in a user namespace is an unprivileged host id: the runtime opens
- * the rootfs from inside it, so every directory above must let others
- * through.  Said plainly here rather than as EACCES from the runtime. */
-static int check_traversable(const char *dir, berth_error **err) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s", dir);
-  for (char *slash = strrchr(path, '/'); slash && slash != path;
-       slash = strrchr(path, '/')) {
-    *slash = '\0';
-    struct stat st;
-    if (stat(path, &st) == 0 && !(st.st_mode & S_IXOTH))
-      return berth_error_set(err, BERTH_ERR_STATE, 0,
-                             "`%s` is not searchable by others (mode %o): "
-                             "containers in user namespaces cannot reach "
-                             "their root filesystem; chmod o+x it or use "
-                             "--userns host",
-                             path, st.st_mode & 07777);
-  }
-  return 0;
-}
-
 static int spawn(struct berth_engine *e, struct berth_ctr *c,
                  const struct berth_start_opts *o, struct berth_started *out,
                  berth_error **err) {
   struct child ch = {.e = e, .c = c, .o = o};
   berth_ctr_dir(e, c->id, ch.dir, sizeof ch.dir);
-  if ((c->id_count && check_traversable(ch.dir, err) < 0) ||
-      berth_volumes_claim(e, c->id, err) < 0 ||
+  if (berth_volumes_claim(e, c->id, err) < 0 ||
       image_chain(e, c, &ch.chain_ids, &ch.n_layers, err) < 0)
     return -1;
   int sp[2];

@@ -84,19 +84,22 @@ static uint32_t block_of(uid_t id) {
 
 /* ---- Directories ----------------------------------------------------- */
 
-/* volumes/<name> (0710, group: the block's root) and _data (0755, owned
- * by the block's root).  Existing directories are kept as they are.
- * *made tells whether _data was created. */
+/* volumes/ and volumes/<name> (0700) and _data (0755, owned by the
+ * block's root: its mode is what containers see).  A volume's files keep
+ * the ids containers see, so a setuid file a container's root made there
+ * is setuid root on the host: no other local user may reach them.
+ * Containers get volumes through mounts made by host root (start.c and
+ * the runtime's fds), never by these paths.  Existing directories are
+ * kept as they are.  *made tells whether _data was created. */
 static int make_dirs(struct berth_engine *e, const char *name, uint32_t base,
                      bool *made, berth_error **err) {
   char path[4096];
   snprintf(path, sizeof path, "%s/volumes", e->root);
-  /* Container roots must traverse it to their volumes: search only. */
-  if (berth_mkdir_p(path, 0711, err) < 0)
+  if (berth_mkdir_p(path, 0700, err) < 0)
     return -1;
   vol_dir(e, name, path, sizeof path);
-  if (mkdir(path, 0710) == 0) {
-    if (chown(path, 0, base) < 0 || chmod(path, 0710) < 0)
+  if (mkdir(path, 0700) == 0) {
+    if (chown(path, 0, base) < 0)
       return berth_error_sys(err, "chown `%s`", path);
   } else if (errno != EEXIST) {
     return berth_error_sys(err, "create `%s`", path);

@@ -6,9 +6,10 @@
  * volume through an idmapped bind mount made at start (start.c), so
  * containers of different id blocks share a volume at once and nothing is
  * re-owned.  (Volumes an earlier berth shifted to a block's host ids are
- * shifted back at their next attach.)  The directory <name>/ is mode 0710,
+ * shifted back at their next attach.)  volumes/ and <name>/ are 0700,
  * root's: host users cannot reach files a container made setuid
- * (CVE-2021-41091). */
+ * (CVE-2021-41091), and containers mount volumes nosuid,nodev unless
+ * asked otherwise, so no container runs them raised either. */
 #ifndef BERTH_ENGINE_VOLUMES_H
 #define BERTH_ENGINE_VOLUMES_H
 

@@ -2,8 +2,11 @@
 #include "db.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cleanup.h"
@@ -171,7 +174,34 @@ fail:
   return -1;
 }
 
+/* The database holds containers' configs (their env carries secrets):
+ * 0600.  SQLite creates it 0644 (less the umask) and gives the -wal and
+ * -shm files the database file's mode, so the file is made (or, when an
+ * earlier berth made it readable, tightened along with its -wal and -shm)
+ * before SQLite opens it. */
+static int private_db_file(const char *path, berth_error **err) {
+  _cleanup_close_ int fd =
+      open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return berth_error_sys(err, "open database `%s`", path);
+  if ((st.st_mode & 07777) == 0600)
+    return 0;
+  if (fchmod(fd, 0600) < 0)
+    return berth_error_sys(err, "chmod `%s`", path);
+  static const char *const suffixes[] = {"-wal", "-shm"};
+  for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+    char side[4096];
+    snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+    if (chmod(side, 0600) < 0 && errno != ENOENT)
+      return berth_error_sys(err, "chmod `%s`", side);
+  }
+  return 0;
+}
+
 int berth_db_open(const char *path, struct berth_db **out, berth_error **err) {
+  if (private_db_file(path, err) < 0)
+    return -1;
   struct berth_db *db = calloc(1, sizeof *db);
   if (!db)
     return berth_error_sys(err, "allocate database handle");

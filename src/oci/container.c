@@ -27,6 +27,7 @@
 #include "hooks.h"
 #include "fs.h"
 #include "init.h"
+#include "rootfs_fds.h"
 #include "spec.h"
 #include "state.h"
 #include "sync.h"
@@ -278,6 +279,19 @@ static int init_gone(struct launch *l, berth_error **err) {
   return -1;
 }
 
+/* The init mounts from fds we open with the host's credentials: as root
+ * of its user namespace it may not be able to search the directories
+ * above the bundle or a bind source (rootfs_fds.h). */
+static int give_rootfs_fds(struct launch *l, berth_error **err) {
+  struct berth_rootfs_fds fds = BERTH_ROOTFS_FDS_INIT;
+  if (berth_rootfs_fds_open_for(l->spec, l->opts->bundle, l->pidfd, &fds,
+                                err) < 0)
+    return -1;
+  int rc = berth_rootfs_fds_send(l->sync_fd, &fds);
+  berth_rootfs_fds_close(&fds);
+  return rc < 0 ? init_gone(l, err) : 0;
+}
+
 /* The parent's half of the handshake with the init, up to "created". */
 static int handshake(struct launch *l, struct berth_state *st, char *created,
                      berth_error **err) {
@@ -289,6 +303,8 @@ static int handshake(struct launch *l, struct berth_state *st, char *created,
    * wait_for_cgroup in init.c). */
   if (berth_sync_send(l->sync_fd, BERTH_SYNC_MAPPED, 0, NULL) < 0)
     return init_gone(l, err);
+  if (give_rootfs_fds(l, err) < 0)
+    return -1;
   if (berth_cgroup_create(s->cgroups_path, l->id, s->resources, &l->cg,
                           err) < 0 ||
       berth_cgroup_enter(l->cg, l->pid, err) < 0)

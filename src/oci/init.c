@@ -109,7 +109,6 @@ static int run_hooks(const struct berth_init_ctx *ctx, enum berth_hook_kind k,
 static struct berth_rootfs_plan make_plan(const struct berth_init_ctx *ctx) {
   const struct berth_spec *s = ctx->spec;
   return (struct berth_rootfs_plan){
-      .bundle = ctx->bundle,
       .rootfs = s->root_path,
       .readonly = s->root_readonly,
       .rootfs_propagation = s->rootfs_propagation,
@@ -225,6 +224,9 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
   const struct berth_spec *s = ctx->spec;
   const struct berth_process *p = s->process;
   struct cgroup_wait cw = {.ctx = ctx};
+  /* Host fds: closed by the pivot (and by close_leaked_fds at the latest,
+   * never passed on: they sit above the preserved fds). */
+  struct berth_rootfs_fds fds = BERTH_ROOTFS_FDS_INIT;
   if (berth_sync_expect(ctx->sync_fd, BERTH_SYNC_MAPPED, NULL, err) < 0)
     return -1;
   /* Before a user namespace is joined by path: a network namespace the
@@ -249,7 +251,12 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
     return -1;
   if (setup_uts(s, err) < 0 || apply_sysctl(s, err) < 0)
     return -1;
+  if (berth_rootfs_fds_recv(ctx->sync_fd, s->root_path, s->mounts,
+                            s->n_mounts, ctx->bundle, 3 + ctx->preserve_fds,
+                            &fds, err) < 0)
+    return -1;
   struct berth_rootfs_plan plan = make_plan(ctx);
+  plan.fds = &fds;
   plan.enter_cgroup = wait_for_cgroup;
   plan.enter_cgroup_arg = &cw;
   if (berth_rootfs_prepare(&plan, err) < 0)

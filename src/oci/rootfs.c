@@ -130,12 +130,15 @@ static int new_fs(const char *type, const char *source, const char *data,
   return mnt;
 }
 
-/* A detached clone of a host path, with the mount's flags applied. */
-static int clone_tree(const char *source, bool recursive, struct attrs a,
-                      struct attrs rec, berth_error **err) {
+/* A detached clone of dfd/path (path "": of dfd itself), with the
+ * mount's flags applied; `source` names it in errors. */
+static int clone_tree_at(int dfd, const char *path, const char *source,
+                         bool recursive, struct attrs a, struct attrs rec,
+                         berth_error **err) {
   _cleanup_close_ int tree = open_tree(
-      AT_FDCWD, source,
-      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+      dfd, path,
+      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
+          (path[0] == '\0' ? AT_EMPTY_PATH : 0));
   if (tree < 0)
     return berth_error_sys(err, "bind `%s`", source);
   if (setattr_fd(tree, a.set, a.clr, 0, false, source, err) < 0)
@@ -143,6 +146,12 @@ static int clone_tree(const char *source, bool recursive, struct attrs a,
   if (setattr_fd(tree, rec.set, rec.clr, 0, true, source, err) < 0)
     return -1;
   return steal_fd(&tree);
+}
+
+/* A detached clone of a host path. */
+static int clone_tree(const char *source, bool recursive, struct attrs a,
+                      struct attrs rec, berth_error **err) {
+  return clone_tree_at(AT_FDCWD, source, source, recursive, a, rec, err);
 }
 
 static int propagate(int mnt_fd, const struct berth_mount *m,
@@ -164,16 +173,17 @@ static int open_target(int root_fd, const char *dest, bool is_file,
   return berth_mkdir_in_root(root_fd, dest, 0755, is_file, err);
 }
 
-static int mount_bind(int root_fd, const char *bundle,
-                      const struct berth_mount *m, berth_error **err) {
+/* The source comes as an fd the runtime opened (rootfs_fds.h): the
+ * caller may be a user namespace's root that cannot search its parents. */
+static int mount_bind(int root_fd, int source_fd, const struct berth_mount *m,
+                      berth_error **err) {
   struct attrs a = ms_to_attrs(m->flags, m->clear);
-  _cleanup_free_ char *abs = NULL;
-  if (m->source[0] != '/' && bundle &&
-      asprintf(&abs, "%s/%s", bundle, m->source) < 0)
-    return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "%s", m->source);
+  if (source_fd < 0)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, EBADF,
+                           "bind `%s`: source not opened", m->source);
   _cleanup_close_ int tree =
-      clone_tree(abs ? abs : m->source, m->recursive, a,
-                 ms_to_attrs(m->rec_flags, m->rec_clear), err);
+      clone_tree_at(source_fd, "", m->source, m->recursive, a,
+                    ms_to_attrs(m->rec_flags, m->rec_clear), err);
   if (tree < 0)
     return -1;
   struct stat st;
@@ -436,9 +446,11 @@ static int mount_cgroup(int target, const struct berth_mount *m,
 }
 
 static int mount_one(int root_fd, const struct berth_rootfs_plan *plan,
-                     const struct berth_mount *m, berth_error **err) {
+                     size_t i, berth_error **err) {
+  const struct berth_mount *m = &plan->mounts[i];
   if (m->bind)
-    return mount_bind(root_fd, plan->bundle, m, err);
+    return mount_bind(root_fd, i < plan->fds->n ? plan->fds->sources[i] : -1,
+                      m, err);
   _cleanup_close_ int target = open_target(root_fd, m->destination, false, err);
   if (target < 0)
     return -1;
@@ -493,16 +505,36 @@ static unsigned long setup_propagation(const struct berth_rootfs_plan *plan) {
   return p;
 }
 
+/* The rootfs is bound onto itself (pivot_root wants a mount point); the
+ * bind is attached through the runtime's fd of the directory, and that fd
+ * is swapped for the bind's, on which everything else is mounted. */
+static int bind_rootfs(const struct berth_rootfs_plan *plan,
+                       berth_error **err) {
+  struct berth_rootfs_fds *f = plan->fds;
+  if (f == NULL || f->rootfs < 0)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, EBADF,
+                           "rootfs `%s` not opened", plan->rootfs);
+  int tree = open_tree(f->rootfs, "",
+                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+                           AT_EMPTY_PATH);
+  if (tree < 0)
+    return berth_error_sys(err, "bind rootfs `%s`", plan->rootfs);
+  if (attach(tree, f->rootfs, plan->rootfs, err) < 0) {
+    close(tree);
+    return -1;
+  }
+  close(f->rootfs);
+  f->rootfs = tree;
+  return 0;
+}
+
 int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
                          berth_error **err) {
   if (mount(NULL, "/", NULL, setup_propagation(plan), NULL) < 0)
     return berth_error_sys(err, "make `/` private to the container");
-  if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return berth_error_sys(err, "bind rootfs `%s`", plan->rootfs);
-  _cleanup_close_ int root_fd =
-      open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0)
-    return berth_error_sys(err, "open rootfs `%s`", plan->rootfs);
+  if (bind_rootfs(plan, err) < 0)
+    return -1;
+  int root_fd = plan->fds->rootfs;
   bool entered = plan->enter_cgroup == NULL;
   for (size_t i = 0; i < plan->n_mounts; i++) {
     const struct berth_mount *m = &plan->mounts[i];
@@ -512,7 +544,7 @@ int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
         return -1;
       entered = true;
     }
-    if (mount_one(root_fd, plan, m, err) < 0)
+    if (mount_one(root_fd, plan, i, err) < 0)
       return berth_error_prefix(err, "mounts[%zu] `%s`", i, m->destination);
   }
   if (!entered && plan->enter_cgroup(plan->enter_cgroup_arg, err) < 0)
@@ -522,8 +554,10 @@ int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
 
 int berth_rootfs_pivot(const struct berth_rootfs_plan *plan,
                        berth_error **err) {
-  if (chdir(plan->rootfs) < 0)
+  if (fchdir(plan->fds->rootfs) < 0)
     return berth_error_sys(err, "chdir `%s`", plan->rootfs);
+  /* The fds reach host directories: none may outlive the pivot. */
+  berth_rootfs_fds_close(plan->fds);
   /* pivot_root(".", ".") stacks the old root on top of the new one; the
    * old root is then made a slave (so detaching it cannot propagate an
    * unmount to the host) and detached, with no put_old directory needed

@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "error.h"
 #include "mounts.h"
+#include "rootfs_fds.h"
 
 struct berth_rootfs_plan {
   const char *rootfs;              /* absolute host path */
@@ -28,8 +29,12 @@ struct berth_rootfs_plan {
   char *const *readonly_paths;
   bool in_userns;                  /* mknod impossible: bind host nodes */
   bool new_cgroupns;               /* own (not joined) cgroup namespace */
-  const char *bundle;              /* relative bind sources are relative to
-                                      it (runtime-spec); NULL: the cwd */
+  /* The rootfs and every bind source, opened by the runtime in this mount
+   * namespace (rootfs_fds.h): nothing above them is resolved by path, so
+   * a root of the user namespace that cannot search their parents (a
+   * 0700 home) still mounts them.  prepare swaps fds->rootfs for the
+   * rootfs's bind mount; pivot closes them all. */
+  struct berth_rootfs_fds *fds;
   /* Called once, right before the first "cgroup"/"cgroup2" mount (or after
    * the last mount when there is none): the init waits there for the
    * runtime to move it into the container's cgroup, so that everything
@@ -41,10 +46,13 @@ struct berth_rootfs_plan {
 /* Must run inside the container's new mount namespace (and, when the spec
  * asks for them, after joining its user, pid and network namespaces: /proc
  * and sysfs take the caller's namespaces; cgroup mounts come after
- * plan->enter_cgroup, which puts the caller in its cgroup and namespace).  The host filesystem must still be visible: bind
- * sources and, in a user namespace, the host's device nodes are opened by
- * host path.  Makes "/" MS_REC|MS_SLAVE (or the rootfsPropagation when it
- * is private/slave), binds plan->rootfs onto itself, performs every mount
+ * plan->enter_cgroup, which puts the caller in its cgroup and namespace).
+ * The rootfs and bind sources come from plan->fds (required); the host
+ * filesystem must still be visible for the rest: /sys, the cgroup
+ * hierarchies and, in a user namespace, the host's device nodes are
+ * opened by host path.  Makes "/" MS_REC|MS_SLAVE (or the
+ * rootfsPropagation when it is private/slave), binds the rootfs onto
+ * itself, performs every mount
  * in order (destinations resolved in the rootfs, attached with move_mount
  * onto the resolved fd), creates linux.devices, and, when the spec mounts
  * a tmpfs at /dev, the default nodes and /dev symlinks.  A "cgroup" mount
@@ -55,9 +63,10 @@ struct berth_rootfs_plan {
 int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
                          berth_error **err);
 /* After prepare (createRuntime/createContainer hooks may run in between):
- * pivot_root into plan->rootfs, detach the old root (made a slave first so
- * the unmount cannot propagate to the host), chdir("/"), and apply a
- * shared/unbindable rootfsPropagation to the new root. */
+ * pivot_root into the rootfs bind (plan->fds->rootfs), close every fd of
+ * plan->fds (they reach the host's filesystem), detach the old root (made
+ * a slave first so the unmount cannot propagate to the host), chdir("/"),
+ * and apply a shared/unbindable rootfsPropagation to the new root. */
 int berth_rootfs_pivot(const struct berth_rootfs_plan *plan,
                        berth_error **err);
 /* After pivot, from inside the new root: readonlyPaths become read-only

@@ -18,6 +18,9 @@ enum berth_sync_type {
   BERTH_SYNC_ERROR,         /* either: text says what failed */
   BERTH_SYNC_MAPPED,        /* parent: id maps written; the init prepares
                                its mounts while the cgroup is created */
+  BERTH_SYNC_FDS,           /* parent, after MAPPED: the rootfs and bind
+                               sources as SCM_RIGHTS (value: how many in
+                               this message; rootfs_fds.h) */
 };
 
 struct berth_sync_msg {

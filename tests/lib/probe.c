@@ -17,6 +17,8 @@
  *                                   works, else the errno of the step that
  *                                   failed (ENETUNREACH: lo is down)
  *   probe sleep SECS                sleep
+ *   probe ids                       "uid=R euid=E gid=G egid=F" (a setuid or
+ *                                   setgid copy shows whether the bits took)
  *
  * Built with `cc -static -O2`; uses the GNU extensions the project builds
  * with (strerrorname_np needs glibc >= 2.32, we carry our own table to stay
@@ -225,11 +227,24 @@ static int cmd_loopback(void)
     return 0;
 }
 
+static int cmd_ids(void)
+{
+    printf("uid=%u euid=%u gid=%u egid=%u\n", (unsigned)getuid(),
+           (unsigned)geteuid(), (unsigned)getgid(), (unsigned)getegid());
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage();
     const char *cmd = argv[1];
+    if (strcmp(cmd, "ids") == 0)
+        return cmd_ids();
+    /* Tests make setuid-root copies: such a copy does nothing else (no
+     * chown or raw syscall as root for whoever finds it). */
+    if (getuid() != geteuid() || getgid() != getegid())
+        return 126;
     if (strcmp(cmd, "errno") == 0)
         return cmd_errno(argc - 2, argv + 2);
     if (strcmp(cmd, "fds") == 0)

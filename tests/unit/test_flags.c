@@ -530,6 +530,46 @@ static void test_idmap_option(void **state) {
   check_mount_bad(berth_parse_mount_flag, "--mount", bad_m, ARRAY_SIZE(bad_m));
 }
 
+/* suid and dev (podman's -v options): volumes and binds are nosuid,nodev
+ * unless one is given. */
+static void test_suid_dev_options(void **state) {
+  (void)state;
+  static const struct {
+    mount_parser parse;
+    const char *s;
+    bool suid, dev;
+  } good[] = {
+      {berth_parse_volume_flag, "/s:/d", false, false},
+      {berth_parse_volume_flag, "v:/d:suid", true, false},
+      {berth_parse_volume_flag, "/s:/d:ro,dev", false, true},
+      {berth_parse_volume_flag, "/s:/d:suid,dev,rshared", true, true},
+      {berth_parse_volume_flag, "v:/d:nosuid,nodev", false, false},
+      {berth_parse_mount_flag, "type=bind,source=/s,target=/d,suid", true,
+       false},
+      {berth_parse_mount_flag, "source=v,target=/d,dev=true,suid=false",
+       false, true},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+    berth_error *err = NULL;
+    struct berth_mount_spec m = {0};
+    if (good[i].parse(good[i].s, &m, &err) != 0)
+      fail_msg("%s: %s", good[i].s, err ? err->msg : "?");
+    assert_int_equal(m.suid, good[i].suid);
+    assert_int_equal(m.dev, good[i].dev);
+    berth_mount_spec_clear(&m);
+  }
+  static const char *const bad_v[] = {"v:/d:suid,nosuid", "/s:/d:dev,dev",
+                                      "/s:/d:SUID", "/s:/d:nosuid,suid"};
+  check_mount_bad(berth_parse_volume_flag, "--volume", bad_v,
+                  ARRAY_SIZE(bad_v));
+  static const char *const bad_m[] = {
+      "type=tmpfs,target=/x,suid",
+      "type=tmpfs,target=/x,dev",
+      "type=bind,source=/s,target=/d,suid=2",
+  };
+  check_mount_bad(berth_parse_mount_flag, "--mount", bad_m, ARRAY_SIZE(bad_m));
+}
+
 /* ---- --tmpfs ------------------------------------------------------------ */
 
 static void test_tmpfs_good(void **state) {
@@ -914,6 +954,7 @@ int main(void) {
       cmocka_unit_test(test_mount_good),
       cmocka_unit_test(test_mount_bad),
       cmocka_unit_test(test_idmap_option),
+      cmocka_unit_test(test_suid_dev_options),
       cmocka_unit_test(test_tmpfs_good),
       cmocka_unit_test(test_tmpfs_bad),
       cmocka_unit_test(test_mount_spec_clear_empty),

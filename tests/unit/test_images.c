@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -196,6 +197,43 @@ static void test_newer_schema_refused(void **state) {
   berth_error_free(err);
 }
 
+static unsigned mode_of(const char *suffix) {
+  char p[160];
+  struct stat st;
+  snprintf(p, sizeof p, "%s%s", dbpath, suffix);
+  return stat(p, &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+/* Containers' env (secrets) lives in the database: 0600, with its WAL and
+ * shared-memory files, whatever the umask; earlier roots get tightened. */
+static void test_db_files_private(void **state) {
+  (void)state;
+  mode_t old = umask(0);
+  struct berth_db *db;
+  assert_int_equal(berth_db_open(dbpath, &db, NULL), 0);
+  assert_int_equal(sqlite3_exec(berth_db_sqlite(db),
+                                "CREATE TABLE t (x); INSERT INTO t VALUES (1)",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  assert_int_equal(mode_of(""), 0600);
+  assert_int_equal(mode_of("-wal"), 0600);
+  assert_int_equal(mode_of("-shm"), 0600);
+  berth_db_close(db);
+  /* As an earlier berth left them: readable by everyone. */
+  const char *sfx[] = {"", "-wal", "-shm"};
+  for (int i = 0; i < 3; i++) {
+    char p[160];
+    snprintf(p, sizeof p, "%s%s", dbpath, sfx[i]);
+    assert_int_equal(chmod(p, 0644), 0);
+  }
+  assert_int_equal(mode_of(""), 0644);
+  assert_int_equal(berth_db_open(dbpath, &db, NULL), 0);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(mode_of(sfx[i]), 0600);
+  berth_db_close(db);
+  umask(old);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_add_resolve_get, setup, teardown),
@@ -204,6 +242,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_concurrent_writers, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_db_files_private, setup,
                                       teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -248,18 +248,23 @@ static int run_rootfs(struct scenario *s, berth_error **err) {
   j = J(s->devices_json ? s->devices_json : "[]");
   rc = berth_devices_parse(j, "linux.devices", &d, &nd, err);
   json_decref(j);
+  /* As the runtime does, but in this namespace: the fds come first. */
+  struct berth_rootfs_fds fds = BERTH_ROOTFS_FDS_INIT;
   struct berth_rootfs_plan plan = {
       .rootfs = s->rootfs, .readonly = s->readonly_root, .mounts = m,
       .n_mounts = nm, .devices = d, .n_devices = nd,
       .masked_paths = s->masked, .readonly_paths = s->readonly,
       .new_cgroupns = s->new_cgroupns, .in_userns = s->in_userns,
-      .bundle = s->dir};
+      .fds = &fds};
+  if (rc == 0)
+    rc = berth_rootfs_fds_open(s->rootfs, m, nm, s->dir, &fds, err);
   if (rc == 0)
     rc = berth_rootfs_prepare(&plan, err);
   if (rc == 0)
     rc = berth_rootfs_pivot(&plan, err);
   if (rc == 0)
     rc = berth_rootfs_finalize(&plan, err);
+  berth_rootfs_fds_close(&fds);
   berth_mounts_free(m, nm);
   berth_devices_free(d, nd);
   return rc;

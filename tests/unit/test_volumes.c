@@ -245,13 +245,17 @@ static void test_attach(void **state) {
     struct stat st;
     assert_int_equal(stat(hp, &st), 0);
     assert_int_equal(st.st_gid, 0);
-    /* Only host root gets through volumes/<name> (files may be setuid). */
+    /* Only host root gets through volumes/ and volumes/<name> (files may
+     * be setuid root). */
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/volumes/%s", t->root, src);
     assert_int_equal(stat(dir, &st), 0);
-    assert_int_equal(st.st_mode & 07777, 0710);
+    assert_int_equal(st.st_mode & 07777, 0700);
     assert_int_equal(st.st_uid, 0);
     assert_int_equal(st.st_gid, 0);
+    snprintf(dir, sizeof dir, "%s/volumes", t->root);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
   }
   assert_int_equal(count(t, "SELECT count(*) FROM container_volumes WHERE "
                             "container_id='c1'"),

@@ -180,7 +180,7 @@ both() {
 }
 
 @test "export writes the container's filesystem without /proc contents" {
-  # Under the (0711) berth root: the container's root must reach it.
+  # Under the (0700) berth root: the runtime opens the bind source.
   echo host-only >"$BERTH_ROOT/cp-bound"
   chmod 644 "$BERTH_ROOT/cp-bound"
   berth run -d --name run1 -v "$BERTH_ROOT/cp-bound:/bound:ro" bb \

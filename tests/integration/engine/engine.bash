@@ -14,10 +14,10 @@ BERTH=${BERTH:-$REPO/build/src/cli/berth}
 berth() { "$BERTH" --root "$BERTH_ROOT" "$@"; }
 
 engine_setup_file() {
-  # Not under bats' private (0700) temp dir: root of a container's user
-  # namespace must be able to reach its rootfs.
+  # A 0700 root, as mktemp makes it: berth must not need it searchable
+  # by the containers' roots (the runtime opens rootfs and mount sources
+  # before entering the user namespace), nor chmod it.
   BERTH_ROOT=$(mktemp -d /tmp/berth-engine.XXXXXX)
-  chmod 711 "$BERTH_ROOT"
   export BERTH_ROOT
   # Every cgroup of this file's containers is under its own parent below
   # berth-test (run.sh checks that none is left behind).

@@ -112,7 +112,8 @@ teardown() { engine_teardown; }
   run berth run --rm --read-only --tmpfs /scratch:size=1m bb sh -c 'echo hi > /scratch/f && cat /scratch/f && df /scratch | tail -1'
   [ "${lines[0]}" = hi ]
   [[ "${lines[1]}" == *" 1024 "* ]]
-  # Under the (traversable) berth root: the container's root must reach it.
+  # Under the (0700) berth root: the runtime opens the bind source; the
+  # directory itself must let the container's root (nobody's) in.
   data=$BERTH_ROOT/binds/data
   mkdir -p "$data"
   echo host-file >"$data/in"
