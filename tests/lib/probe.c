@@ -14,6 +14,10 @@
  *   probe alloc MB                  allocate and touch MB MiB, print "allocated"
  *   probe forks N                   try N forks, print how many succeeded
  *   probe sleep SECS                sleep
+ *   probe swaplink PATH TARGET SECS for SECS seconds, keep replacing PATH
+ *                                   (atomically, rename) by a symlink to
+ *                                   TARGET: a race against host-side code
+ *                                   that creates PATH and then uses its name
  *
  * Built with `cc -static -O2`; uses the GNU extensions the project builds
  * with (strerrorname_np needs glibc >= 2.32, we carry our own table to stay
@@ -32,6 +36,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct {
@@ -194,6 +199,25 @@ static int cmd_forks(const char *arg)
     return 0;
 }
 
+static int cmd_swaplink(const char *path, const char *target,
+                        const char *secs)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.swap", path);
+    time_t end = time(NULL) + (time_t)strtoul(secs, NULL, 0);
+    unsigned long n = 0;
+    while (time(NULL) < end) {
+        for (int i = 0; i < 1000; i++, n++) {
+            unlink(tmp);
+            if (symlink(target, tmp) == 0)
+                rename(tmp, path);
+        }
+    }
+    unlink(tmp);
+    printf("swapped %lu\n", n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -209,6 +233,8 @@ int main(int argc, char **argv)
         return cmd_alloc(argv[2]);
     if (strcmp(cmd, "forks") == 0 && argc == 3)
         return cmd_forks(argv[2]);
+    if (strcmp(cmd, "swaplink") == 0 && argc == 5)
+        return cmd_swaplink(argv[2], argv[3], argv[4]);
     if (strcmp(cmd, "sleep") == 0 && argc == 3) {
         sleep((unsigned)strtoul(argv[2], NULL, 0));
         return 0;
