@@ -1,14 +1,19 @@
 /* The lifecycle verbs: parse flags, make one library call, print. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "cleanup.h"
 #include "runtime_features.h"
 #include "fs.h"
 #include "runtime.h"
@@ -196,6 +201,104 @@ int verb_list(struct cli *cli, int argc, char **argv) {
   return 0;
 }
 
+/* Starts ps(1) with `args` (argv[0] included) as its argv, directly: no
+ * shell, so nothing in the caller's arguments is ever interpreted as a
+ * command (runc does the same).  Its stdout comes back on *out. */
+static int spawn_ps(char **args, pid_t *pid, FILE **out) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -errno;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+  extern char **environ;
+  int rc = posix_spawnp(pid, "ps", &fa, NULL, args, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(p[1]);
+  if (rc != 0 || !(*out = fdopen(p[0], "r"))) {
+    close(p[0]);
+    if (rc == 0)
+      waitpid(*pid, NULL, 0);
+    return rc ? -rc : -ENOMEM;
+  }
+  return 0;
+}
+
+/* The index of the PID column in ps's header line, or -1. */
+static int pid_column(const char *header) {
+  char copy[4096];
+  snprintf(copy, sizeof(copy), "%s", header);
+  char *save = NULL;
+  int c = 0;
+  for (char *tok = strtok_r(copy, " \t\n", &save); tok;
+       tok = strtok_r(NULL, " \t\n", &save), c++)
+    if (strcmp(tok, "PID") == 0)
+      return c;
+  return -1;
+}
+
+static bool line_has_pid(const char *line, int col, const pid_t *pids,
+                         size_t n) {
+  char copy[4096];
+  snprintf(copy, sizeof(copy), "%s", line);
+  char *save = NULL, *tok = strtok_r(copy, " \t\n", &save);
+  for (int c = 0; tok && c < col; c++)
+    tok = strtok_r(NULL, " \t\n", &save);
+  for (size_t k = 0; tok && k < n; k++)
+    if (atoi(tok) == pids[k])
+      return true;
+  return false;
+}
+
+/* Copies ps's header and the lines of the container's pids to stdout;
+ * returns the PID column's index, -1 when the header has none. */
+static int filter_ps(FILE *p, const pid_t *pids, size_t n) {
+  char line[4096];
+  int col = -1;
+  bool header = true;
+  while (fgets(line, sizeof(line), p)) {
+    if (header) {
+      col = pid_column(line);
+      header = false;
+      fputs(line, stdout);
+    } else if (col >= 0 && line_has_pid(line, col, pids, n)) {
+      fputs(line, stdout);
+    }
+  }
+  return col;
+}
+
+/* Like runc: ps(1) with the caller's options (default -ef), printing the
+ * header and the lines whose PID column belongs to the container. */
+static int print_ps(struct cli *cli, char **ps_args, int nargs,
+                    const pid_t *pids, size_t n) {
+  static char ps[] = "ps", ef[] = "-ef";
+  _cleanup_free_ char **args = calloc((size_t)nargs + 3, sizeof(char *));
+  if (!args)
+    return cli_failf(cli, "ps: %s", strerror(ENOMEM));
+  args[0] = ps;
+  for (int k = 0; k < nargs; k++)
+    args[k + 1] = ps_args[k];
+  if (nargs == 0)
+    args[1] = ef;
+  pid_t pid = -1;
+  FILE *p = NULL;
+  int rc = spawn_ps(args, &pid, &p);
+  if (rc < 0)
+    return cli_failf(cli, "ps: run ps: %s", strerror(-rc));
+  int col = filter_ps(p, pids, n);
+  fclose(p);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return cli_failf(cli, "ps: ps exited with status %d",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+  if (col < 0)
+    return cli_failf(cli, "ps: no PID column in ps's output");
+  return 0;
+}
+
 int verb_ps(struct cli *cli, int argc, char **argv) {
   const char *format = "table";
   struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL}};
@@ -203,58 +306,18 @@ int verb_ps(struct cli *cli, int argc, char **argv) {
   berth_error *err = NULL;
   if (parse_verb(cli, argc, argv, opts, NOPTS(opts), 1, true, &i) < 0)
     return 1;
-  pid_t *pids = NULL;
+  if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
+    return cli_failf(cli, "ps: invalid format `%s` (table or json)", format);
+  _cleanup_free_ pid_t *pids = NULL;
   size_t n = 0;
   if (berth_container_pids(&cli->ctx, argv[i], &pids, &n, &err) < 0)
     return cli_fail(cli, err);
-  if (strcmp(format, "json") == 0) {
-    printf("[");
-    for (size_t k = 0; k < n; k++)
-      printf("%s%d", k ? "," : "", (int)pids[k]);
-    printf("]\n");
-    free(pids);
-    return 0;
-  }
-  if (strcmp(format, "table") != 0) {
-    free(pids);
-    return cli_failf(cli, "ps: invalid format `%s` (table or json)", format);
-  }
-  /* Like runc: run ps(1) with the caller's options and keep the header and
-   * the lines whose PID column belongs to the container. */
-  char cmd[4096] = "ps";
-  size_t len = 2;
-  for (int k = i + 1; k < argc; k++)
-    len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " '%s'", argv[k]);
-  if (i + 1 >= argc)
-    snprintf(cmd + len, sizeof(cmd) - len, " -ef");
-  FILE *p = popen(cmd, "r");
-  if (p == NULL) {
-    free(pids);
-    return cli_failf(cli, "ps: %s", strerror(errno));
-  }
-  char line[4096];
-  int pid_col = -1;
-  while (fgets(line, sizeof(line), p)) {
-    char copy[4096];
-    snprintf(copy, sizeof(copy), "%s", line);
-    char *save = NULL, *tok = strtok_r(copy, " \t\n", &save);
-    if (pid_col < 0) {
-      for (int c = 0; tok; c++, tok = strtok_r(NULL, " \t\n", &save))
-        if (strcmp(tok, "PID") == 0)
-          pid_col = c;
-      fputs(line, stdout);
-      continue;
-    }
-    for (int c = 0; tok && c < pid_col; c++)
-      tok = strtok_r(NULL, " \t\n", &save);
-    for (size_t k = 0; tok && k < n; k++)
-      if (atoi(tok) == pids[k]) {
-        fputs(line, stdout);
-        break;
-      }
-  }
-  pclose(p);
-  free(pids);
+  if (strcmp(format, "table") == 0)
+    return print_ps(cli, argv + i + 1, argc - i - 1, pids, n);
+  printf("[");
+  for (size_t k = 0; k < n; k++)
+    printf("%s%d", k ? "," : "", (int)pids[k]);
+  printf("]\n");
   return 0;
 }
 

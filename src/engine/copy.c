@@ -157,29 +157,46 @@ static int make_room(int dirfd, const char *name, bool want_dir,
   return 0;
 }
 
-/* Owner, mode and times of a new entry (chown first: it clears setuid). */
-static int set_meta(const struct cp *cp, int dirfd, const char *name, int fd,
-                    const struct stat *st, berth_error **err) {
+/* Owner, mode and times of a new entry, through the fd create_node
+ * returned (chown first: it clears setuid).  Never by name: the directory
+ * belongs to the container, which can swap the name for a symlink to a
+ * host path between our creating it and setting its metadata (fchmodat
+ * by name follows symlinks, and a running container's absolute symlink
+ * resolves against the host's root). */
+static int set_meta(const struct cp *cp, int fd, const struct stat *st,
+                    const char *name, berth_error **err) {
   uid_t u;
   gid_t g;
   owner_for(cp, st, &u, &g);
   struct timespec ts[2] = {st->st_atim, st->st_mtim};
-  if (S_ISLNK(st->st_mode)) {
-    if (fchownat(dirfd, name, u, g, AT_SYMLINK_NOFOLLOW) < 0 ||
-        utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-      return berth_error_sys(err, "set the owner of `%s`", name);
-    return 0;
-  }
   if (fd < 0)
     return berth_error_set(err, BERTH_ERR_SYSTEM, EBADF, "`%s`", name);
-  if (fchown(fd, u, g) < 0 || fchmod(fd, mode_for(cp, st)) < 0 ||
-      futimens(fd, ts) < 0)
+  if (fchownat(fd, "", u, g, AT_EMPTY_PATH) < 0 ||
+      /* Symlinks have no mode of their own on Linux. */
+      (!S_ISLNK(st->st_mode) && berth_fchmod_any(fd, mode_for(cp, st)) < 0) ||
+      utimensat(fd, "", ts, AT_EMPTY_PATH) < 0)
     return berth_error_sys(err, "set the owner and mode of `%s`", name);
   return 0;
 }
 
-/* Creates `name` in dirfd as the kind of *st; *out gets a writable fd for
- * a file, a directory fd for a directory (-1 else); *created says whether
+/* An O_PATH fd of what `name` holds now, which must still be of the kind
+ * just created there: otherwise the container replaced it. */
+static int open_created(int dirfd, const char *name, mode_t type,
+                        berth_error **err) {
+  _cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW |
+                                                   O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return berth_error_sys(err, "open `%s`", name);
+  if ((st.st_mode & S_IFMT) != type)
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "`%s` was replaced while being copied", name);
+  return steal_fd(&fd);
+}
+
+/* Creates `name` in dirfd as the kind of *st; *out gets an fd of it for
+ * set_meta (writable for a file, a directory fd for a directory, O_PATH
+ * for a symlink or FIFO; -1 for kinds not copied); *created says whether
  * a directory was made (an existing one keeps its metadata). */
 static int create_node(const struct cp *cp, int dirfd, const char *name,
                        const struct stat *st, const char *link, int *out,
@@ -202,29 +219,19 @@ static int create_node(const struct cp *cp, int dirfd, const char *name,
                                    O_CLOEXEC, 0600);
     return *out < 0 ? berth_error_sys(err, "create `%s`", name) : 0;
   }
-  if (S_ISLNK(st->st_mode))
-    return symlinkat(link, dirfd, name) < 0
-               ? berth_error_sys(err, "create symlink `%s`", name)
-               : 0;
+  if (S_ISLNK(st->st_mode)) {
+    if (symlinkat(link, dirfd, name) < 0)
+      return berth_error_sys(err, "create symlink `%s`", name);
+    *out = open_created(dirfd, name, S_IFLNK, err);
+    return *out < 0 ? -1 : 0;
+  }
   if (S_ISFIFO(st->st_mode)) {
     if (mkfifoat(dirfd, name, 0600) < 0)
       return berth_error_sys(err, "create fifo `%s`", name);
-    *out = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    return *out < 0 ? berth_error_sys(err, "open `%s`", name) : 0;
+    *out = open_created(dirfd, name, S_IFIFO, err);
+    return *out < 0 ? -1 : 0;
   }
   *created = false;
-  return 0;
-}
-
-static int fifo_meta(const struct cp *cp, int dirfd, const char *name,
-                     const struct stat *st, berth_error **err) {
-  /* fchown/fchmod refuse O_PATH fds: by name, without following. */
-  uid_t u;
-  gid_t g;
-  owner_for(cp, st, &u, &g);
-  if (fchownat(dirfd, name, u, g, AT_SYMLINK_NOFOLLOW) < 0 ||
-      fchmodat(dirfd, name, mode_for(cp, st), 0) < 0)
-    return berth_error_sys(err, "set the owner of `%s`", name);
   return 0;
 }
 
@@ -337,9 +344,7 @@ static int copy_entry(struct cp *cp, int src_pfd, const struct stat *st,
     if (!created)
       return 0;
   }
-  if (S_ISFIFO(st->st_mode))
-    return fifo_meta(cp, dirfd, name, st, err);
-  return set_meta(cp, dirfd, name, fd, st, err);
+  return set_meta(cp, fd, st, name, err);
 }
 
 /* Docker's rules (copy.h) from an opened source to a destination path. */
@@ -489,7 +494,7 @@ static int entry_parent(const struct cp *cp, int root_fd, const char *rel,
   int rc = base ? create_node(cp, pfd, base, &st, NULL, &dfd, &created, err)
                 : berth_error_sys(err, "allocate");
   if (rc == 0 && created)
-    rc = set_meta(cp, pfd, base, dfd, &st, err);
+    rc = set_meta(cp, dfd, &st, base, err);
   close(pfd);
   if (rc < 0 && dfd >= 0)
     close(dfd);
@@ -551,9 +556,7 @@ static int extract_entry(struct cp *cp, struct archive *a,
                            archive_error_string(a));
   if (S_ISDIR(st->st_mode) && !created)
     return 0;
-  if (S_ISFIFO(st->st_mode))
-    return fifo_meta(cp, pfd, base, st, err);
-  return set_meta(cp, pfd, base, fd, st, err);
+  return set_meta(cp, fd, st, base, err);
 }
 
 static int tar_in(struct cp *cp, int in_fd, const char *dst,

@@ -12,7 +12,9 @@
  * Every path inside the container is resolved in its root (openat2
  * RESOLVE_IN_ROOT) and trees are walked with *at calls and O_NOFOLLOW, so
  * no symlink of the container (/etc -> /, say) makes cp read or write
- * outside it.  Files copied in belong to the container's root (host id
+ * outside it.  Owner, mode and times of what is created are set through
+ * an fd of the entry just made, never by name: the container may swap the
+ * name for a symlink to a host path meanwhile.  Files copied in belong to the container's root (host id
  * id_base) unless `archive`; files copied out belong to the caller and
  * lose setuid/setgid bits unless `archive`.  Device nodes and sockets are
  * not copied. */

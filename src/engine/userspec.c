@@ -1,15 +1,17 @@
 /* `--user` resolution in the container's own passwd and group files.
  *
- * The files belong to the image, so they are untrusted: they are opened
- * with openat2(RESOLVE_IN_ROOT) (an absolute symlink such as
- * /etc/passwd -> /etc/shadow lands inside the rootfs, never on the host),
- * must be regular files (a FIFO would block the engine, a device could
- * stream forever), are bounded in size, and malformed lines are skipped
- * rather than trusted. */
+ * The files belong to the image or the running container, so they are
+ * untrusted: they are resolved with openat2(RESOLVE_IN_ROOT) (an absolute
+ * symlink on the way lands inside the rootfs, never on the host), are not
+ * followed when they are symlinks themselves, are opened only once known
+ * to be regular files (a FIFO would block the engine, a device could
+ * stream forever or act on open), are bounded in size, and malformed
+ * lines are skipped rather than trusted. */
 #include "userspec.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,18 +95,30 @@ static int read_fd_bounded(int fd, const char *path, char **out,
 }
 
 /* Reads a file of the container; a missing file is an empty database, as
- * for Docker (minimal images have no /etc/passwd). *out is NULL then. */
+ * for Docker (minimal images have no /etc/passwd). *out is NULL then.
+ * The container may have replaced the file by anything: a FIFO would block
+ * the engine, a device would be opened with the engine's privileges, a
+ * symlink could lead into the container's /proc.  berth_open_regular opens
+ * nothing but a regular file and never follows the last component. */
 static int read_db(int rootfs_fd, const char *path, char **out,
                    berth_error **err) {
   *out = NULL;
   berth_error *local = NULL;
-  _cleanup_close_ int fd = berth_open_in_root(
-      rootfs_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &local);
+  _cleanup_close_ int fd = berth_open_regular(
+      rootfs_fd, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, &local);
   if (fd < 0) {
     int e = local ? local->errno_value : 0;
     berth_error_free(local);
     if (e == ENOENT || e == ENOTDIR)
       return 0;
+    if (e == ELOOP)
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "`%s` in the container is a symbolic link: "
+                             "not followed", path);
+    if (e == EINVAL)
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "`%s` in the container is not a regular file",
+                             path);
     return berth_error_set(err, BERTH_ERR_SYSTEM, e,
                            "open `%s` in the container", path);
   }

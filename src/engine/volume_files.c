@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fs.h"
 
 #define BLOCK_SIZE 65536u
 /* Each level holds one fd (per layer for copies): bound the depth to
@@ -100,12 +101,9 @@ static int shift_one(int dirfd, const char *name, const struct stat *seen,
     return berth_error_sys(err, "chown `%s`", name);
   /* chown clears setuid/setgid even for root; the bits belong to the
    * container's own ids, which they still are after the shift. */
-  if (S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID))) {
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    if (chmod(proc, st.st_mode & 07777) < 0)
-      return berth_error_sys(err, "chmod `%s`", name);
-  }
+  if (S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) &&
+      berth_fchmod_any(fd, st.st_mode & 07777) < 0)
+    return berth_error_sys(err, "chmod `%s`", name);
   return 0;
 }
 
@@ -198,10 +196,11 @@ static int copy_data(int in, int out, const char *name, berth_error **err) {
 
 static int copy_file(int src_dir, int dst, const char *name,
                      const struct stat *st, uint32_t base, berth_error **err) {
-  _cleanup_close_ int in =
-      openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* Image content: only ever open(2) a regular file, never a FIFO or
+   * device that replaced the one seen by the caller's stat. */
+  _cleanup_close_ int in = berth_open_regular(src_dir, name, 0, err);
   if (in < 0)
-    return berth_error_sys(err, "open `%s`", name);
+    return -1;
   _cleanup_close_ int out =
       openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
              0600);
@@ -221,10 +220,21 @@ static int copy_symlink(int src_dir, int dst, const char *name,
     return berth_error_sys(err, "read link `%s`", name);
   target[n] = '\0';
   struct timespec t[2] = {st->st_atim, st->st_mtim};
-  if (symlinkat(target, dst, name) < 0 ||
-      fchownat(dst, name, shift_id(st->st_uid, base),
-               shift_id(st->st_gid, base), AT_SYMLINK_NOFOLLOW) < 0 ||
-      utimensat(dst, name, t, AT_SYMLINK_NOFOLLOW) < 0)
+  if (symlinkat(target, dst, name) < 0)
+    return berth_error_sys(err, "copy link `%s`", name);
+  /* Owner and times through an fd of the link we made, not its name: a
+   * container sharing the volume may replace the name meanwhile. */
+  struct stat now;
+  _cleanup_close_ int fd =
+      openat(dst, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &now) < 0)
+    return berth_error_sys(err, "copy link `%s`", name);
+  if (!S_ISLNK(now.st_mode))
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "`%s` was replaced while being copied", name);
+  if (fchownat(fd, "", shift_id(st->st_uid, base),
+               shift_id(st->st_gid, base), AT_EMPTY_PATH) < 0 ||
+      utimensat(fd, "", t, AT_EMPTY_PATH) < 0)
     return berth_error_sys(err, "copy link `%s`", name);
   return 0;
 }

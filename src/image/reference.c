@@ -1,11 +1,13 @@
 /* Image reference grammar and normalisation. */
 #include "reference.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cleanup.h"
 #include "digest.h"
@@ -247,13 +249,44 @@ char *berth_ref_familiar(const struct berth_ref *r) {
   return with_suffix(name, r);
 }
 
+/* ":PORT" (1-5 digits) or nothing. */
+static bool port_suffix_ok(const char *p) {
+  if (*p == '\0')
+    return true;
+  size_t n = strlen(p + 1);
+  return p[0] == ':' && n >= 1 && n <= 5 && strspn(p + 1, "0123456789") == n;
+}
+
+/* Loopback is decided on the literal name, never a prefix: plain HTTP
+ * (and so credentials in clear) is allowed for it, and a name such as
+ * "127.0.0.1.evil.test" or "127.example.com" is an ordinary DNS name
+ * that may resolve anywhere.  Only "localhost" (which curl resolves to
+ * loopback itself), an IPv4 literal in 127.0.0.0/8 and [::1] count. */
 bool berth_ref_registry_is_loopback(const char *registry) {
-  static const char *const hosts[] = {"localhost", "127.", "[::1]"};
-  for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
-    size_t n = strlen(hosts[i]);
-    if (strncmp(registry, hosts[i], n) == 0 &&
-        (hosts[i][n - 1] == '.' || registry[n] == '\0' || registry[n] == ':'))
-      return true;
+  char host[64];
+  const char *rest;
+  size_t n;
+  bool v6 = registry[0] == '[';
+  if (v6) {
+    const char *close = strchr(registry, ']');
+    if (close == NULL)
+      return false;
+    n = (size_t)(close - registry - 1);
+    rest = close + 1;
+  } else {
+    n = strcspn(registry, ":");
+    rest = registry + n;
   }
-  return false;
+  if (n == 0 || n >= sizeof(host) || !port_suffix_ok(rest))
+    return false;
+  memcpy(host, registry + v6, n);
+  host[n] = '\0';
+  struct in6_addr a6;
+  struct in_addr a4;
+  if (v6)
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+  if (strcasecmp(host, "localhost") == 0)
+    return true;
+  return inet_pton(AF_INET, host, &a4) == 1 &&
+         (ntohl(a4.s_addr) >> 24) == 127;
 }

@@ -32,7 +32,9 @@ char *berth_ref_repository(const struct berth_ref *r);
 /* As Docker shows it: "busybox:latest", "user/app:1.0",
  * "localhost:5000/a/b:tag" (malloc'd). */
 char *berth_ref_familiar(const struct berth_ref *r);
-/* Whether the registry is on a loopback address (plain HTTP allowed). */
+/* Whether the registry ("host[:port]") is on a loopback address, where
+ * plain HTTP is allowed: "localhost", 127.0.0.0/8 or [::1] exactly (not
+ * a DNS name that merely starts with "127."). */
 bool berth_ref_registry_is_loopback(const char *registry);
 
 #endif

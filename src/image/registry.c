@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,7 +12,6 @@
 #include "manifest.h"
 #include "reference.h"
 
-#define TOKEN_MAX_BYTES (1u << 20)
 #define ERROR_BODY_MAX (64u << 10)
 
 static const char accept_manifests[] =
@@ -172,20 +170,23 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ud) {
 
 int reg_setup_handle(struct berth_registry *r, CURL *h,
                      struct reg_response *resp, struct curl_slist **headers,
-                     const char *extra_header, berth_error **err) {
+                     const char *url, const char *extra_header,
+                     berth_error **err) {
   curl_easy_reset(h);
   resp->h = h;
   resp->last_ms = 0;
   resp->stalled = false;
   struct curl_slist *l = NULL;
-  if (r->auth_header)
+  /* Credentials only for the registry's own origin (registry_auth.c). */
+  if (r->auth_header && reg_same_origin(r, url))
     l = curl_slist_append(l, r->auth_header);
   if (extra_header)
     l = curl_slist_append(l, extra_header);
   *headers = l;
   long stall = r->opts.stall_timeout_s > 0 ? r->opts.stall_timeout_s : 30;
   resp->stall_ms = stall * 1000;
-  if (curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) ||
+  if (curl_easy_setopt(h, CURLOPT_URL, url) ||
+      curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) ||
       curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/0.1") ||
       curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") ||
       curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") ||
@@ -274,145 +275,6 @@ int reg_http_error(struct berth_registry *r, const char *method,
                          r->registry, path, resp->status, msg);
 }
 
-/* One parameter of a challenge: key="value" or key=token. */
-static char *challenge_param(const char *ch, const char *key) {
-  size_t kl = strlen(key);
-  for (const char *p = ch; *p;) {
-    while (*p == ' ' || *p == ',')
-      p++;
-    const char *eq = strchr(p, '=');
-    if (!eq)
-      return NULL;
-    bool match = (size_t)(eq - p) == kl && strncasecmp(p, key, kl) == 0;
-    const char *v = eq + 1, *end;
-    if (*v == '"') {
-      v++;
-      end = strchr(v, '"');
-      if (!end)
-        return NULL;
-      p = end + 1;
-    } else {
-      end = v + strcspn(v, ", ");
-      p = end;
-    }
-    if (match)
-      return strndup(v, (size_t)(end - v));
-  }
-  return NULL;
-}
-
-static int set_basic(struct berth_registry *r, berth_error **err) {
-  if (!r->have_creds)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "%s requires authentication: run `berth login %s`",
-                           r->registry, r->registry);
-  free(r->auth_header);
-  r->auth_header = NULL;
-  /* curl builds Basic auth itself (CURLOPT_USERPWD) only per handle; a
-   * header works the same for every handle, the parallel ones included. */
-  _cleanup_free_ char *plain = NULL;
-  int n = asprintf(&plain, "%s:%s", r->creds.username, r->creds.password);
-  if (n < 0)
-    return berth_error_sys(err, "allocate");
-  _cleanup_free_ char *b64 = malloc((size_t)n / 3 * 4 + 8);
-  if (!b64)
-    return berth_error_sys(err, "allocate");
-  EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)plain, n);
-  explicit_bzero(plain, (size_t)n);
-  if (asprintf(&r->auth_header, "Authorization: Basic %s", b64) < 0)
-    return berth_error_sys(err, "allocate");
-  return 0;
-}
-
-static int fetch_token(struct berth_registry *r, const char *challenge,
-                       berth_error **err) {
-  _cleanup_free_ char *realm = challenge_param(challenge, "realm");
-  _cleanup_free_ char *service = challenge_param(challenge, "service");
-  if (!realm)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "%s: Bearer challenge without a realm",
-                           r->registry);
-  if (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "%s: token realm `%s` is not an http(s) URL",
-                           r->registry, realm);
-  char *esc_service = service ? curl_easy_escape(r->h, service, 0) : NULL;
-  char *esc_scope = curl_easy_escape(r->h, r->scope, 0);
-  _cleanup_free_ char *url = NULL;
-  int n = asprintf(&url, "%s%sscope=%s%s%s", realm,
-                   strchr(realm, '?') ? "&" : "?", esc_scope,
-                   esc_service ? "&service=" : "",
-                   esc_service ? esc_service : "");
-  curl_free(esc_service);
-  curl_free(esc_scope);
-  if (n < 0)
-    return berth_error_sys(err, "allocate");
-  /* The token endpoint takes the user's credentials as Basic auth. */
-  free(r->auth_header);
-  r->auth_header = NULL;
-  if (r->have_creds && set_basic(r, err) < 0)
-    return -1;
-  struct reg_response resp = {.max = TOKEN_MAX_BYTES};
-  struct curl_slist *hdrs = NULL;
-  int rc = -1;
-  if (reg_setup_handle(r, r->h, &resp, &hdrs, NULL, err) < 0)
-    goto out;
-  curl_easy_setopt(r->h, CURLOPT_URL, url);
-  CURLcode cc = reg_result(curl_easy_perform(r->h), &resp);
-  curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &resp.status);
-  free(r->auth_header);
-  r->auth_header = NULL;
-  if (cc != CURLE_OK || resp.status != 200) {
-    if (resp.status == 401)
-      berth_error_set(err, BERTH_ERR_INVALID, 0,
-                      "%s: authentication failed%s", r->registry,
-                      r->have_creds ? ": wrong username or password"
-                                    : ": run `berth login`");
-    else
-      reg_http_error(r, "GET", url, cc, &resp, err);
-    goto out;
-  }
-  json_t *doc = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
-  const char *tok = json_string_value(json_object_get(doc, "token"));
-  if (!tok)
-    tok = json_string_value(json_object_get(doc, "access_token"));
-  if (!tok || !*tok)
-    berth_error_set(err, BERTH_ERR_INVALID, 0,
-                    "%s: token response has no token", r->registry);
-  else if (asprintf(&r->auth_header, "Authorization: Bearer %s", tok) < 0)
-    berth_error_sys(err, "allocate");
-  else
-    rc = 0;
-  json_decref(doc);
-out:
-  curl_slist_free_all(hdrs);
-  resp.writer = NULL;
-  reg_response_reset(&resp);
-  return rc;
-}
-
-static int authenticate(struct berth_registry *r, const char *challenge,
-                        berth_error **err) {
-  if (!challenge)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "%s: HTTP 401 without a WWW-Authenticate challenge",
-                           r->registry);
-  if (strncasecmp(challenge, "Bearer ", 7) == 0)
-    return fetch_token(r, challenge + 7, err);
-  if (strncasecmp(challenge, "Basic", 5) == 0)
-    return set_basic(r, err);
-  return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
-                         "%s: unsupported authentication scheme `%.32s`",
-                         r->registry, challenge);
-}
-
-int reg_reauthenticate(struct berth_registry *r, struct reg_response *resp,
-                       berth_error **err) {
-  _cleanup_free_ char *ch =
-      resp->www_authenticate ? strdup(resp->www_authenticate) : NULL;
-  return authenticate(r, ch, err);
-}
-
 /* docker.io is an alias: its API lives at registry-1.docker.io. */
 static const char *api_host(const char *registry) {
   return strcmp(registry, "docker.io") == 0 ? "registry-1.docker.io"
@@ -433,9 +295,8 @@ static CURLcode ping(struct berth_registry *r, struct reg_response *resp,
   if (asprintf(&url, "%s/v2/", r->base) < 0)
     return CURLE_OUT_OF_MEMORY;
   struct curl_slist *hdrs = NULL;
-  if (reg_setup_handle(r, r->h, resp, &hdrs, NULL, err) < 0)
+  if (reg_setup_handle(r, r->h, resp, &hdrs, url, NULL, err) < 0)
     return CURLE_FAILED_INIT;
-  curl_easy_setopt(r->h, CURLOPT_URL, url);
   CURLcode cc = reg_result(curl_easy_perform(r->h), resp);
   curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &resp->status);
   curl_slist_free_all(hdrs);
@@ -481,6 +342,12 @@ static int connect_registry(struct berth_registry *r, berth_error **err) {
     }
   } else if (cc == CURLE_OK && resp.status == 200)
     rc = 0;
+  else if (!http_ok && not_tls(cc))
+    rc = berth_error_set(err, BERTH_ERR_INVALID, 0,
+                         "%s: no TLS there (%s); plain HTTP is used only for "
+                         "loopback registries (localhost, 127.0.0.0/8, "
+                         "[::1]) or with --tls-verify=false",
+                         r->registry, curl_easy_strerror(cc));
   else if (cc == CURLE_PEER_FAILED_VERIFICATION ||
            cc == CURLE_SSL_CACERT_BADFILE)
     rc = berth_error_set(err, BERTH_ERR_INVALID, 0,
@@ -560,9 +427,9 @@ int berth_registry_get_manifest(struct berth_registry *r, const char *ref,
   for (int attempt = 0;; attempt++) {
     struct curl_slist *hdrs = NULL;
     reg_response_reset(&resp);
-    if (reg_setup_handle(r, r->h, &resp, &hdrs, accept_manifests, err) < 0)
+    if (reg_setup_handle(r, r->h, &resp, &hdrs, url, accept_manifests,
+                         err) < 0)
       return -1;
-    curl_easy_setopt(r->h, CURLOPT_URL, url);
     CURLcode cc = reg_result(curl_easy_perform(r->h), &resp);
     curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &resp.status);
     curl_slist_free_all(hdrs);

@@ -39,9 +39,8 @@ static int xfer_start(struct xfer *x, struct berth_store *store,
   curl_slist_free_all(x->hdrs);
   x->hdrs = NULL;
   if (berth_blob_writer_new(store, digest, size, &x->resp.writer, err) < 0 ||
-      reg_setup_handle(x->r, x->h, &x->resp, &x->hdrs, NULL, err) < 0)
+      reg_setup_handle(x->r, x->h, &x->resp, &x->hdrs, x->url, NULL, err) < 0)
     return -1;
-  curl_easy_setopt(x->h, CURLOPT_URL, x->url);
   curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
   curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(x->h, CURLOPT_XFERINFOFUNCTION, xfer_progress);
@@ -223,9 +222,8 @@ static int request(struct berth_registry *r, const char *method,
   for (int attempt = 0;; attempt++) {
     struct curl_slist *hdrs = NULL;
     reg_response_reset(resp);
-    if (reg_setup_handle(r, r->h, resp, &hdrs, extra_header, err) < 0)
+    if (reg_setup_handle(r, r->h, resp, &hdrs, url, extra_header, err) < 0)
       return -1;
-    curl_easy_setopt(r->h, CURLOPT_URL, url);
     if (strcmp(method, "HEAD") == 0)
       curl_easy_setopt(r->h, CURLOPT_NOBODY, 1L);
     else if (strcmp(method, "POST") == 0)

@@ -42,13 +42,20 @@ bool reg_stalled(struct reg_response *resp, curl_off_t now_bytes);
 CURLcode reg_result(CURLcode cc, const struct reg_response *resp);
 void reg_response_reset(struct reg_response *resp);
 
-/* Sets the options every request shares on an easy handle. */
+/* Sets the options every request for `url` shares on an easy handle, the
+ * URL included.  The registry's Authorization header is added only when
+ * `url` has the registry's origin (reg_same_origin). */
 int reg_setup_handle(struct berth_registry *r, CURL *h,
                      struct reg_response *resp, struct curl_slist **headers,
-                     const char *extra_header, berth_error **err);
+                     const char *url, const char *extra_header,
+                     berth_error **err);
+/* Whether url has the registry's scheme, host and port (r->base's). */
+bool reg_same_origin(const struct berth_registry *r, const char *url);
 /* "https://host/v2/REPO/<what>" (malloc'd). */
 char *reg_url(struct berth_registry *r, const char *what);
-/* Re-authenticates after a 401; 0 when a retry may succeed. */
+/* Re-authenticates after a 401 (registry_auth.c); 0 when a retry may
+ * succeed.  A 401 that did not come from the registry's own origin (a
+ * redirect target's) is an error: its challenge is not followed. */
 int reg_reauthenticate(struct berth_registry *r, struct reg_response *resp,
                        berth_error **err);
 /* The error for a failed request: status and the registry's own message. */

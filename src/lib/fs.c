@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +11,15 @@
 #include <sys/stat.h>
 #include <stdbool.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "tempname.h"
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452 /* Linux 6.6; 452 on x86_64, arm64 and the like */
+#endif
 
 int berth_read_file(int dirfd, const char *path, size_t max_bytes, char **out,
                     size_t *len_out, berth_error **err) {
@@ -80,14 +88,17 @@ int berth_write_file(int dirfd, const char *path, const char *data,
   return 0;
 }
 
+/* The temporary file gets an unpredictable name and is created O_EXCL|
+ * O_NOFOLLOW (lib/tempname.h): whoever can write the directory cannot make
+ * us write through a symlink or block on a FIFO planted at a name we would
+ * have used. */
 static int write_replace(const char *path, const char *data, size_t len,
                          mode_t mode, bool durable, berth_error **err) {
-  _cleanup_free_ char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-    return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "write `%s`", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  char tmp[PATH_MAX + 32];
+  int fd = berth_temp_create(AT_FDCWD, path, 0, mode, tmp, sizeof tmp);
   if (fd < 0)
-    return berth_error_sys(err, "create `%s`", tmp);
+    return berth_error_set(err, BERTH_ERR_SYSTEM, -fd,
+                           "create a temporary file for `%s`", path);
   if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
     berth_error_sys(err, "write `%s`", tmp);
     close(fd);
@@ -142,6 +153,90 @@ int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
   if (fd < 0)
     return berth_error_sys(err, "open `%s` in root", path);
   return fd;
+}
+
+static int open_at(int dirfd, const char *path, int flags,
+                   unsigned long long resolve) {
+  if (resolve == 0)
+    return openat(dirfd, path, flags | O_CLOEXEC);
+  struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
+                         .resolve = resolve};
+  return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* Opens for reading the inode the O_PATH fd `pfd` holds.  Through our own
+ * /proc/self/fd the kernel reopens exactly that inode, whatever the name
+ * now holds.  Without a /proc of our pid namespace (a process that joined
+ * a container) the name is opened again, non-blocking and not followed,
+ * and must still be the same inode. */
+static int reopen_for_reading(int pfd, const struct stat *want, int dirfd,
+                              const char *path, unsigned long long resolve) {
+  char proc[64];
+  snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+  int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
+  int fd = open(proc, flags | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    fd = open_at(dirfd, path, flags | O_NOFOLLOW, resolve);
+  if (fd < 0)
+    return -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0 || st.st_dev != want->st_dev ||
+      st.st_ino != want->st_ino || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EAGAIN; /* replaced meanwhile */
+    return -1;
+  }
+  /* O_NONBLOCK stays: regular files of disk file systems ignore it, and
+   * a file of some special file system that would block fails instead. */
+  return fd;
+}
+
+/* procfs, sysfs and their kind show "regular files" whose reads have
+ * effects or block (/proc/kmsg, tracing pipes); a container can bind-mount
+ * one over its /etc/passwd. */
+static bool on_pseudo_fs(int fd) {
+  static const unsigned long magics[] = {
+      PROC_SUPER_MAGIC,  SYSFS_MAGIC,     DEBUGFS_MAGIC,
+      TRACEFS_MAGIC,     SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC,
+      CGROUP2_SUPER_MAGIC, BPF_FS_MAGIC,  EFIVARFS_MAGIC,
+      PSTOREFS_MAGIC};
+  struct statfs sf;
+  if (fstatfs(fd, &sf) < 0)
+    return true;
+  for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+    if ((unsigned long)sf.f_type == magics[i])
+      return true;
+  return false;
+}
+
+int berth_open_regular(int dirfd, const char *path, unsigned long long resolve,
+                       berth_error **err) {
+  _cleanup_close_ int pfd = open_at(dirfd, path, O_PATH | O_NOFOLLOW, resolve);
+  struct stat st;
+  if (pfd < 0 || fstat(pfd, &st) < 0)
+    return berth_error_sys(err, "open `%s`", path);
+  if (S_ISLNK(st.st_mode))
+    return berth_error_set(err, BERTH_ERR_INVALID, ELOOP,
+                           "`%s` is a symbolic link, not followed", path);
+  if (!S_ISREG(st.st_mode) || on_pseudo_fs(pfd))
+    return berth_error_set(err, BERTH_ERR_INVALID, EINVAL,
+                           "`%s` is not a regular file", path);
+  int fd = reopen_for_reading(pfd, &st, dirfd, path, resolve);
+  if (fd < 0)
+    return berth_error_sys(err, "open `%s`", path);
+  return fd;
+}
+
+int berth_fchmod_any(int fd, mode_t mode) {
+  /* fchmod(2) refuses O_PATH fds; fchmodat2 (Linux 6.6) takes the fd
+   * itself, older kernels reach the same inode through /proc/self/fd. */
+  if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0)
+    return 0;
+  if (errno != ENOSYS && errno != EINVAL)
+    return -1;
+  char proc[64];
+  snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+  return chmod(proc, mode);
 }
 
 /* Walks `path` one component at a time, always reopening the resolved

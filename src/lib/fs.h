@@ -32,6 +32,24 @@ int berth_mkdir_p(const char *path, mode_t mode, berth_error **err);
  * root_fd were "/".  Returns the fd or -1. */
 int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
                        berth_error **err);
+/* Opens dirfd/path read-only only if it is a regular file, without ever
+ * calling open(2) on anything else: the name is opened O_PATH|O_NOFOLLOW
+ * (a FIFO cannot block, a device's driver is not reached), the type is
+ * checked on that fd, and the same inode is reopened for reading.  Used for
+ * files of images and containers (their /etc/passwd), which may be a FIFO,
+ * a device node or a symlink planted by the container.  `resolve` is a set
+ * of openat2 RESOLVE_* flags (0: plain openat).  A symlink as the last
+ * component is refused (kind INVALID, errno ELOOP), as is any other
+ * non-regular file (INVALID, EINVAL), files of procfs, sysfs and similar
+ * included; a missing file is SYSTEM/ENOENT.  The fd is O_CLOEXEC and
+ * O_NONBLOCK (regular files of real file systems ignore it). */
+int berth_open_regular(int dirfd, const char *path, unsigned long long resolve,
+                       berth_error **err);
+/* fchmod for any fd, O_PATH ones included, so that a mode is applied to
+ * the inode held rather than to a name that may have been swapped.  Not
+ * for symlinks (an O_PATH fd of one: older kernels would follow it).
+ * Returns 0 or -1 with errno. */
+int berth_fchmod_any(int fd, mode_t mode);
 /* Creates every missing directory of `path` inside root_fd (each component
  * resolved in the root) and returns an O_PATH fd to the last one.  When
  * `last_is_file` is set the final component is created as an empty file. */

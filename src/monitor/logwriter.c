@@ -4,6 +4,7 @@
  * single write() on an O_APPEND descriptor, so a reader never sees two
  * entries interleaved and a crash can leave at most one torn last line. */
 #include "logwriter.h"
+#include "tempname.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -197,14 +198,14 @@ static int shift_rotated(const struct berth_logwriter *w) {
  * it only sees it replaced by another inode. */
 static int rotate(struct berth_logwriter *w) {
   char tmp[PATH_MAX], first[PATH_MAX];
-  int r = snprintf(tmp, sizeof(tmp), "%s.tmp", w->path);
-  if (r < 0 || (size_t)r >= sizeof(tmp))
-    return -ENAMETOOLONG;
+  int r;
   if (w->max_files > 1 && (r = shift_rotated(w)) < 0)
     return r;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+  /* An unguessable name, never a planted symlink (lib/tempname.h). */
+  int fd = berth_temp_create(AT_FDCWD, w->path, O_APPEND, 0640, tmp,
+                             sizeof(tmp));
   if (fd < 0)
-    return -errno;
+    return fd;
   if (w->max_files > 1) {
     if ((r = numbered(first, sizeof(first), w->path, 1)) < 0)
       goto fail;

@@ -50,6 +50,7 @@ struct open_how {
 #endif
 
 #include "logwriter.h"
+#include "tempname.h"
 
 /* Exit codes of `berth _exited` that the monitor understands. */
 #define HELPER_DONE 0
@@ -246,11 +247,12 @@ static int exit_code(int status) {
 }
 
 static void write_exit_file(struct monitor *m, int code) {
-  char tmp[4096], text[64];
-  snprintf(tmp, sizeof tmp, "%s.tmp", m->exit_file);
+  char tmp[4096 + 32], text[64];
   int len = snprintf(text, sizeof text, "%d %lld\n", code,
                      (long long)now_ns());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  /* An unguessable name, never a planted symlink (lib/tempname.h). */
+  int fd = berth_temp_create(AT_FDCWD, m->exit_file, 0, 0600, tmp,
+                             sizeof tmp);
   if (fd < 0)
     return;
   /* No fsync: like the database (synchronous=NORMAL), the exit status
@@ -258,8 +260,8 @@ static void write_exit_file(struct monitor *m, int code) {
    * container is gone anyway. */
   bool ok = write_all(fd, text, (size_t)len) == 0;
   close(fd);
-  if (ok)
-    rename(tmp, m->exit_file);
+  if (!ok || rename(tmp, m->exit_file) < 0)
+    unlink(tmp);
 }
 
 /* Runs `berth --root R VERB ID [ARG]` and waits for it; stdio as given

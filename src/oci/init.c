@@ -363,12 +363,20 @@ int berth_find_executable(const char *file, char *const *env, char *out,
   return last;
 }
 
-/* The home directory of uid in the container's /etc/passwd, or "/". */
+/* The home directory of uid in the container's /etc/passwd, or "/".
+ * The container owns that file and an exec'd process still has the
+ * runtime's privileges here: a FIFO planted there must not hang `exec`,
+ * a device node must not be opened, a symlink (into /proc, say) must not
+ * be followed.  berth_open_regular opens nothing but a regular file. */
 static void passwd_home(uid_t uid, char *out, size_t out_len) {
   snprintf(out, out_len, "/");
-  FILE *f = fopen("/etc/passwd", "re");
-  if (f == NULL)
+  int fd = berth_open_regular(AT_FDCWD, "/etc/passwd", 0, NULL);
+  FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+  if (f == NULL) {
+    if (fd >= 0)
+      close(fd);
     return;
+  }
   char line[1024];
   while (fgets(line, sizeof(line), f)) {
     /* name:passwd:uid:gid:gecos:home:shell */

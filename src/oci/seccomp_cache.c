@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "tempname.h"
 
 struct header {
   char magic[4];
@@ -113,9 +114,9 @@ void berth_seccomp_cache_store(const char *dir, const char *key, size_t key_len,
   h.key_len = (uint32_t)key_len;
   h.n_insns = prog->len;
   h.checksum = fnv1a(fnv1a(fnv_basis, key, key_len), prog->filter, prog_len);
-  snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-  int fd =
-      open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  /* An unguessable name: a predictable one could be taken in advance
+   * and keep the cache from ever being written (lib/tempname.h). */
+  int fd = berth_temp_create(AT_FDCWD, path, 0, 0600, tmp, sizeof(tmp));
   if (fd < 0)
     return;
   bool ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&

@@ -19,6 +19,10 @@
  *   probe sleep SECS                sleep
  *   probe ids                       "uid=R euid=E gid=G egid=F" (a setuid or
  *                                   setgid copy shows whether the bits took)
+ *   probe swaplink PATH TARGET SECS for SECS seconds, keep replacing PATH
+ *                                   (atomically, rename) by a symlink to
+ *                                   TARGET: a race against host-side code
+ *                                   that creates PATH and then uses its name
  *
  * Built with `cc -static -O2`; uses the GNU extensions the project builds
  * with (strerrorname_np needs glibc >= 2.32, we carry our own table to stay
@@ -39,6 +43,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct {
@@ -234,6 +239,25 @@ static int cmd_ids(void)
     return 0;
 }
 
+static int cmd_swaplink(const char *path, const char *target,
+                        const char *secs)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.swap", path);
+    time_t end = time(NULL) + (time_t)strtoul(secs, NULL, 0);
+    unsigned long n = 0;
+    while (time(NULL) < end) {
+        for (int i = 0; i < 1000; i++, n++) {
+            unlink(tmp);
+            if (symlink(target, tmp) == 0)
+                rename(tmp, path);
+        }
+    }
+    unlink(tmp);
+    printf("swapped %lu\n", n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -257,6 +281,8 @@ int main(int argc, char **argv)
         return cmd_forks(argv[2]);
     if (strcmp(cmd, "loopback") == 0)
         return cmd_loopback();
+    if (strcmp(cmd, "swaplink") == 0 && argc == 5)
+        return cmd_swaplink(argv[2], argv[3], argv[4]);
     if (strcmp(cmd, "sleep") == 0 && argc == 3) {
         sleep((unsigned)strtoul(argv[2], NULL, 0));
         return 0;

@@ -95,6 +95,24 @@ static void test_loopback(void **state) {
   assert_false(berth_ref_registry_is_loopback("localhost.evil.com"));
   assert_false(berth_ref_registry_is_loopback("docker.io"));
   assert_false(berth_ref_registry_is_loopback("1270.0.0.1"));
+  assert_true(berth_ref_registry_is_loopback("127.1.2.3"));
+  assert_true(berth_ref_registry_is_loopback("LocalHost:80"));
+  /* DNS names that merely start like a loopback address resolve anywhere. */
+  assert_false(berth_ref_registry_is_loopback("127.example.com"));
+  assert_false(berth_ref_registry_is_loopback("127.example.com:5000"));
+  assert_false(berth_ref_registry_is_loopback("127.0.0.1.evil.test"));
+  assert_false(berth_ref_registry_is_loopback("127.0.0.1.evil.test:5000"));
+  assert_false(berth_ref_registry_is_loopback("127.0.0.1x"));
+  assert_false(berth_ref_registry_is_loopback("127.1"));
+  assert_false(berth_ref_registry_is_loopback("128.0.0.1"));
+  assert_false(berth_ref_registry_is_loopback("127.0.0.1:"));
+  assert_false(berth_ref_registry_is_loopback("127.0.0.1:5000x"));
+  assert_false(berth_ref_registry_is_loopback("127.0.0.1:123456"));
+  assert_false(berth_ref_registry_is_loopback("[::1].evil.test"));
+  assert_false(berth_ref_registry_is_loopback("[::2]:5000"));
+  assert_false(berth_ref_registry_is_loopback("[::1"));
+  assert_false(berth_ref_registry_is_loopback("localhost:5000.evil"));
+  assert_false(berth_ref_registry_is_loopback(""));
 }
 
 int main(void) {

@@ -158,6 +158,83 @@ both() {
   [ "$(berth exec esc2 cat "/tmp/$ESC.tar")" = payload ]
 }
 
+# Metadata of what cp creates in a container is applied through fds, never
+# through the name: the container can make that name a symlink to a host
+# path (a running container's absolute symlink resolves against the host's
+# root for host-side code), and chmod-by-name would follow it.
+host_files() {
+  VICTIM=$BATS_TEST_TMPDIR/victim
+  echo keep >"$VICTIM"
+  chmod 600 "$VICTIM"
+  mkfifo -m 0646 "$BATS_TEST_TMPDIR/p"
+  echo data >"$BATS_TEST_TMPDIR/f"
+  chmod 0757 "$BATS_TEST_TMPDIR/f"
+  ln -s /somewhere "$BATS_TEST_TMPDIR/l"
+}
+victim_kept() {
+  [ "$(stat -c %a:%u:%g "$VICTIM")" = 600:0:0 ] && [ "$(cat "$VICTIM")" = keep ]
+}
+
+@test "cp onto a container symlink to a host file changes only the container" {
+  host_files
+  berth run -d --name sw1 bb sh -c "mkdir /dst /ctl; for n in p f l t; do ln -s $VICTIM /dst/\$n; done; ln -s $VICTIM /ctl/x; sleep 1000" >/dev/null
+  root=/proc/$(berth inspect -f '{{.State.Pid}}' sw1)/root
+  wait_until test -L "$root/ctl/x"
+  for n in p f l; do
+    berth cp "$BATS_TEST_TMPDIR/$n" sw1:/dst/$n
+  done
+  mkfifo -m 0646 "$BATS_TEST_TMPDIR/t"
+  tar -C "$BATS_TEST_TMPDIR" -cf - t | berth cp - sw1:/dst
+  victim_kept
+  run berth exec sw1 stat -c '%n %F %a' /dst/p /dst/f /dst/t
+  [ "${lines[0]}" = "/dst/p fifo 646" ]
+  [ "${lines[1]}" = "/dst/f regular file 757" ]
+  [ "${lines[2]}" = "/dst/t fifo 646" ]
+  [ "$(berth exec sw1 readlink /dst/l)" = /somewhere ]
+  [ "$(stat -c %u "$(upper sw1)/dst/p")" = "$(idbase sw1)" ]
+  # Control: a chmod by name through the container's root does follow
+  # the container's link to the host file.
+  chmod 0646 "$root/ctl/x"
+  [ "$(stat -c %a "$VICTIM")" = 646 ]
+}
+
+@test "cp racing a container that swaps the new entry for a host symlink" {
+  host_files
+  # The swapper outlives the test (teardown removes the container).
+  berth run -d --name sw2 bb sh -c "mkdir /dst; exec probe swaplink /dst/p $VICTIM 900" >/dev/null
+  root=/proc/$(berth inspect -f '{{.State.Pid}}' sw2)/root
+  wait_until test -L "$root/dst/p"
+  # cp used to lose within a few copies that got past mkfifo.
+  ok=0
+  for i in $(seq 400); do
+    berth cp "$BATS_TEST_TMPDIR/p" sw2:/dst/p 2>/dev/null && ok=$((ok + 1))
+    victim_kept || break
+    [ "$ok" -lt 100 ] || break
+  done
+  echo "copies that got through: $ok"
+  victim_kept
+  [ "$ok" -gt 0 ] # the race was run, not only lost at mkfifo
+  # Control: the same steps by name (unlink, mkfifo, chmod), as cp used to
+  # take them, lose the race and chmod the host file.
+  python3 - "$root/dst/p" "$VICTIM" <<'EOF'
+import os, stat, sys
+path, victim = sys.argv[1], sys.argv[2]
+for _ in range(200000):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    try:
+        os.mkfifo(path, 0o600)
+        os.chmod(path, 0o646)  # by name: follows a symlink swapped in
+    except OSError:
+        continue
+    if stat.S_IMODE(os.stat(victim).st_mode) == 0o646:
+        break
+EOF
+  [ "$(stat -c %a "$VICTIM")" = 646 ]
+}
+
 @test "cp - streams tar archives both ways" {
   berth run -d --name run1 bb sleep 1000 >/dev/null
   berth exec run1 sh -c 'mkdir /d && echo x >/d/f'

@@ -7,7 +7,13 @@
 #                                 starts docker-registry; sets NAME_ADDR
 #                                 (auth: htpasswd user alice / s3cret;
 #                                 tls: self-signed cert in $DIR/NAME/ca.crt)
-#   fakereg_start NAME LAYOUT FAULT   tests/lib/fakereg.py; sets NAME_ADDR
+#   fakereg_start NAME LAYOUT FAULT [tls]
+#                                 tests/lib/fakereg.py; sets NAME_ADDR, and
+#                                 for its credential faults NAME_OTHER and
+#                                 NAME_PLAIN (its listeners on 127.0.0.2);
+#                                 tls: certificate for both addresses in
+#                                 $IMGDIR/NAME/ca.crt; requests logged in
+#                                 $IMGDIR/NAME/requests
 #   servers_stop                  stops every server this file started
 #   busybox_layout DIR TAG [ociimg args]  busybox rootfs (+ marker layer)
 #   store_state                   a listing of the store to compare
@@ -67,10 +73,18 @@ registry_start() {
 }
 
 fakereg_start() {
-  local name=$1 layout=$2 fault=$3 dir=$IMGDIR/$1 i
+  local name=$1 layout=$2 fault=$3 tls=${4:-} dir=$IMGDIR/$1 i
+  local certs=()
   mkdir -p "$dir"
-  rm -f "$dir/port"
-  python3 "$TESTLIB/fakereg.py" "$layout" "$dir/port" "$fault" >"$dir/log" 2>&1 &
+  rm -f "$dir/port" "$dir/port.other" "$dir/port.plain" "$dir/requests"
+  if [ "$tls" = tls ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+      -addext "subjectAltName=IP:127.0.0.1,IP:127.0.0.2" \
+      -keyout "$dir/key.pem" -out "$dir/ca.crt" 2>/dev/null
+    certs=("$dir/ca.crt" "$dir/key.pem")
+  fi
+  python3 "$TESTLIB/fakereg.py" "$layout" "$dir/port" "$fault" "${certs[@]}" \
+    >"$dir/log" 2>&1 &
   echo $! >"$dir/pid"
   echo "$dir/pid" >>"$IMGDIR/servers"
   for i in $(seq 100); do
@@ -79,6 +93,11 @@ fakereg_start() {
   done
   printf -v "${name}_ADDR" '%s' "127.0.0.1:$(cat "$dir/port")"
   export "${name}_ADDR"
+  if [ -s "$dir/port.other" ]; then
+    printf -v "${name}_OTHER" '%s' "127.0.0.2:$(cat "$dir/port.other")"
+    printf -v "${name}_PLAIN" '%s' "127.0.0.2:$(cat "$dir/port.plain")"
+    export "${name}_OTHER" "${name}_PLAIN"
+  fi
 }
 
 servers_stop() {
