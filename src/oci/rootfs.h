@@ -28,6 +28,8 @@ struct berth_rootfs_plan {
   char *const *readonly_paths;
   bool in_userns;                  /* mknod impossible: bind host nodes */
   bool new_cgroupns;               /* own (not joined) cgroup namespace */
+  bool shared_mntns;               /* no mount namespace of its own: lives
+                                      in the runtime's (mntns_shared.h) */
   const char *bundle;              /* relative bind sources are relative to
                                       it (runtime-spec); NULL: the cwd */
   /* Called once, right before the first "cgroup"/"cgroup2" mount (or after
@@ -57,7 +59,9 @@ int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
 /* After prepare (createRuntime/createContainer hooks may run in between):
  * pivot_root into plan->rootfs, detach the old root (made a slave first so
  * the unmount cannot propagate to the host), chdir("/"), and apply a
- * shared/unbindable rootfsPropagation to the new root. */
+ * shared/unbindable rootfsPropagation to the new root.  With
+ * plan->shared_mntns, prepare leaves "/" alone and makes the rootfs bind
+ * private, and pivot chroots instead (see the functions). */
 int berth_rootfs_pivot(const struct berth_rootfs_plan *plan,
                        berth_error **err);
 /* After pivot, from inside the new root: readonlyPaths become read-only
