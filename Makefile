@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 RUNTIME ?= $(CURDIR)/$(BUILD)/src/cli/berth-runtime
 export RUNTIME
 
-.PHONY: all deps build check unit unit-asan unit-valgrind integration demo bench fuzz clean
+.PHONY: all deps build check unit unit-asan unit-valgrind integration oci-validation demo bench fuzz clean
 
 all: build
 
@@ -32,6 +32,13 @@ unit-asan: $(ASAN_BUILD)/build.ninja
 
 integration: build
 	./tests/integration/run.sh
+
+# The OCI runtime-tools validation suite (Debian's source, fetched with
+# apt-get and built offline): berth-runtime must pass every program listed
+# in tests/oci-validation/expected-pass.  About two minutes.
+oci-validation: build
+	OCI_VALIDATION_EXPECT=tests/oci-validation/expected-pass RUNTIME=berth \
+	  ./tests/oci-validation/run.sh
 
 # valgrind: no leaks and no invalid accesses in the unit tests (tests that
 # need syscalls valgrind lacks, e.g. seccomp(2), skip themselves).

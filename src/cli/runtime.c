@@ -64,6 +64,16 @@ int cli_failf(struct cli *cli, const char *fmt, ...) {
   return 1;
 }
 
+/* A warning from the runtime library (a failing poststart or poststop
+ * hook): to stderr, as runc logs them, and to --log. */
+static void cli_warn(void *arg, berth_error *w) {
+  struct cli *cli = arg;
+  const char *msg = w ? w->msg : "unknown warning";
+  fprintf(stderr, "%s: warning: %s\n", cli->progname, msg);
+  berth_log_write(&cli->log, BERTH_LOG_WARN, "%s", msg);
+  berth_error_free(w);
+}
+
 static void usage(FILE *f) {
   fprintf(f, "usage: berth-runtime [global options] <command> [options]\n\n"
              "global options: --root DIR --log FILE --log-format text|json "
@@ -136,6 +146,8 @@ int main(int argc, char **argv, char **envp) {
   cli.ctx.log = &cli.log;
   cli.ctx.argv = argv;
   cli.ctx.envp = envp;
+  cli.ctx.warn = cli_warn;
+  cli.ctx.warn_arg = &cli;
   for (size_t v = 0; v < sizeof(verbs) / sizeof(*verbs); v++) {
     if (strcmp(argv[i], verbs[v].name) != 0)
       continue;

@@ -25,6 +25,7 @@
 #include "seccomp_cache.h"
 #include "container_internal.h"
 #include "hooks.h"
+#include "mntns_shared.h"
 #include "fs.h"
 #include "init.h"
 #include "rootfs_fds.h"
@@ -55,6 +56,7 @@ struct launch {
   size_t config_len;
   pid_t pid;
   int pidfd, sync_fd, listen_fd, console_fd, stub_fd;
+  unsigned long long base_mnt; /* see berth_state.rootfs_base_mnt */
 };
 
 static void launch_undo(struct launch *l) {
@@ -66,6 +68,8 @@ static void launch_undo(struct launch *l) {
     berth_cgroup_destroy(l->cg, NULL);
     l->cg = NULL;
   }
+  if (l->base_mnt)
+    berth_detach_stacked(l->spec->root_path, l->base_mnt);
   if (l->dir_created)
     berth_rm_rf(l->dir, NULL);
 }
@@ -246,6 +250,27 @@ int berth_run_state_hooks(const struct berth_hooks *h, enum berth_hook_kind k,
   return berth_hooks_run(h, k, text, err);
 }
 
+void berth_run_state_hooks_warn(const struct berth_ctx *ctx,
+                                const struct berth_hooks *h,
+                                enum berth_hook_kind k,
+                                const struct berth_state *st,
+                                const char *status) {
+  if (h->n[k] == 0)
+    return;
+  _cleanup_free_ char *text = state_json_text(st, status);
+  if (text != NULL) {
+    berth_hooks_run_each(h, k, text, ctx->warn, ctx->warn_arg);
+    return;
+  }
+  berth_error *e = NULL;
+  berth_error_set(&e, BERTH_ERR_SYSTEM, ENOMEM, "%s hooks: state",
+                  berth_hook_kind_name(k));
+  if (ctx->warn)
+    ctx->warn(ctx->warn_arg, e);
+  else
+    berth_error_free(e);
+}
+
 static void fill_state(struct launch *l, struct berth_state *st,
                        char *created) {
   *st = (struct berth_state){
@@ -260,6 +285,7 @@ static void fill_state(struct launch *l, struct berth_state *st,
       .annotations = l->spec->annotations,
       .started = l->opts->mode != BERTH_CREATE,
       .no_poststop = l->spec->hooks.n[BERTH_HOOK_POSTSTOP] == 0,
+      .rootfs_base_mnt = l->base_mnt,
   };
 }
 
@@ -320,10 +346,16 @@ static int handshake(struct launch *l, struct berth_state *st, char *created,
   if (berth_sync_expect(l->sync_fd, BERTH_SYNC_NS_READY, NULL, err) < 0)
     return -1;
   fill_state(l, st, created);
-  if (berth_run_state_hooks(&s->hooks, BERTH_HOOK_PRESTART, st, "creating",
+  /* runtime.md, State: "created: the runtime has finished the create
+   * operation (after step 2 in the lifecycle), and the container process
+   * has neither exited nor executed the user-specified program"; these
+   * hooks are steps 3 and 4.  (runc 1.1 passes "creating", crun
+   * "created"; `state` asked meanwhile still says creating, since the
+   * container cannot be started yet.) */
+  if (berth_run_state_hooks(&s->hooks, BERTH_HOOK_PRESTART, st, "created",
                             err) < 0 ||
       berth_run_state_hooks(&s->hooks, BERTH_HOOK_CREATE_RUNTIME, st,
-                            "creating", err) < 0)
+                            "created", err) < 0)
     return -1;
   if (berth_sync_send(l->sync_fd, BERTH_SYNC_HOOKS_DONE, 0, NULL) < 0)
     return berth_error_sys(err, "signal the container init");
@@ -422,13 +454,20 @@ static int prepare_launch(struct launch *l, const char *text, size_t len,
     return berth_reexec_sealed(l->ctx->argv, l->ctx->envp, err);
   l->config_text = text;
   l->config_len = len;
+  /* Noted before anything is mounted, and kept from the first state on,
+   * so that whatever ends this container can take its mounts off the
+   * runtime's namespace. */
+  if (!s->ns.present[BERTH_NS_MNT] &&
+      (l->base_mnt = berth_mount_id(s->root_path, err)) == 0)
+    return -1;
   if (make_state_dir(l, err) < 0)
     return -1;
   /* Until the init reports back, `state` and `list` say "creating". */
   struct berth_state creating = {
       .id = (char *)l->id, .bundle = (char *)l->opts->bundle,
       .rootfs = l->spec->root_path, .created = l->created,
-      .cgroup_path = "", .owner = "", .annotations = l->spec->annotations};
+      .cgroup_path = "", .owner = "", .annotations = l->spec->annotations,
+      .rootfs_base_mnt = l->base_mnt};
   if (berth_state_write(l->ctx->state_root, &creating, err) < 0)
     return -1;
   berth_error *stub_err = NULL;
@@ -486,9 +525,8 @@ static int finish_run(struct launch *l, struct berth_state *st,
     return -1;
   if (berth_wait_exec(l->sync_fd, err) < 0)
     return -1;
-  if (berth_run_state_hooks(&l->spec->hooks, BERTH_HOOK_POSTSTART, st,
-                            "running", err) < 0)
-    return -1;
+  berth_run_state_hooks_warn(l->ctx, &l->spec->hooks, BERTH_HOOK_POSTSTART,
+                             st, "running");
   if (l->opts->mode == BERTH_RUN_DETACHED)
     return 0;
   if (berth_wait_forwarding(l->pid, l->pidfd, exit_status, err) < 0)
@@ -505,8 +543,10 @@ static int remove_after_run(struct launch *l, struct berth_state *st,
   if (lock < 0)
     return -1;
   /* poststop failures are warnings by the spec: removal goes on. */
-  berth_run_state_hooks(&l->spec->hooks, BERTH_HOOK_POSTSTOP, st, "stopped",
-                        NULL);
+  if (l->base_mnt)
+    berth_detach_stacked(l->spec->root_path, l->base_mnt);
+  berth_run_state_hooks_warn(l->ctx, &l->spec->hooks, BERTH_HOOK_POSTSTOP, st,
+                             "stopped");
   if (l->cg && berth_cgroup_destroy(l->cg, err) < 0)
     return -1;
   return berth_rm_rf(l->dir, err);

@@ -17,6 +17,11 @@ struct berth_ctx {
   /* The command line, to re-execute from a sealed copy when needed
    * (berth_needs_sealed_runtime); NULL disables that. */
   char *const *argv, *const *envp;
+  /* Receives what the spec says to log as a warning and go on past (a
+   * failing poststart or poststop hook), and owns it; NULL drops it.  The
+   * library never prints: the front end does. */
+  void (*warn)(void *arg, berth_error *w);
+  void *warn_arg;
 };
 
 enum berth_create_mode {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "container.h"
 #include "error.h"
 #include "hooks.h"
 #include "state.h"
@@ -17,5 +18,12 @@ int berth_wait_forwarding(pid_t pid, int pidfd, int *status_out,
 int berth_run_state_hooks(const struct berth_hooks *h, enum berth_hook_kind k,
                           const struct berth_state *st, const char *status,
                           berth_error **err);
+/* The same for poststart and poststop hooks, whose failures are warnings
+ * for ctx->warn: every hook runs and the lifecycle goes on. */
+void berth_run_state_hooks_warn(const struct berth_ctx *ctx,
+                                const struct berth_hooks *h,
+                                enum berth_hook_kind k,
+                                const struct berth_state *st,
+                                const char *status);
 
 #endif

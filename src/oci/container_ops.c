@@ -18,6 +18,7 @@
 #include "container_internal.h"
 #include "fs.h"
 #include "json.h"
+#include "mntns_shared.h"
 #include "spec.h"
 #include "sync.h"
 
@@ -74,12 +75,13 @@ int berth_container_start(const struct berth_ctx *ctx, const char *id,
   if (berth_container_config(ctx, id, &cfg, NULL) == 0) {
     json_t *hooks = json_object_get(cfg, "hooks");
     struct berth_hooks h = {0};
+    /* runtime.md, Lifecycle step 9: "If any poststart hook fails, the
+     * runtime MUST log a warning, but the remaining hooks and lifecycle
+     * continue as if the hook had succeeded": `start` succeeds. */
     if (hooks && berth_hooks_parse(hooks, "hooks", &h, NULL) == 0) {
-      int rc = berth_run_state_hooks(&h, BERTH_HOOK_POSTSTART, st, "running",
-                                     err);
+      berth_run_state_hooks_warn(ctx, &h, BERTH_HOOK_POSTSTART, st,
+                                 "running");
       berth_hooks_free(&h);
-      json_decref(cfg);
-      return rc;
     }
     json_decref(cfg);
   }
@@ -148,7 +150,7 @@ static void run_poststop(const struct berth_ctx *ctx,
   struct berth_hooks h = {0};
   /* poststop failures are warnings by the spec: deletion goes on. */
   if (hooks && berth_hooks_parse(hooks, "hooks", &h, NULL) == 0) {
-    berth_run_state_hooks(&h, BERTH_HOOK_POSTSTOP, st, "stopped", NULL);
+    berth_run_state_hooks_warn(ctx, &h, BERTH_HOOK_POSTSTOP, st, "stopped");
     berth_hooks_free(&h);
   }
   json_decref(cfg);
@@ -193,6 +195,11 @@ int berth_container_delete(const struct berth_ctx *ctx, const char *id,
       wait_gone(st);
     }
   }
+  /* runtime.md: "The container MUST be destroyed by undoing the steps
+   * performed during create phase", including mounts made in our
+   * namespace when it had none of its own. */
+  if (st->rootfs_base_mnt)
+    berth_detach_stacked(st->rootfs, st->rootfs_base_mnt);
   run_poststop(ctx, st);
   if (cg && berth_cgroup_destroy(cg, err) < 0)
     return -1;

@@ -126,6 +126,12 @@ static int prepare(const struct berth_ctx *ctx, const struct berth_state *st,
                    struct exec_job *j, berth_error **err) {
   if (load_container_spec(ctx, st, &j->spec, err) < 0)
     return -1;
+  /* Such a container lives chrooted in our mount namespace: joining its
+   * namespaces would leave the new process at the host's root. */
+  if (!j->spec->ns.present[BERTH_NS_MNT])
+    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
+                           "container `%s` has no mount namespace of its "
+                           "own: exec into it is not supported", st->id);
   if (berth_process_parse(j->opts->process, "process", &j->proc, err) < 0)
     return -1;
   if (berth_needs_sealed_runtime(j->spec, j->proc) && !berth_exe_is_sealed() &&

@@ -268,3 +268,19 @@ int berth_hooks_run(const struct berth_hooks *h, enum berth_hook_kind kind,
   }
   return 0;
 }
+
+void berth_hooks_run_each(const struct berth_hooks *h,
+                          enum berth_hook_kind kind, const char *state_json,
+                          void (*warn)(void *arg, berth_error *w), void *arg) {
+  for (size_t i = 0; kind < BERTH_HOOK_COUNT && i < h->n[kind]; i++) {
+    char what[64];
+    snprintf(what, sizeof(what), "hook %s[%zu]", kind_names[kind], i);
+    berth_error *e = NULL;
+    if (run_one(&h->list[kind][i], what, state_json, &e) == 0)
+      continue;
+    if (warn)
+      warn(arg, e);
+    else
+      berth_error_free(e);
+  }
+}

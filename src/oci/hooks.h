@@ -38,6 +38,14 @@ void berth_hooks_free(struct berth_hooks *h);
  * exit, signal, timeout) with an error naming the hook and its index. */
 int berth_hooks_run(const struct berth_hooks *h, enum berth_hook_kind kind,
                     const char *state_json, berth_error **err);
+/* Runs every hook of `kind` even when an earlier one fails, as the spec
+ * asks of poststart and poststop hooks ("If any poststart hook fails, the
+ * runtime MUST log a warning, but the remaining hooks and lifecycle
+ * continue as if the hook had succeeded"): each failure goes to `warn`
+ * (which owns it; NULL drops it). */
+void berth_hooks_run_each(const struct berth_hooks *h,
+                          enum berth_hook_kind kind, const char *state_json,
+                          void (*warn)(void *arg, berth_error *w), void *arg);
 /* "prestart", "createRuntime", ... */
 const char *berth_hook_kind_name(enum berth_hook_kind kind);
 

@@ -121,6 +121,7 @@ static struct berth_rootfs_plan make_plan(const struct berth_init_ctx *ctx) {
       .in_userns = s->ns.present[BERTH_NS_USER],
       .new_cgroupns = s->ns.present[BERTH_NS_CGROUP] &&
                       !s->ns.path[BERTH_NS_CGROUP],
+      .shared_mntns = !s->ns.present[BERTH_NS_MNT],
   };
 }
 
@@ -266,7 +267,9 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
     return berth_error_sys(err, "notify runtime");
   if (berth_sync_expect(ctx->sync_fd, BERTH_SYNC_HOOKS_DONE, NULL, err) < 0)
     return -1;
-  if (run_hooks(ctx, BERTH_HOOK_CREATE_CONTAINER, host_pid, "creating",
+  /* Steps 5 and 7 of the lifecycle: created, as for prestart (see
+   * handshake() in container.c); "running" only once the program runs. */
+  if (run_hooks(ctx, BERTH_HOOK_CREATE_CONTAINER, host_pid, "created",
                 err) < 0)
     return -1;
   if (berth_rootfs_pivot(&plan, err) < 0 || berth_rootfs_finalize(&plan, err) < 0)
@@ -297,7 +300,7 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
     return berth_error_sys(err, "notify runtime");
   if (wait_for_start(ctx, report_fd, err) < 0)
     return -1;
-  if (run_hooks(ctx, BERTH_HOOK_START_CONTAINER, host_pid, "running", err) < 0)
+  if (run_hooks(ctx, BERTH_HOOK_START_CONTAINER, host_pid, "created", err) < 0)
     return -1;
   /* Once started, the container must outlive the runtime that created it. */
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -530,10 +530,19 @@ static int bind_rootfs(const struct berth_rootfs_plan *plan,
 
 int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
                          berth_error **err) {
-  if (mount(NULL, "/", NULL, setup_propagation(plan), NULL) < 0)
+  /* In the runtime's own mount namespace "/" is the host's: its
+   * propagation is not the container's to change. */
+  if (!plan->shared_mntns &&
+      mount(NULL, "/", NULL, setup_propagation(plan), NULL) < 0)
     return berth_error_sys(err, "make `/` private to the container");
   if (bind_rootfs(plan, err) < 0)
     return -1;
+  /* There, the bind is the only fence between the container's mounts and
+   * the host's peer groups: made private, nothing below it propagates
+   * out, and the runtime can detach it whole on delete. */
+  if (plan->shared_mntns &&
+      mount(NULL, plan->rootfs, NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return berth_error_sys(err, "make rootfs `%s` private", plan->rootfs);
   int root_fd = plan->fds->rootfs;
   bool entered = plan->enter_cgroup == NULL;
   for (size_t i = 0; i < plan->n_mounts; i++) {
@@ -552,12 +561,28 @@ int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
   return setup_dev(root_fd, plan, err);
 }
 
+static int set_root_propagation(const struct berth_rootfs_plan *plan,
+                                berth_error **err) {
+  unsigned long p = plan->rootfs_propagation;
+  if ((p & (MS_SHARED | MS_UNBINDABLE)) && mount(NULL, "/", NULL, p, NULL) < 0)
+    return berth_error_sys(err, "set rootfs propagation");
+  return 0;
+}
+
 int berth_rootfs_pivot(const struct berth_rootfs_plan *plan,
                        berth_error **err) {
   if (fchdir(plan->fds->rootfs) < 0)
     return berth_error_sys(err, "chdir `%s`", plan->rootfs);
   /* The fds reach host directories: none may outlive the pivot. */
   berth_rootfs_fds_close(plan->fds);
+  /* pivot_root changes the root of every process of the mount namespace
+   * that was at the old one: in the runtime's namespace, the whole host.
+   * chroot moves only us (runc does the same there). */
+  if (plan->shared_mntns) {
+    if (chroot(".") < 0 || chdir("/") < 0)
+      return berth_error_sys(err, "chroot into `%s`", plan->rootfs);
+    return set_root_propagation(plan, err);
+  }
   /* pivot_root(".", ".") stacks the old root on top of the new one; the
    * old root is then made a slave (so detaching it cannot propagate an
    * unmount to the host) and detached, with no put_old directory needed
@@ -570,10 +595,7 @@ int berth_rootfs_pivot(const struct berth_rootfs_plan *plan,
     return berth_error_sys(err, "detach old root");
   if (chdir("/") < 0)
     return berth_error_sys(err, "chdir `/`");
-  unsigned long p = plan->rootfs_propagation;
-  if ((p & (MS_SHARED | MS_UNBINDABLE)) && mount(NULL, "/", NULL, p, NULL) < 0)
-    return berth_error_sys(err, "set rootfs propagation");
-  return 0;
+  return set_root_propagation(plan, err);
 }
 
 /* Opens a masked/readonly path without following a final symlink: if the

@@ -35,6 +35,8 @@ struct berth_rootfs_plan {
    * 0700 home) still mounts them.  prepare swaps fds->rootfs for the
    * rootfs's bind mount; pivot closes them all. */
   struct berth_rootfs_fds *fds;
+  bool shared_mntns;               /* no mount namespace of its own: lives
+                                      in the runtime's (mntns_shared.h) */
   /* Called once, right before the first "cgroup"/"cgroup2" mount (or after
    * the last mount when there is none): the init waits there for the
    * runtime to move it into the container's cgroup, so that everything
@@ -66,7 +68,9 @@ int berth_rootfs_prepare(const struct berth_rootfs_plan *plan,
  * pivot_root into the rootfs bind (plan->fds->rootfs), close every fd of
  * plan->fds (they reach the host's filesystem), detach the old root (made
  * a slave first so the unmount cannot propagate to the host), chdir("/"),
- * and apply a shared/unbindable rootfsPropagation to the new root. */
+ * and apply a shared/unbindable rootfsPropagation to the new root.  With
+ * plan->shared_mntns, prepare leaves "/" alone and makes the rootfs bind
+ * private, and pivot chroots instead (see the functions). */
 int berth_rootfs_pivot(const struct berth_rootfs_plan *plan,
                        berth_error **err);
 /* After pivot, from inside the new root: readonlyPaths become read-only

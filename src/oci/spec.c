@@ -304,9 +304,13 @@ static int cross_check(struct berth_spec *s, berth_error **err) {
       need_own_ns(s, BERTH_NS_UTS, "domainname", "setting the domainname",
                   err) < 0)
     return -1;
-  if (!s->ns.present[BERTH_NS_MNT])
+  /* Without a mount namespace the container inherits the runtime's
+   * (mntns_shared.h), where only the runtime's own user namespace may
+   * mount: a new one could not make the container's mounts. */
+  if (!s->ns.present[BERTH_NS_MNT] && s->ns.present[BERTH_NS_USER])
     return berth_error_spec(err, "linux.namespaces",
-                            "a mount namespace is required");
+                            "a user namespace needs a mount namespace of "
+                            "its own");
   return 0;
 }
 

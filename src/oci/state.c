@@ -55,6 +55,9 @@ int berth_state_write(const char *root, const struct berth_state *st,
     json_object_set(o, "annotations", st->annotations);
   if (st->no_poststop)
     json_object_set_new(o, "no_poststop", json_true());
+  if (st->rootfs_base_mnt)
+    json_object_set_new(o, "rootfs_base_mnt",
+                        json_integer((json_int_t)st->rootfs_base_mnt));
   char *s = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   if (s == NULL)
@@ -106,6 +109,8 @@ int berth_state_read(const char *root, const char *id,
   st->owner = dup_str(o, "owner");
   st->started = json_is_true(json_object_get(o, "started"));
   st->no_poststop = json_is_true(json_object_get(o, "no_poststop"));
+  st->rootfs_base_mnt = (unsigned long long)json_integer_value(
+      json_object_get(o, "rootfs_base_mnt"));
   json_t *a = json_object_get(o, "annotations");
   st->annotations = a ? json_incref(a) : NULL;
   json_decref(o);

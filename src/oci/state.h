@@ -23,6 +23,9 @@ struct berth_state {
   bool started;                  /* start was called (or run) */
   bool no_poststop;              /* the config has no poststop hooks: delete
                                     need not read it (absent: it may) */
+  unsigned long long rootfs_base_mnt; /* no mount namespace of its own: the
+                                    mount id the rootfs path showed before
+                                    create (mntns_shared.h); 0 otherwise */
 };
 
 /* Ids as runc accepts them: [A-Za-z0-9_+.-], not "." or "..". */

@@ -145,6 +145,24 @@ static void test_own_namespace_needed(void **state) {
   berth_spec_free(s);
 }
 
+/* config-linux.md: an absent namespace type is inherited from the runtime,
+ * the mount namespace too; a new user namespace could not mount there. */
+static void test_mount_namespace_may_be_inherited(void **state) {
+  (void)state;
+  const char *t = "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, "
+                  BASE_PROCESS ", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}";
+  struct berth_spec *s = NULL;
+  berth_error *err = NULL;
+  assert_int_equal(parse(t, &s, &err), 0);
+  assert_false(s->ns.present[BERTH_NS_MNT]);
+  berth_spec_free(s);
+  expect_error("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, "
+               BASE_PROCESS ", \"linux\": {\"namespaces\": [{\"type\": \"user\"}], "
+               "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}], "
+               "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}]}}",
+               "linux.namespaces: a user namespace needs a mount namespace of its own");
+}
+
 static void test_default_spec_parses(void **state) {
   (void)state;
   for (int rootless = 0; rootless < 2; rootless++) {
@@ -168,6 +186,7 @@ int main(void) {
       cmocka_unit_test(test_errors_name_line_column_and_field),
       cmocka_unit_test(test_sysctl_with_namespace_is_accepted),
       cmocka_unit_test(test_own_namespace_needed),
+      cmocka_unit_test(test_mount_namespace_may_be_inherited),
       cmocka_unit_test(test_default_spec_parses),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
