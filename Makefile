@@ -46,7 +46,7 @@ unit-valgrind: build
 	meson test -C $(BUILD) --print-errorlogs \
 	  --wrapper 'valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99'
 
-check: deps build unit integration unit-asan unit-valgrind
+check: deps build unit integration oci-validation unit-asan unit-valgrind
 	@echo "make check: all tests passed"
 
 demo: deps build
