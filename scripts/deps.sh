@@ -2,12 +2,14 @@
 # Installs every build and test dependency from Debian 12's repositories.
 # Idempotent: packages already present are skipped without a download.
 set -eu
+# gcc-aarch64-linux-gnu and qemu-user-static: tests/stub runs the exec stub
+# built for every other CPU berth builds for.
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libjansson-dev libseccomp-dev libcmocka-dev bats jq busybox-static
   libcurl4-openssl-dev libsqlite3-dev libarchive-dev libssl-dev libisal-dev
   docker-registry skopeo umoci python3 zstd openssl curl
   crun runc podman hyperfine valgrind procps util-linux iproute2
-  musl-tools"
+  musl-tools gcc-aarch64-linux-gnu qemu-user-static"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -189,7 +189,7 @@ static int join_parent_namespaces(const struct berth_spec *s,
 }
 
 /* Fds handed to the child must not sit where preserved fds go. */
-static int move_above(int *fd, int min, berth_error **err) {
+int berth_move_fd_above(int *fd, int min, berth_error **err) {
   if (*fd < 0 || *fd >= min)
     return 0;
   int nfd = fcntl(*fd, F_DUPFD_CLOEXEC, min);
@@ -436,6 +436,16 @@ static int load_spec_text(const char *bundle, char **text, size_t *len,
   return berth_spec_parse("config.json", *text, *len, bundle, spec, err);
 }
 
+/* Until it execs the stub, the init runs our own binary with the host's
+ * privileges.  In a pid namespace of its own nobody sees it (exec refuses
+ * a process that could ptrace it while it waits for `start`).  In a pid
+ * namespace joined by path, other containers' processes see it, and what
+ * they can do is unknown: it runs from a sealed copy, so /proc/PID/exe
+ * leads to a memfd nobody can write (CVE-2019-5736). */
+static bool init_needs_sealed_runtime(const struct launch *l) {
+  return berth_pidns_shared(l->spec);
+}
+
 static int prepare_launch(struct launch *l, const char *text, size_t len,
                           berth_error **err) {
   const struct berth_spec *s = l->spec;
@@ -449,9 +459,15 @@ static int prepare_launch(struct launch *l, const char *text, size_t len,
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "--console-socket given but process.terminal is "
                            "false");
-  if (berth_needs_sealed_runtime(s, s->process) && !berth_exe_is_sealed() &&
-      l->ctx->argv)
+  bool exposed = init_needs_sealed_runtime(l);
+  if (exposed && !berth_exe_is_sealed()) {
+    if (l->ctx->argv == NULL)
+      return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
+                             "this container's init needs a sealed copy of "
+                             "the runtime, which only berth-runtime can "
+                             "make");
     return berth_reexec_sealed(l->ctx->argv, l->ctx->envp, err);
+  }
   l->config_text = text;
   l->config_len = len;
   /* Noted before anything is mounted, and kept from the first state on,
@@ -470,12 +486,11 @@ static int prepare_launch(struct launch *l, const char *text, size_t len,
       .rootfs_base_mnt = l->base_mnt};
   if (berth_state_write(l->ctx->state_root, &creating, err) < 0)
     return -1;
-  berth_error *stub_err = NULL;
-  l->stub_fd = berth_exec_stub_fd(&stub_err);
-  if (stub_err) {
-    *err = stub_err;
+  /* The same processes could hold the stub's file open (O_PATH) and try
+   * to reopen it for writing once it has run. */
+  l->stub_fd = berth_exec_stub_open(exposed, err);
+  if (l->stub_fd < 0)
     return -1;
-  }
   if (s->seccomp) {
     char cache[PATH_MAX];
     snprintf(cache, sizeof(cache), "%s/" BERTH_SECCOMP_CACHE_NAME,
@@ -501,11 +516,11 @@ static int spawn(struct launch *l, berth_error **err) {
   l->sync_fd = sp[0];
   int child_sync = sp[1];
   int min = 3 + l->opts->preserve_fds;
-  if (move_above(&l->sync_fd, min, err) < 0 ||
-      move_above(&child_sync, min, err) < 0 ||
-      move_above(&l->listen_fd, min, err) < 0 ||
-      move_above(&l->console_fd, min, err) < 0 ||
-      move_above(&l->stub_fd, min, err) < 0 ||
+  if (berth_move_fd_above(&l->sync_fd, min, err) < 0 ||
+      berth_move_fd_above(&child_sync, min, err) < 0 ||
+      berth_move_fd_above(&l->listen_fd, min, err) < 0 ||
+      berth_move_fd_above(&l->console_fd, min, err) < 0 ||
+      berth_move_fd_above(&l->stub_fd, min, err) < 0 ||
       join_parent_namespaces(l->spec, err) < 0) {
     close(child_sync);
     return -1;

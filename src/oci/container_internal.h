@@ -13,6 +13,9 @@
 void berth_now_rfc3339(char *buf, size_t len);
 int berth_write_pid_file(const char *path, pid_t pid, berth_error **err);
 int berth_wait_exec(int fd, berth_error **err);
+/* Moves *fd (close-on-exec) to a number >= min, so that it cannot be
+ * taken for one of the fds the caller passes (--preserve-fds). */
+int berth_move_fd_above(int *fd, int min, berth_error **err);
 int berth_wait_forwarding(pid_t pid, int pidfd, int *status_out,
                           berth_error **err);
 int berth_run_state_hooks(const struct berth_hooks *h, enum berth_hook_kind k,

@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "cloned_exe.h"
 #include "exec_stub.h"
 #include "container.h"
 #include "container_internal.h"
@@ -66,34 +65,69 @@ static int namespaces_to_join(pid_t pid, const struct berth_spec *s) {
   return flags;
 }
 
+/* A cwd is resolved inside the container's root without following /proc
+ * magic links: /proc/PID/fd/N, cwd and root can name directories outside
+ * the container (CVE-2024-21626).  The joining process is not in the
+ * container's pid namespace, so its /proc/self does not resolve there. */
+static int enter_cwd(const char *cwd, berth_error **err) {
+  _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  berth_error *e = NULL;
+  _cleanup_close_ int fd =
+      berth_open_in_root(root, cwd, O_PATH | O_DIRECTORY, 0, &e);
+  if (fd < 0) {
+    int en = e->errno_value;
+    berth_error_free(e);
+    const char *c = cwd + strspn(cwd, "/");
+    if (en == ELOOP || strncmp(c, "proc/", 5) == 0)
+      return berth_error_set(err, BERTH_ERR_INVALID, en,
+                             "cwd `%s` is refused: it goes through /proc, "
+                             "whose fd, cwd and root links lead out of the "
+                             "container, or through a symlink loop",
+                             cwd);
+    return berth_error_set(err, BERTH_ERR_INVALID, en,
+                           "cwd `%s` in the container", cwd);
+  }
+  if (fchdir(fd) < 0)
+    return berth_error_sys(err, "chdir to cwd `%s`", cwd);
+  /* As `run` checks it: a cwd that resolves outside the root would mean
+   * a reference we did not mean to have. */
+  char buf[PATH_MAX];
+  if (getcwd(buf, sizeof(buf)) == NULL)
+    return berth_error_sys(err, "cwd `%s` is outside the container", cwd);
+  return 0;
+}
+
+/* The joining process: in every namespace of the container but its pid
+ * namespace (only its children are born there), so no process of the
+ * container can see it while it runs our binary with host privileges. */
+static int join(struct exec_job *j, berth_error **err) {
+  /* Nothing of our caller's may reach the container: before any
+   * namespace is joined, only stdio, the preserved fds and ours stay. */
+  int keep[] = {j->sync_fd, j->stub_fd, j->console_fd, j->target_pidfd};
+  berth_close_fds_from(3 + j->opts->preserve_fds, keep, ARRAY_SIZE(keep));
+  /* One setns call with a pidfd joins every namespace atomically. */
+  if (j->ns_flags && setns(j->target_pidfd, j->ns_flags) < 0)
+    return berth_error_sys(err, "join the container's namespaces");
+  close(j->target_pidfd);
+  return berth_sync_expect(j->sync_fd, BERTH_SYNC_GO, NULL, err);
+}
+
 static int exec_child(struct exec_job *j) {
   berth_error *err = NULL;
   const struct berth_process *p = j->proc;
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  /* One setns call with a pidfd joins every namespace atomically. */
-  int flags = j->ns_flags & ~CLONE_NEWPID;
-  if (flags && setns(j->target_pidfd, flags) < 0) {
-    berth_error_sys(&err, "join the container's namespaces");
-    goto fail;
-  }
-  close(j->target_pidfd);
-  if (berth_sync_expect(j->sync_fd, BERTH_SYNC_GO, NULL, &err) < 0)
+  if (join(j, &err) < 0)
     goto fail;
   if (j->console_fd >= 0) {
-    if (berth_terminal_setup(j->console_fd, p->console_height,
-                             p->console_width, &err) < 0)
+    if (berth_terminal_open(j->console_fd, p->console_height,
+                            p->console_width, &err) < 0)
       goto fail;
     close(j->console_fd);
   }
-  if (chdir(p->cwd) < 0) {
-    berth_error_sys(&err, "chdir to cwd `%s`", p->cwd);
+  if (enter_cwd(p->cwd, &err) < 0 ||
+      berth_rlimits_apply(p->rlimits, p->n_rlimits, 0, &err) < 0)
     goto fail;
-  }
-  if (berth_rlimits_apply(p->rlimits, p->n_rlimits, 0, &err) < 0)
-    goto fail;
-  int keep[] = {j->sync_fd, j->stub_fd};
-  berth_close_fds_from(3 + j->opts->preserve_fds, keep, 2);
   if (j->spec->has_personality && personality(j->spec->personality) < 0) {
     berth_error_sys(&err, "personality");
     goto fail;
@@ -101,9 +135,17 @@ static int exec_child(struct exec_job *j) {
   struct berth_exec_target target = {0};
   berth_exec_target_prepare(&target, p, p->creds.uid);
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  /* The stub reports on it; it closes it itself before the program. */
+  if (fcntl(j->sync_fd, F_SETFD, 0) < 0) {
+    berth_error_sys(&err, "pass the sync socket to the exec stub");
+    goto fail;
+  }
   if (berth_apply_process_security(p, j->have_prog ? &j->prog : NULL, &err) < 0)
     goto fail;
-  return berth_exec_target_run(&target, j->sync_fd, j->stub_fd);
+  /* The stub clones the container's process: the first process born in
+   * the container's pid namespace already runs the stub, with the final
+   * credentials, and never our binary. */
+  return berth_stub_spawn(&target, j->stub_fd, j->sync_fd, p->terminal);
 fail:
   berth_sync_send_error(j->sync_fd, err);
   berth_error_free(err);
@@ -122,32 +164,33 @@ static int load_container_spec(const struct berth_ctx *ctx,
   return berth_spec_parse("config.json", text, len, st->bundle, out, err);
 }
 
-static int prepare(const struct berth_ctx *ctx, const struct berth_state *st,
-                   struct exec_job *j, berth_error **err) {
-  if (load_container_spec(ctx, st, &j->spec, err) < 0)
+/* An init waiting for `start` still holds the host's privileges (it
+ * drops them after the startContainer hooks).  A process that could
+ * ptrace it (CAP_SYS_PTRACE in the host user namespace) could take them
+ * over, or reach the runtime's binary: it may join only after `start`. */
+static int check_waiting_init(const struct berth_state *st,
+                              const char *status, const struct exec_job *j,
+                              berth_error **err) {
+  if (strcmp(status, "created") != 0 ||
+      !berth_ptrace_reaches_host(j->spec, j->proc))
+    return 0;
+  return berth_error_set(err, BERTH_ERR_STATE, 0,
+                         "container `%s` is not started and its init still "
+                         "holds the runtime's privileges: a process with "
+                         "CAP_SYS_PTRACE may join only after `start`",
+                         st->id);
+}
+
+static int prepare_fds(const struct berth_ctx *ctx,
+                       const struct berth_state *st, struct exec_job *j,
+                       berth_error **err) {
+  /* Processes that can reach the new process could hold its stub open
+   * and try to reopen it for writing later: a read-only mount then. */
+  bool exposed = berth_ptrace_reaches_host(j->spec, j->proc) ||
+                 berth_pidns_shared(j->spec);
+  j->stub_fd = berth_exec_stub_open(exposed, err);
+  if (j->stub_fd < 0)
     return -1;
-  /* Such a container lives chrooted in our mount namespace: joining its
-   * namespaces would leave the new process at the host's root. */
-  if (!j->spec->ns.present[BERTH_NS_MNT])
-    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
-                           "container `%s` has no mount namespace of its "
-                           "own: exec into it is not supported", st->id);
-  if (berth_process_parse(j->opts->process, "process", &j->proc, err) < 0)
-    return -1;
-  if (berth_needs_sealed_runtime(j->spec, j->proc) && !berth_exe_is_sealed() &&
-      ctx->argv)
-    return berth_reexec_sealed(ctx->argv, ctx->envp, err);
-  berth_error *stub_err = NULL;
-  j->stub_fd = berth_exec_stub_fd(&stub_err);
-  if (stub_err) {
-    *err = stub_err;
-    return -1;
-  }
-  if (j->proc->terminal != (j->opts->console_socket != NULL))
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           j->proc->terminal
-                               ? "a terminal needs --console-socket"
-                               : "--console-socket needs --tty");
   if (j->spec->seccomp) {
     char cache[PATH_MAX];
     snprintf(cache, sizeof(cache), "%s/" BERTH_SECCOMP_CACHE_NAME,
@@ -165,11 +208,35 @@ static int prepare(const struct berth_ctx *ctx, const struct berth_state *st,
   if (j->target_pidfd < 0 || !berth_proc_alive(st->pid, st->start_time))
     return berth_error_set(err, BERTH_ERR_STATE, 0,
                            "container `%s` is not running", st->id);
+  int min = 3 + j->opts->preserve_fds;
+  if (berth_move_fd_above(&j->stub_fd, min, err) < 0 ||
+      berth_move_fd_above(&j->console_fd, min, err) < 0 ||
+      berth_move_fd_above(&j->target_pidfd, min, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int prepare(const struct berth_ctx *ctx, const struct berth_state *st,
+                   const char *status, struct exec_job *j, berth_error **err) {
+  if (load_container_spec(ctx, st, &j->spec, err) < 0)
+    return -1;
+  /* Such a container lives chrooted in our mount namespace: joining its
+   * namespaces would leave the new process at the host's root. */
+  if (!j->spec->ns.present[BERTH_NS_MNT])
+    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
+                           "container `%s` has no mount namespace of its "
+                           "own: exec into it is not supported", st->id);
+  if (berth_process_parse(j->opts->process, "process", &j->proc, err) < 0)
+    return -1;
+  if (j->proc->terminal != (j->opts->console_socket != NULL))
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           j->proc->terminal
+                               ? "a terminal needs --console-socket"
+                               : "--console-socket needs --tty");
+  if (check_waiting_init(st, status, j, err) < 0 ||
+      prepare_fds(ctx, st, j, err) < 0)
+    return -1;
   j->ns_flags = namespaces_to_join(st->pid, j->spec);
-  /* pid namespaces apply to children only: enter it here so the process
-   * cloned below is born inside the container's. */
-  if ((j->ns_flags & CLONE_NEWPID) && setns(j->target_pidfd, CLONE_NEWPID) < 0)
-    return berth_error_sys(err, "join the container's pid namespace");
   return 0;
 }
 
@@ -188,45 +255,135 @@ static void job_free(struct exec_job *j) {
     close(j->stub_fd);
 }
 
-static int run_job(const struct berth_state *st, struct exec_job *j,
-                   int *exit_status, berth_error **err) {
+/* Messages until end-of-file, which comes once the joining process has
+ * exited and the new process has executed the program (or failed):
+ * ERROR from the joining process, PID or STUB_FAILED from the stub. */
+static int await_spawn(int fd, pid_t *pid, berth_error **err) {
+  *pid = 0;
+  berth_error *first = NULL;
+  struct berth_sync_msg m;
+  int r;
+  while ((r = berth_sync_recv(fd, &m, first ? NULL : &first)) > 0) {
+    if (m.type == BERTH_SYNC_PID && m.value > 0 && *pid == 0) {
+      *pid = m.value; /* from the stub, before the program can write */
+    } else if (first == NULL && m.type == BERTH_SYNC_STUB_FAILED) {
+      berth_error_set(&first, BERTH_ERR_SYSTEM, m.value, "%s", m.text);
+    } else if (first == NULL && m.type == BERTH_SYNC_ERROR) {
+      /* Kind and errno kept: the engine maps BERTH_ERR_EXEC to 127/126. */
+      berth_sync_error_of(&m, &first);
+    }
+  }
+  if (first == NULL)
+    return 0;
+  if (err && *err == NULL)
+    *err = first;
+  else
+    berth_error_free(first);
+  return -1;
+}
+
+/* Reaps the joining process; when it died without a word (a seccomp
+ * profile that kills on execveat or clone), says so. */
+static int reap_joiner(pid_t jpid, pid_t pid, int rc, berth_error **err) {
+  int ws = 0;
+  while (waitpid(jpid, &ws, 0) < 0 && errno == EINTR)
+    ;
+  if (rc < 0 || pid > 0)
+    return rc;
+  if (WIFSIGNALED(ws))
+    return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
+                           "the joining process was killed by signal %d "
+                           "before the program started (does the seccomp "
+                           "profile kill execveat or clone?)",
+                           WTERMSIG(ws));
+  return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
+                         "the joining process exited (status %d) before the "
+                         "program started", WEXITSTATUS(ws));
+}
+
+static pid_t clone_joiner(struct exec_job *j, berth_error **err) {
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
     return berth_error_sys(err, "socketpair");
-  int pidfd = -1;
-  struct clone_args args = {.flags = CLONE_PIDFD,
-                            .pidfd = (uint64_t)(uintptr_t)&pidfd,
-                            .exit_signal = SIGCHLD};
-  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-  if (pid < 0) {
+  int min = 3 + j->opts->preserve_fds;
+  if (berth_move_fd_above(&sp[0], min, err) < 0 ||
+      berth_move_fd_above(&sp[1], min, err) < 0) {
     close(sp[0]);
     close(sp[1]);
-    return berth_error_sys(err, "clone");
+    return -1;
   }
+  struct clone_args args = {.exit_signal = SIGCHLD};
+  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
   if (pid == 0) {
     close(sp[0]);
     j->sync_fd = sp[1];
     _exit(exec_child(j));
   }
   close(sp[1]);
+  if (pid < 0) {
+    close(sp[0]);
+    return berth_error_sys(err, "clone");
+  }
   j->sync_fd = sp[0];
-  _cleanup_close_ int pfd = pidfd;
+  return pid;
+}
+
+/* The joining process, moved into the container's cgroup (so that what
+ * it clones is born there) and told to go on. */
+static pid_t start_joiner(const struct berth_state *st, struct exec_job *j,
+                          berth_error **err) {
+  pid_t jpid = clone_joiner(j, err);
+  if (jpid < 0)
+    return -1;
   struct berth_cgroup *cg = NULL;
   int rc = 0;
   if (st->cgroup_path[0] && berth_cgroup_open(st->cgroup_path, &cg, err) < 0)
     rc = -1;
-  if (rc == 0 && cg && berth_cgroup_enter(cg, pid, err) < 0)
+  if (rc == 0 && cg && berth_cgroup_enter(cg, jpid, err) < 0)
     rc = -1;
   berth_cgroup_free(cg);
   if (rc == 0 && berth_sync_send(j->sync_fd, BERTH_SYNC_GO, 0, NULL) < 0)
     rc = berth_error_sys(err, "signal exec process");
-  if (rc == 0)
-    rc = berth_wait_exec(j->sync_fd, err);
-  if (rc == 0 && j->opts->pid_file)
-    rc = berth_write_pid_file(j->opts->pid_file, pid, err);
   if (rc < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    kill(jpid, SIGKILL);
+    waitpid(jpid, NULL, 0);
+    return -1;
+  }
+  return jpid;
+}
+
+static void kill_and_reap(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+/* The joining process is our child; the new process, cloned by the stub
+ * with CLONE_PARENT, is our child too.  Returns its pid once it runs the
+ * program. */
+static pid_t await_new_process(pid_t jpid, struct exec_job *j,
+                               berth_error **err) {
+  pid_t pid = 0;
+  int rc = await_spawn(j->sync_fd, &pid, err);
+  rc = reap_joiner(jpid, pid, rc, err);
+  if (rc < 0 && pid > 0)
+    kill_and_reap(pid);
+  return rc < 0 ? -1 : pid;
+}
+
+static int run_job(const struct berth_state *st, struct exec_job *j,
+                   int *exit_status, berth_error **err) {
+  pid_t jpid = start_joiner(st, j, err);
+  if (jpid < 0)
+    return -1;
+  pid_t pid = await_new_process(jpid, j, err);
+  if (pid < 0)
+    return -1;
+  _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pfd < 0 || (j->opts->pid_file &&
+                  berth_write_pid_file(j->opts->pid_file, pid, err) < 0)) {
+    if (pfd < 0)
+      berth_error_sys(err, "open the new process");
+    kill_and_reap(pid);
     return -1;
   }
   if (j->opts->detach)
@@ -249,7 +406,7 @@ int berth_container_exec(const struct berth_ctx *ctx, const char *id,
   }
   struct exec_job j = {.opts = opts, .target_pidfd = -1, .sync_fd = -1,
                        .console_fd = -1, .stub_fd = -1};
-  int rc = prepare(ctx, st, &j, err);
+  int rc = prepare(ctx, st, status, &j, err);
   if (rc == 0)
     rc = run_job(st, &j, exit_status, err);
   job_free(&j);

@@ -180,7 +180,7 @@ int berth_apply_process_security(const struct berth_process *p,
   if (seccomp && !p->creds.no_new_privileges &&
       berth_seccomp_load(seccomp, err) < 0)
     return -1;
-  if (berth_creds_apply(&p->creds, err) < 0)
+  if (berth_creds_apply(&p->creds, err) < 0 || berth_exec_stub_hide(err) < 0)
     return -1;
   if (p->creds.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return berth_error_sys(err, "set no_new_privs");
@@ -282,6 +282,9 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
   } else if (setsid() < 0) {
     return berth_error_sys(err, "setsid");
   }
+  /* Before the cwd is entered: a leaked fd is reachable as
+   * /proc/self/fd/N until it is closed, close-on-exec or not. */
+  close_leaked_fds(ctx, ctx->sync_fd);
   if (enter_cwd(p->cwd, err) < 0)
     return -1;
   if (berth_rlimits_apply(p->rlimits, p->n_rlimits, 0, err) < 0)
@@ -292,7 +295,6 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
   berth_exec_target_prepare(target, p, p->creds.uid);
   if (target->lookup_rc < 0)
     return berth_exec_target_error(target, target->lookup_rc, err);
-  close_leaked_fds(ctx, ctx->sync_fd);
   /* `create` exits once we are created; we must outlive it. */
   if (ctx->listen_fd >= 0)
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -320,7 +322,7 @@ int berth_init_run(const struct berth_init_ctx *ctx) {
     berth_error_free(err);
     return 1;
   }
-  return berth_exec_target_run(&target, report_fd, ctx->stub_fd);
+  return berth_stub_exec(&target, ctx->stub_fd, report_fd);
 }
 
 static const char *env_path(char *const *env) {

@@ -19,7 +19,7 @@ struct berth_init_ctx {
   int listen_fd;  /* create: accept `start` here; -1 for run */
   int console_fd; /* console socket, -1 when none */
   int preserve_fds;
-  int stub_fd;    /* sealed exec stub, -1 when none */
+  int stub_fd;    /* the sealed exec stub (exec_stub.h) */
   const struct berth_seccomp_prog *seccomp; /* NULL: no filter */
 };
 

@@ -14,13 +14,15 @@ enum berth_sync_type {
   BERTH_SYNC_HOOKS_DONE,    /* parent: prestart/createRuntime hooks ran */
   BERTH_SYNC_CREATED,       /* child: waiting for start */
   BERTH_SYNC_START,         /* parent (run): go on and exec */
-  BERTH_SYNC_PID,           /* child: value is a pid (exec --detach) */
+  BERTH_SYNC_PID,           /* exec stub: value is the new process's pid */
   BERTH_SYNC_ERROR,         /* either: text says what failed */
   BERTH_SYNC_MAPPED,        /* parent: id maps written; the init prepares
                                its mounts while the cgroup is created */
   BERTH_SYNC_FDS,           /* parent, after MAPPED: the rootfs and bind
                                sources as SCM_RIGHTS (value: how many in
                                this message; rootfs_fds.h) */
+  BERTH_SYNC_STUB_FAILED,   /* exec stub (src/stub): value errno, text
+                               what it could not do */
 };
 
 struct berth_sync_msg {

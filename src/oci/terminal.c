@@ -30,8 +30,8 @@ static int send_fd(int sock, int fd, const char *name, berth_error **err) {
   return 0;
 }
 
-int berth_terminal_setup(int console_sock, unsigned rows, unsigned cols,
-                         berth_error **err) {
+int berth_terminal_open(int console_sock, unsigned rows, unsigned cols,
+                        berth_error **err) {
   _cleanup_close_ int master =
       open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
@@ -51,13 +51,20 @@ int berth_terminal_setup(int console_sock, unsigned rows, unsigned cols,
   }
   if (send_fd(console_sock, master, "/dev/ptmx", err) < 0)
     return -1;
-  if (setsid() < 0 && errno != EPERM)
-    return berth_error_sys(err, "setsid");
-  if (ioctl(slave, TIOCSCTTY, 0) < 0)
-    return berth_error_sys(err, "set controlling terminal");
   for (int i = 0; i < 3; i++)
     if (dup2(slave, i) < 0)
       return berth_error_sys(err, "dup pty to fd %d", i);
+  return 0;
+}
+
+int berth_terminal_setup(int console_sock, unsigned rows, unsigned cols,
+                         berth_error **err) {
+  if (berth_terminal_open(console_sock, rows, cols, err) < 0)
+    return -1;
+  if (setsid() < 0 && errno != EPERM)
+    return berth_error_sys(err, "setsid");
+  if (ioctl(0, TIOCSCTTY, 0) < 0)
+    return berth_error_sys(err, "set controlling terminal");
   return 0;
 }
 

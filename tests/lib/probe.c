@@ -23,6 +23,11 @@
  *                                   (atomically, rename) by a symlink to
  *                                   TARGET: a race against host-side code
  *                                   that creates PATH and then uses its name
+ *   probe exewatch SECS [DEV:INO...]
+ *                                   for SECS seconds, watch every process
+ *                                   in our pid namespace and try to reach its
+ *                                   executable through /proc/PID/exe (see
+ *                                   cmd_exewatch)
  *
  * Built with `cc -static -O2`; uses the GNU extensions the project builds
  * with (strerrorname_np needs glibc >= 2.32, we carry our own table to stay
@@ -41,6 +46,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -68,26 +74,26 @@ static const struct {
     {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
 };
 
+static const char *errname(int e)
+{
+    static char buf[16];
+    for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+        if (errnames[i].num == e)
+            return errnames[i].name;
+    snprintf(buf, sizeof(buf), "E%d", e);
+    return buf;
+}
+
 static void print_errno(int rc)
 {
-    if (rc >= 0) {
-        puts("OK");
-        return;
-    }
-    int e = errno;
-    for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++) {
-        if (errnames[i].num == e) {
-            puts(errnames[i].name);
-            return;
-        }
-    }
-    printf("E%d\n", e);
+    puts(rc >= 0 ? "OK" : errname(errno));
 }
 
 static int usage(void)
 {
     fputs("usage: probe errno mkdir|open|unshare|chown|syscall ... | fds | caps"
-          " | alloc MB | forks N | loopback | sleep SECS\n",
+          " | alloc MB | forks N | loopback | sleep SECS | ids\n"
+          "       | swaplink PATH TARGET SECS | exewatch SECS [DEV:INO...]\n",
           stderr);
     return 2;
 }
@@ -258,6 +264,219 @@ static int cmd_swaplink(const char *path, const char *target,
     return 0;
 }
 
+/* exewatch: what a hostile process in the container can do to the
+ * executables of the processes it sees, above all of a process that the
+ * runtime is starting in the container (CVE-2019-5736).
+ *
+ * A process whose argv[0] starts with "berth-" is the runtime's exec stub
+ * still running (or a stand-in a test made): it is stopped with SIGSTOP so
+ * that the attempts below see it before it execs, then continued.  For it
+ * one line "stub PID readlink=R path=P wr=W rd=D [DEV:INO]" (R, P, W, D:
+ * OK or the errno name of readlink, open O_PATH, O_WRONLY and O_RDONLY of
+ * /proc/PID/exe).  Any process whose executable is one of the given
+ * DEV:INO (host binaries, from stat -c %d:%i) gives
+ * "host PID DEV:INO wr=W rd=D".
+ * Every executable reached with O_PATH is kept open, and at the end
+ * reopened through /proc/self/fd: "reopen DEV:INO wr=W rd=D" (what a
+ * process that grabbed it can do once the process has moved on). */
+#define WATCH_MAX 64
+
+struct watch {
+    unsigned long targets[WATCH_MAX][2];
+    int ntargets;
+    int held[WATCH_MAX];
+    unsigned long held_id[WATCH_MAX][2];
+    int nheld;
+    int seen[4096];
+    int nseen;
+};
+
+static int try_open(const char *path, int flags, int *fd_out)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    if (fd_out)
+        *fd_out = fd;
+    else
+        close(fd);
+    return 0;
+}
+
+static const char *res(int e)
+{
+    return e ? errname(e) : "OK";
+}
+
+static int seen_before(struct watch *w, int pid)
+{
+    for (int i = 0; i < w->nseen; i++)
+        if (w->seen[i] == pid)
+            return 1;
+    if (w->nseen < 4096)
+        w->seen[w->nseen++] = pid;
+    return 0;
+}
+
+static void hold(struct watch *w, int fd, const struct stat *st)
+{
+    for (int i = 0; i < w->nheld; i++)
+        if (w->held_id[i][0] == st->st_dev && w->held_id[i][1] == st->st_ino) {
+            close(fd);
+            return;
+        }
+    if (w->nheld == WATCH_MAX) {
+        close(fd);
+        return;
+    }
+    w->held_id[w->nheld][0] = st->st_dev;
+    w->held_id[w->nheld][1] = st->st_ino;
+    w->held[w->nheld++] = fd;
+}
+
+static int is_target(const struct watch *w, const struct stat *st)
+{
+    for (int i = 0; i < w->ntargets; i++)
+        if (w->targets[i][0] == st->st_dev && w->targets[i][1] == st->st_ino)
+            return 1;
+    return 0;
+}
+
+static int read_argv0(int pid, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return 0;
+}
+
+static int is_stub(int pid)
+{
+    char a0[256];
+    return read_argv0(pid, a0, sizeof(a0)) == 0 && strncmp(a0, "berth-", 6) == 0;
+}
+
+/* SIGSTOP takes effect asynchronously: wait for state T. */
+static void wait_stopped(int pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    for (int i = 0; i < 200; i++) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+            return;
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')');
+        if (p && p[1] == ' ' && (p[2] == 'T' || p[2] == 't' || p[2] == 'Z'))
+            return;
+        usleep(50);
+    }
+}
+
+static void probe_stub(struct watch *w, int pid)
+{
+    if (kill(pid, SIGSTOP) < 0)
+        return;
+    wait_stopped(pid);
+    char exe[64], target[4096] = "";
+    snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+    if (is_stub(pid) && !seen_before(w, pid)) {
+        int rl = readlink(exe, target, sizeof(target) - 1) < 0 ? errno : 0;
+        int fd = -1, pe = try_open(exe, O_PATH, &fd);
+        int we = try_open(exe, O_WRONLY, NULL), re = try_open(exe, O_RDONLY, NULL);
+        struct stat st;
+        printf("stub %d readlink=%s path=%s wr=%s rd=%s", pid, res(rl), res(pe),
+               res(we), res(re));
+        if (fd >= 0 && fstat(fd, &st) == 0) {
+            printf(" %lu:%lu", (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+            hold(w, fd, &st);
+        } else if (fd >= 0) {
+            close(fd);
+        }
+        putchar('\n');
+        fflush(stdout);
+    }
+    kill(pid, SIGCONT);
+}
+
+static void probe_other(struct watch *w, int pid)
+{
+    char exe[64];
+    snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+    int fd = -1;
+    struct stat st;
+    if (w->ntargets == 0 || try_open(exe, O_PATH, &fd) != 0)
+        return;
+    if (fstat(fd, &st) < 0 || !is_target(w, &st)) {
+        close(fd);
+        return;
+    }
+    if (!seen_before(w, pid)) {
+        int we = try_open(exe, O_WRONLY, NULL), re = try_open(exe, O_RDONLY, NULL);
+        printf("host %d %lu:%lu wr=%s rd=%s\n", pid, (unsigned long)st.st_dev,
+               (unsigned long)st.st_ino, res(we), res(re));
+        fflush(stdout);
+    }
+    hold(w, fd, &st);
+}
+
+static void watch_once(struct watch *w)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        int pid = atoi(de->d_name);
+        if (pid <= 0 || pid == getpid())
+            continue;
+        if (is_stub(pid))
+            probe_stub(w, pid);
+        else
+            probe_other(w, pid);
+    }
+    closedir(d);
+}
+
+static int cmd_exewatch(int argc, char **argv)
+{
+    static struct watch w;
+    if (argc < 1)
+        return usage();
+    for (int i = 1; i < argc && w.ntargets < WATCH_MAX; i++)
+        if (sscanf(argv[i], "%lu:%lu", &w.targets[w.ntargets][0],
+                   &w.targets[w.ntargets][1]) == 2)
+            w.ntargets++;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    double secs = strtod(argv[0], NULL);
+    do {
+        watch_once(&w);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((double)(now.tv_sec - start.tv_sec) +
+                 (double)(now.tv_nsec - start.tv_nsec) / 1e9 < secs);
+    for (int i = 0; i < w.nheld; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", w.held[i]);
+        int we = try_open(path, O_WRONLY, NULL), re = try_open(path, O_RDONLY, NULL);
+        printf("reopen %lu:%lu wr=%s rd=%s\n", w.held_id[i][0], w.held_id[i][1],
+               res(we), res(re));
+    }
+    puts("done");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -283,6 +502,8 @@ int main(int argc, char **argv)
         return cmd_loopback();
     if (strcmp(cmd, "swaplink") == 0 && argc == 5)
         return cmd_swaplink(argv[2], argv[3], argv[4]);
+    if (strcmp(cmd, "exewatch") == 0)
+        return cmd_exewatch(argc - 2, argv + 2);
     if (strcmp(cmd, "sleep") == 0 && argc == 3) {
         sleep((unsigned)strtoul(argv[2], NULL, 0));
         return 0;

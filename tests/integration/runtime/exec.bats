@@ -93,11 +93,15 @@ teardown() {
   rpid=$!
   for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
   # runc accepts a console socket only together with --detach.
+  # Fields 6 and 7 of stat: session id (our pid: we lead the session) and
+  # the controlling terminal (non-zero).
   runtime exec --detach --tty --console-socket "$sock" "$CID" \
-    /bin/sh -c '[ -t 0 ] && [ -t 1 ] && echo both-tty; tty'
+    /bin/sh -c '[ -t 0 ] && [ -t 1 ] && echo both-tty; tty
+      set -- $(cat /proc/$$/stat); [ "$6" = $$ ] && [ "$7" != 0 ] && echo leader-ctty'
   wait "$rpid"
   grep -q both-tty "$BATS_TEST_TMPDIR/tty.out"
   grep -q '^/dev/pts/[0-9]' "$BATS_TEST_TMPDIR/tty.out"
+  grep -q leader-ctty "$BATS_TEST_TMPDIR/tty.out"
 }
 
 @test "exec into a stopped or unknown container fails" {
