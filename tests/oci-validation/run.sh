@@ -162,6 +162,9 @@ cleanup() {
       paths+=("/$id" "/berth/$id")
     done < <(sort -u "$W/ids")
   fi
+  # berth-runtime puts relative cgroupsPaths under /berth: that parent
+  # goes too when this run made it (empty cgroups only: rmdir).
+  [ -n "$BERTH_PARENT_BEFORE" ] || paths+=(/berth)
   remove_cgroups "${paths[@]}"
   rm -rf "$W"
 }
@@ -220,6 +223,7 @@ main() {
     mapfile -t PROGRAMS < <(find "$SRC/validation" -mindepth 1 -maxdepth 1 -type d \
       ! -name util -printf '%f\n' | sort)
   fi
+  BERTH_PARENT_BEFORE=$(ls -d /sys/fs/cgroup/*/berth 2>/dev/null)
   W=$(mktemp -d /tmp/oci-validation.XXXXXX) || die "mktemp failed"
   chmod 0711 "$W"
   trap cleanup EXIT
