@@ -128,3 +128,15 @@ setup() {
   run -126 prun --rm localhost/berth-busybox:test /bin
   [ -z "$(pm ps -aq)" ]
 }
+
+@test "podman exec: a missing command exits 127, a non-executable one 126" {
+  prun -d --name berth-pm2 localhost/berth-busybox:test sleep 100
+  run -127 pm exec berth-pm2 no-such-command
+  [[ "$output" == *"executable file not found in \$PATH"* ]]
+  run -126 pm exec berth-pm2 /etc/passwd
+  [[ "$output" == *"permission denied"* ]]
+  # The container is untouched by the failed execs.
+  run pm exec berth-pm2 echo still-running
+  [ "$output" = still-running ]
+  pm rm -f -t 0 berth-pm2 >/dev/null
+}
