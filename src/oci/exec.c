@@ -78,8 +78,10 @@ static int enter_cwd(const char *cwd, berth_error **err) {
     int en = e->errno_value;
     berth_error_free(e);
     const char *c = cwd + strspn(cwd, "/");
+    /* The errno (ELOOP, or ENOENT for /proc/self, which does not
+     * resolve in a namespace we are not in) would only confuse. */
     if (en == ELOOP || strncmp(c, "proc/", 5) == 0)
-      return berth_error_set(err, BERTH_ERR_INVALID, en,
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
                              "cwd `%s` is refused: it goes through /proc, "
                              "whose fd, cwd and root links lead out of the "
                              "container, or through a symlink loop",
