@@ -14,6 +14,7 @@ struct opt {
   enum opt_kind kind;
   void *out;         /* bool*, const char**, long*, struct strlist* */
   bool *seen;        /* optional: set when given */
+  const char *help;  /* one line for --help, man pages and completion */
 };
 
 struct strlist {
