@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 RUNTIME ?= $(CURDIR)/$(BUILD)/src/cli/berth-runtime
 export RUNTIME
 
-.PHONY: all deps build check unit unit-asan unit-valgrind integration oci-validation demo bench fuzz clean
+.PHONY: all deps build install check unit unit-asan unit-valgrind integration oci-validation demo bench fuzz clean
 
 all: build
 
@@ -16,6 +16,15 @@ $(BUILD)/build.ninja:
 
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
+
+# Installs the programs, the default seccomp profile, the man pages and
+# the bash completion (both generated from berth's own option tables at
+# build time) under $(DESTDIR)$(PREFIX).
+PREFIX ?= /usr/local
+install: build
+	meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	ninja -C $(BUILD)
+	DESTDIR="$(DESTDIR)" meson install -C $(BUILD) --no-rebuild --quiet
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined \

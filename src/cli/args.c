@@ -86,8 +86,7 @@ int parse_opts(int argc, char **argv, int *i, const struct opt *opts,
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
     const struct opt *o = find_opt(opts, nopts, name, len);
     if (o == NULL) {
-      snprintf(msg, msglen, "flag provided but not defined: -%.*s", (int)len,
-               name);
+      snprintf(msg, msglen, OPT_ERR_UNKNOWN ": -%.*s", (int)len, name);
       return -1;
     }
     char flag[64];

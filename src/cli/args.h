@@ -22,6 +22,10 @@ struct strlist {
   size_t n;
 };
 
+/* The start of parse_opts' message for a flag the table lacks (argv[*i]
+ * is then that flag, as typed). */
+#define OPT_ERR_UNKNOWN "flag provided but not defined"
+
 /* Parses flags from argv[*i] on; on return argv[*i] is the first
  * positional argument.  Returns -1 and fills msg on an error. */
 int parse_opts(int argc, char **argv, int *i, const struct opt *opts,

@@ -12,100 +12,149 @@
 #include "cgroup_warm.h"
 #include "cleanup.h"
 #include "engine.h"
+#include "help.h"
 #include "images.h"
 #include "reference.h"
 
 #define VERSION "0.1.0"
 
-static const struct command {
-  const char *group, *name; /* group NULL: top level */
-  berth_cmd_fn fn;
-  const char *usage;
-} commands[] = {
-    {NULL, "pull", cmd_pull, "pull [-q] [--platform OS/ARCH] NAME[:TAG|@DIGEST]"},
-    {NULL, "push", cmd_push, "push [-q] IMAGE [DESTINATION]"},
-    {NULL, "images", cmd_images, "images [-q] [--digests] [--format json]"},
-    {NULL, "rmi", cmd_rmi, "rmi [-f] IMAGE..."},
-    {NULL, "tag", cmd_tag, "tag SOURCE TARGET"},
-    {NULL, "save", cmd_save, "save [-o FILE] [--format oci-archive|docker-archive] IMAGE..."},
-    {NULL, "load", cmd_load, "load [-i FILE]"},
-    {NULL, "import", cmd_import, "import [-c CHANGE]... FILE|- [REFERENCE]"},
-    {NULL, "login", cmd_login, "login [-u USER] [-p PASS|--password-stdin] REGISTRY"},
-    {NULL, "logout", cmd_logout, "logout REGISTRY"},
-    {"image", "pull", cmd_pull, NULL},
-    {"image", "push", cmd_push, NULL},
-    {"image", "ls", cmd_images, "image ls (as images)"},
-    {"image", "list", cmd_images, NULL},
-    {"image", "rm", cmd_rmi, "image rm (as rmi)"},
-    {"image", "tag", cmd_tag, NULL},
-    {"image", "inspect", cmd_image_inspect, "image inspect IMAGE..."},
-    {"image", "save", cmd_save, NULL},
-    {"image", "load", cmd_load, NULL},
-    {"image", "import", cmd_import, NULL},
-    {"image", "prune", cmd_image_prune, "image prune [-a] [-f]"},
-    {"system", "df", cmd_system_df, "system df"},
-    {"system", "check", cmd_system_check, "system check [--dry-run]"},
-    {NULL, "run", cmd_run, "run [OPTIONS] IMAGE [COMMAND [ARG...]]"},
-    {NULL, "create", cmd_create, "create [OPTIONS] IMAGE [COMMAND [ARG...]]"},
-    {NULL, "start", cmd_start, "start [-a] [-i] CONTAINER..."},
-    {NULL, "stop", cmd_stop, "stop [-t SECONDS] [-s SIGNAL] CONTAINER..."},
-    {NULL, "restart", cmd_restart, "restart [-t SECONDS] CONTAINER..."},
-    {NULL, "kill", cmd_kill, "kill [-s SIGNAL] CONTAINER..."},
-    {NULL, "rm", cmd_rm, "rm [-f] [-v] CONTAINER..."},
-    {NULL, "ps", cmd_ps, "ps [-a] [-q] [--filter K=V] [--format json]"},
-    {NULL, "wait", cmd_wait, "wait CONTAINER..."},
-    {NULL, "logs", cmd_logs, "logs [-f] [--tail N] [--since T] [-t] CONTAINER"},
-    {NULL, "inspect", cmd_inspect, "inspect CONTAINER|IMAGE..."},
-    {NULL, "pause", cmd_pause, "pause CONTAINER..."},
-    {NULL, "unpause", cmd_unpause, "unpause CONTAINER..."},
-    {"container", "run", cmd_run, NULL},
-    {"container", "create", cmd_create, NULL},
-    {"container", "start", cmd_start, NULL},
-    {"container", "stop", cmd_stop, NULL},
-    {"container", "restart", cmd_restart, NULL},
-    {"container", "kill", cmd_kill, NULL},
-    {"container", "rm", cmd_rm, NULL},
-    {"container", "ls", cmd_ps, NULL},
-    {"container", "list", cmd_ps, NULL},
-    {"container", "wait", cmd_wait, NULL},
-    {"container", "logs", cmd_logs, NULL},
-    {"container", "inspect", cmd_inspect, NULL},
-    {"container", "pause", cmd_pause, NULL},
-    {"container", "unpause", cmd_unpause, NULL},
-    {NULL, "exec", cmd_exec, "exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]"},
-    {"container", "exec", cmd_exec, NULL},
-    {NULL, "cp", cmd_cp, "cp [-aL] CONTAINER:SRC DEST|- | SRC|- CONTAINER:DEST"},
-    {NULL, "export", cmd_export, "export [-o FILE] CONTAINER"},
-    {NULL, "commit", cmd_commit, "commit [-c CHANGE]... [-m MSG] [-a AUTHOR] [-p=false] CONTAINER [REPOSITORY[:TAG]]"},
-    {NULL, "events", cmd_events, "events [--since T] [--until T] [--filter K=V] [--format json]"},
-    {NULL, "top", cmd_top, "top CONTAINER [ps OPTIONS]"},
-    {NULL, "stats", cmd_stats, "stats [--no-stream] [-a] [--format json] [CONTAINER...]"},
-    {NULL, "info", cmd_info, "info [--format json]"},
-    {NULL, "version", cmd_version, "version [--format json]"},
-    {NULL, "rename", cmd_rename, "rename CONTAINER NEW_NAME"},
-    {NULL, "port", cmd_port, "port CONTAINER [PRIVATE_PORT[/PROTO]]"},
-    {"container", "cp", cmd_cp, NULL},
-    {"container", "export", cmd_export, NULL},
-    {"container", "commit", cmd_commit, NULL},
-    {"container", "top", cmd_top, NULL},
-    {"container", "stats", cmd_stats, NULL},
-    {"container", "rename", cmd_rename, NULL},
-    {"container", "port", cmd_port, NULL},
-    {"container", "prune", cmd_container_prune, "container prune [-f] [--filter until=|label=]"},
-    {"system", "prune", cmd_system_prune, "system prune [-a] [-f] [--volumes] [--filter until=]"},
-    {"system", "events", cmd_events, NULL},
-    {"system", "info", cmd_info, NULL},
-    {"volume", "create", cmd_volume_create, "volume create [--label K=V] [NAME]"},
-    {"volume", "ls", cmd_volume_ls, "volume ls [-q] [--filter K=V] [--format json]"},
-    {"volume", "list", cmd_volume_ls, NULL},
-    {"volume", "inspect", cmd_volume_inspect, "volume inspect VOLUME..."},
-    {"volume", "rm", cmd_volume_rm, "volume rm [-f] VOLUME..."},
-    {"volume", "prune", cmd_volume_prune, "volume prune [-a] [-f]"},
+/* Usage (the arguments after the name) and description in Docker's words
+ * (its CLI reference); aliases leave them NULL and share the entry's with
+ * the same function.  --help, the man pages and the bash completion are
+ * made from this table and the commands' option tables. */
+const struct cli_command cli_commands[] = {
+    {NULL, "pull", cmd_pull, "[OPTIONS] NAME[:TAG|@DIGEST]",
+     "Download an image from a registry"},
+    {NULL, "push", cmd_push, "[OPTIONS] NAME[:TAG] [DESTINATION]",
+     "Upload an image to a registry"},
+    {NULL, "images", cmd_images, "[OPTIONS] [REPOSITORY[:TAG]]", "List images"},
+    {NULL, "rmi", cmd_rmi, "[OPTIONS] IMAGE [IMAGE...]",
+     "Remove one or more images"},
+    {NULL, "tag", cmd_tag, "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+     "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+    {NULL, "save", cmd_save, "[OPTIONS] IMAGE [IMAGE...]",
+     "Save one or more images to a tar archive (streamed to STDOUT by "
+     "default)"},
+    {NULL, "load", cmd_load, "[OPTIONS]",
+     "Load an image from a tar archive or STDIN"},
+    {NULL, "import", cmd_import, "[OPTIONS] FILE|- [REPOSITORY[:TAG]]",
+     "Import the contents from a tarball to create a filesystem image"},
+    {NULL, "login", cmd_login, "[OPTIONS] SERVER", "Log in to a registry"},
+    {NULL, "logout", cmd_logout, "[OPTIONS] SERVER", "Log out from a registry"},
+    {"image", "pull", cmd_pull, NULL, NULL},
+    {"image", "push", cmd_push, NULL, NULL},
+    {"image", "ls", cmd_images, NULL, NULL},
+    {"image", "list", cmd_images, NULL, NULL},
+    {"image", "rm", cmd_rmi, NULL, NULL},
+    {"image", "tag", cmd_tag, NULL, NULL},
+    {"image", "inspect", cmd_image_inspect, "[OPTIONS] IMAGE [IMAGE...]",
+     "Display detailed information on one or more images"},
+    {"image", "save", cmd_save, NULL, NULL},
+    {"image", "load", cmd_load, NULL, NULL},
+    {"image", "import", cmd_import, NULL, NULL},
+    {"image", "prune", cmd_image_prune, "[OPTIONS]", "Remove unused images"},
+    {"system", "df", cmd_system_df, "[OPTIONS]", "Show berth disk usage"},
+    {"system", "check", cmd_system_check, "[OPTIONS]",
+     "Find and repair what a crash left behind in berth's store"},
+    {NULL, "run", cmd_run, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+     "Create and run a new container from an image"},
+    {NULL, "create", cmd_create, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+     "Create a new container"},
+    {NULL, "start", cmd_start, "[OPTIONS] CONTAINER [CONTAINER...]",
+     "Start one or more stopped containers"},
+    {NULL, "stop", cmd_stop, "[OPTIONS] CONTAINER [CONTAINER...]",
+     "Stop one or more running containers"},
+    {NULL, "restart", cmd_restart, "[OPTIONS] CONTAINER [CONTAINER...]",
+     "Restart one or more containers"},
+    {NULL, "kill", cmd_kill, "[OPTIONS] CONTAINER [CONTAINER...]",
+     "Kill one or more running containers"},
+    {NULL, "rm", cmd_rm, "[OPTIONS] CONTAINER [CONTAINER...]",
+     "Remove one or more containers"},
+    {NULL, "ps", cmd_ps, "[OPTIONS]", "List containers"},
+    {NULL, "wait", cmd_wait, "CONTAINER [CONTAINER...]",
+     "Block until one or more containers stop, then print their exit codes"},
+    {NULL, "logs", cmd_logs, "[OPTIONS] CONTAINER",
+     "Fetch the logs of a container"},
+    {NULL, "inspect", cmd_inspect, "[OPTIONS] NAME|ID [NAME|ID...]",
+     "Return low-level information on berth objects"},
+    {NULL, "pause", cmd_pause, "CONTAINER [CONTAINER...]",
+     "Pause all processes within one or more containers"},
+    {NULL, "unpause", cmd_unpause, "CONTAINER [CONTAINER...]",
+     "Unpause all processes within one or more containers"},
+    {"container", "run", cmd_run, NULL, NULL},
+    {"container", "create", cmd_create, NULL, NULL},
+    {"container", "start", cmd_start, NULL, NULL},
+    {"container", "stop", cmd_stop, NULL, NULL},
+    {"container", "restart", cmd_restart, NULL, NULL},
+    {"container", "kill", cmd_kill, NULL, NULL},
+    {"container", "rm", cmd_rm, NULL, NULL},
+    {"container", "ls", cmd_ps, NULL, NULL},
+    {"container", "list", cmd_ps, NULL, NULL},
+    {"container", "wait", cmd_wait, NULL, NULL},
+    {"container", "logs", cmd_logs, NULL, NULL},
+    {"container", "inspect", cmd_inspect, "[OPTIONS] CONTAINER [CONTAINER...]",
+     "Display detailed information on one or more containers"},
+    {"container", "pause", cmd_pause, NULL, NULL},
+    {"container", "unpause", cmd_unpause, NULL, NULL},
+    {NULL, "exec", cmd_exec, "[OPTIONS] CONTAINER COMMAND [ARG...]",
+     "Execute a command in a running container"},
+    {"container", "exec", cmd_exec, NULL, NULL},
+    {NULL, "cp", cmd_cp,
+     "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
+     "[OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+     "Copy files/folders between a container and the local filesystem"},
+    {NULL, "export", cmd_export, "[OPTIONS] CONTAINER",
+     "Export a container's filesystem as a tar archive"},
+    {NULL, "commit", cmd_commit, "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+     "Create a new image from a container's changes"},
+    {NULL, "events", cmd_events, "[OPTIONS]",
+     "Get real time events from the engine"},
+    {NULL, "top", cmd_top, "CONTAINER [ps OPTIONS]",
+     "Display the running processes of a container"},
+    {NULL, "stats", cmd_stats, "[OPTIONS] [CONTAINER...]",
+     "Display a live stream of container(s) resource usage statistics"},
+    {NULL, "info", cmd_info, "[OPTIONS]", "Display system-wide information"},
+    {NULL, "version", cmd_version, "[OPTIONS]",
+     "Show the berth version information"},
+    {NULL, "rename", cmd_rename, "CONTAINER NEW_NAME", "Rename a container"},
+    {NULL, "port", cmd_port, "CONTAINER [PRIVATE_PORT[/PROTO]]",
+     "List port mappings or a specific mapping for the container"},
+    {"container", "cp", cmd_cp, NULL, NULL},
+    {"container", "export", cmd_export, NULL, NULL},
+    {"container", "commit", cmd_commit, NULL, NULL},
+    {"container", "top", cmd_top, NULL, NULL},
+    {"container", "stats", cmd_stats, NULL, NULL},
+    {"container", "rename", cmd_rename, NULL, NULL},
+    {"container", "port", cmd_port, NULL, NULL},
+    {"container", "prune", cmd_container_prune, "[OPTIONS]",
+     "Remove all stopped containers"},
+    {"system", "prune", cmd_system_prune, "[OPTIONS]", "Remove unused data"},
+    {"system", "events", cmd_events, NULL, NULL},
+    {"system", "info", cmd_info, NULL, NULL},
+    {"volume", "create", cmd_volume_create, "[OPTIONS] [VOLUME]",
+     "Create a volume"},
+    {"volume", "ls", cmd_volume_ls, "[OPTIONS]", "List volumes"},
+    {"volume", "list", cmd_volume_ls, NULL, NULL},
+    {"volume", "inspect", cmd_volume_inspect, "[OPTIONS] VOLUME [VOLUME...]",
+     "Display detailed information on one or more volumes"},
+    {"volume", "rm", cmd_volume_rm, "[OPTIONS] VOLUME [VOLUME...]",
+     "Remove one or more volumes"},
+    {"volume", "prune", cmd_volume_prune, "[OPTIONS]",
+     "Remove unused local volumes"},
     /* The monitor's helpers; not for users. */
-    {NULL, "_exited", cmd_exited, NULL},
-    {NULL, "_restart", cmd_restart_child, NULL},
-    {NULL, "_health", cmd_health, NULL},
+    {NULL, "_exited", cmd_exited, NULL, NULL},
+    {NULL, "_restart", cmd_restart_child, NULL, NULL},
+    {NULL, "_health", cmd_health, NULL, NULL},
 };
+const size_t cli_ncommands = ARRAY_SIZE(cli_commands);
+
+const struct cli_group cli_groups[] = {
+    {"container", "Manage containers"},
+    {"image", "Manage images"},
+    {"system", "Manage berth"},
+    {"volume", "Manage volumes"},
+};
+const size_t cli_ngroups = ARRAY_SIZE(cli_groups);
 
 int cli_errorf(int status, const char *fmt, ...) {
   va_list ap;
@@ -143,10 +192,8 @@ int cli_args(const char *cmd, int argc, char **argv, const struct opt *opts,
           pos[(*npos)++] = argv[i];
       break;
     }
-    if (parse_opts(argc, argv, &i, opts, nopts, msg, sizeof msg) < 0) {
-      cli_errorf(EXIT_USAGE, "%s: %s", cmd, msg);
-      return -1;
-    }
+    if (parse_opts(argc, argv, &i, opts, nopts, msg, sizeof msg) < 0)
+      return cli_flag_error(cmd, argc, argv, i, opts, nopts, msg);
     if (i < argc && strcmp(argv[i], "--") != 0) {
       if (*npos >= maxpos) {
         cli_errorf(EXIT_USAGE, "%s: too many arguments", cmd);
@@ -239,16 +286,10 @@ void cli_human_ago(const char *rfc3339, long long unix_s, char *out,
   snprintf(out, len, "%s", d < 2 ? "Less than a second ago" : "Seconds ago");
 }
 
-static void usage(FILE *f) {
-  fprintf(f, "usage: berth [--root DIR] COMMAND [OPTIONS]\n\ncommands:\n");
-  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-    if (commands[i].usage)
-      fprintf(f, "  %s\n", commands[i].usage);
-}
-
-static const struct command *find_command(int argc, char **argv, int *used) {
-  for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-    const struct command *c = &commands[i];
+static const struct cli_command *find_command(int argc, char **argv,
+                                              int *used) {
+  for (size_t i = 0; i < cli_ncommands; i++) {
+    const struct cli_command *c = &cli_commands[i];
     if (!c->group && argc >= 1 && strcmp(argv[0], c->name) == 0) {
       *used = 1;
       return c;
@@ -262,49 +303,116 @@ static const struct command *find_command(int argc, char **argv, int *used) {
   return NULL;
 }
 
+/* Docker's words for a command it does not have. */
+static int unknown_command(int argc, char **argv) {
+  const struct cli_group *g = cli_group_find(argv[0]);
+  if (g && argc > 1)
+    fprintf(stderr,
+            "berth: '%s %s' is not a berth command.\nSee 'berth %s --help'.\n",
+            g->name, argv[1], g->name);
+  else
+    fprintf(stderr,
+            "berth: '%s' is not a berth command.\nSee 'berth --help'.\n",
+            argv[0]);
+  return EXIT_USAGE;
+}
+
+/* `berth help [COMMAND]`, `berth GROUP [--help]` and the generators
+ * run by the build; -1 when argv is none of these. */
+static int help_commands(struct berth_cli *cli, int argc, char **argv,
+                         const struct opt *globals, size_t nglobals) {
+  if (strcmp(argv[0], "__man") == 0 && argc == 2)
+    return cli_man_write(cli, argv[1], globals, nglobals);
+  if (strcmp(argv[0], "__completion") == 0 && argc == 2)
+    return cli_completion_write(cli, argv[1], globals, nglobals);
+  if (strcmp(argv[0], "__help-check") == 0)
+    return cli_help_check(cli);
+  bool asked = strcmp(argv[0], "help") == 0;
+  if (asked && (argc == 1 || cli_is_help_flag(argv[1], NULL, 0))) {
+    cli_help_top(stdout, globals, nglobals);
+    return 0;
+  }
+  const struct cli_group *g = cli_group_find(argv[asked]);
+  if (g &&
+      (argc == 1 + asked ||
+       (argc == 2 + asked && cli_is_help_flag(argv[1 + asked], NULL, 0)))) {
+    cli_help_group(stdout, g);
+    return 0;
+  }
+  if (!asked)
+    return -1;
+  int used;
+  const struct cli_command *c = find_command(argc - 1, argv + 1, &used);
+  if (!c)
+    return unknown_command(argc - 1, argv + 1);
+  char arg[] = "--help", *hargv[] = {arg, NULL};
+  cli_help_begin(c);
+  c->fn(cli, 1, hargv);
+  return cli_help_shown() ? 0 : EXIT_USAGE;
+}
+
+static bool asks_help(int argc, char **argv) {
+  for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--help") == 0)
+      return true;
+  return false;
+}
+
 int main(int argc, char **argv, char **envp) {
   struct berth_cli cli = {.root = getenv("BERTH_ROOT"), .envp = envp};
   if (!cli.root || !*cli.root)
     cli.root = "/var/lib/berth";
+  bool help = false, version = false;
+  const struct opt globals[] = {
+      {"root", OPT_STRING, &cli.root, NULL,
+       "Root directory of persistent berth state (default \"/var/lib/berth\", "
+       "or $BERTH_ROOT)"},
+      {"version,v", OPT_BOOL, &version, NULL,
+       "Print version information and quit"},
+      {"help,h", OPT_BOOL, &help, NULL, "Print usage"}};
   int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++) {
-    if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
-      cli.root = argv[++i];
-    else if (strncmp(argv[i], "--root=", 7) == 0)
-      cli.root = argv[i] + 7;
-    else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      usage(stdout);
-      return 0;
-    } else if (strcmp(argv[i], "--version") == 0 ||
-               strcmp(argv[i], "-v") == 0) {
-      printf("berth version %s\n", VERSION);
-      return 0;
-    } else
-      return cli_errorf(EXIT_USAGE, "unknown flag: %s", argv[i]);
-  }
-  if (i >= argc) {
-    usage(stderr);
+  char msg[256];
+  if (parse_opts(argc, argv, &i, globals, ARRAY_SIZE(globals), msg,
+                 sizeof msg) < 0) {
+    cli_flag_error("berth", argc, argv, i, globals, ARRAY_SIZE(globals), msg);
     return EXIT_USAGE;
   }
+  if (version) {
+    printf("berth version %s\n", VERSION);
+    return 0;
+  }
+  if (help || i >= argc) {
+    cli_help_top(stdout, globals, ARRAY_SIZE(globals));
+    return 0;
+  }
+  int status =
+      help_commands(&cli, argc - i, argv + i, globals, ARRAY_SIZE(globals));
+  if (status >= 0) {
+    berth_engine_free(cli.engine);
+    return status;
+  }
   int used;
-  const struct command *c = find_command(argc - i, argv + i, &used);
+  const struct cli_command *c = find_command(argc - i, argv + i, &used);
   if (!c)
-    return cli_errorf(EXIT_USAGE, "unknown command `%s`; see `berth --help`",
-                      argv[i]);
+    return unknown_command(argc - i, argv + i);
+  bool helping = asks_help(argc - i, argv + i);
   /* TLS initialisation costs milliseconds: only for registry commands
    * (run pulls through the same path and initialises when it does). */
-  bool net = c->fn == cmd_pull || c->fn == cmd_push || c->fn == cmd_login;
+  bool net = !helping &&
+             (c->fn == cmd_pull || c->fn == cmd_push || c->fn == cmd_login);
   if (net)
     curl_global_init(CURL_GLOBAL_DEFAULT);
   /* Commands that put a process into a container's cgroups start the
    * kernel's grace period for that now, alongside their own work (see
    * cgroup_warm.h). */
-  if (c->fn == cmd_run || c->fn == cmd_start || c->fn == cmd_restart ||
-      c->fn == cmd_restart_child || c->fn == cmd_exec)
+  if (!helping &&
+      (c->fn == cmd_run || c->fn == cmd_start || c->fn == cmd_restart ||
+       c->fn == cmd_restart_child || c->fn == cmd_exec))
     berth_cgroup_prewarm();
-  int status = c->fn(&cli, argc - i - used, argv + i + used);
+  cli_help_begin(c);
+  status = c->fn(&cli, argc - i - used, argv + i + used);
   berth_engine_free(cli.engine);
   if (net)
     curl_global_cleanup();
-  return status;
+  return cli_help_shown() ? 0 : status;
 }

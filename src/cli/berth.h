@@ -28,6 +28,12 @@ typedef int (*berth_cmd_fn)(struct berth_cli *cli, int argc, char **argv);
  * returns -1 on a bad flag. */
 int cli_args(const char *cmd, int argc, char **argv, const struct opt *opts,
              size_t nopts, char **pos, size_t maxpos, size_t *npos);
+/* A flag parser failed at argv[i] with msg: prints the command's help
+ * (the failure was --help), Docker's "unknown flag: --bogus" with its
+ * hint, or "berth: CMD: msg".  Always returns -1; the command then
+ * returns, and main exits 0 after help (help.c). */
+int cli_flag_error(const char *cmd, int argc, char **argv, int i,
+                   const struct opt *opts, size_t nopts, const char *msg);
 /* Expands short-flag clusters (-it, -eK=V) into separate words; with
  * stop_at_positional, words after the first positional are kept as they
  * are (a command's own arguments).  free() the result. */

@@ -33,8 +33,11 @@ static char *tag_of(struct berth_cli *cli, const char *arg, const char *id) {
 
 int cmd_save(struct berth_cli *cli, int argc, char **argv) {
   const char *output = NULL, *format = "docker-archive";
-  const struct opt opts[] = {{"output,o", OPT_STRING, &output, NULL},
-                             {"format", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {{"output,o", OPT_STRING, &output, NULL,
+                              "Write to a file, instead of STDOUT"},
+                             {"format", OPT_STRING, &format, NULL,
+                              "Archive format: \"docker-archive\" or "
+                              "\"oci-archive\" (default \"docker-archive\")"}};
   char *pos[64];
   size_t npos;
   if (cli_args("save", argc, argv, opts, ARRAY_SIZE(opts), pos, 64, &npos) <
@@ -103,8 +106,10 @@ static void print_loaded(void *ctx, const char *id, const char *name) {
 int cmd_load(struct berth_cli *cli, int argc, char **argv) {
   const char *input = NULL;
   bool quiet = false;
-  const struct opt opts[] = {{"input,i", OPT_STRING, &input, NULL},
-                             {"quiet,q", OPT_BOOL, &quiet, NULL}};
+  const struct opt opts[] = {
+      {"input,i", OPT_STRING, &input, NULL,
+       "Read from tar archive file, instead of STDIN"},
+      {"quiet,q", OPT_BOOL, &quiet, NULL, "Suppress the load output"}};
   char *pos[1];
   size_t npos;
   if (cli_args("load", argc, argv, opts, ARRAY_SIZE(opts), pos, 1, &npos) < 0)
@@ -163,8 +168,11 @@ int cli_apply_change(json_t *cfg, const char *change) {
 int cmd_import(struct berth_cli *cli, int argc, char **argv) {
   struct strlist changes = {0};
   const char *message = NULL;
-  const struct opt opts[] = {{"change,c", OPT_LIST, &changes, NULL},
-                             {"message,m", OPT_STRING, &message, NULL}};
+  const struct opt opts[] = {
+      {"change,c", OPT_LIST, &changes, NULL,
+       "Apply Dockerfile instruction to the created image"},
+      {"message,m", OPT_STRING, &message, NULL,
+       "Set commit message for imported image"}};
   char *pos[2];
   size_t npos;
   if (cli_args("import", argc, argv, opts, ARRAY_SIZE(opts), pos, 2, &npos) <

@@ -26,9 +26,12 @@ static char *split_ctr(char *arg, char **path) {
 int cmd_cp(struct berth_cli *cli, int argc, char **argv) {
   struct berth_cp_opts o = {0};
   bool quiet = false;
-  const struct opt opts[] = {{"archive,a", OPT_BOOL, &o.archive, NULL},
-                             {"follow-link,L", OPT_BOOL, &o.follow, NULL},
-                             {"quiet,q", OPT_BOOL, &quiet, NULL}};
+  const struct opt opts[] = {{"archive,a", OPT_BOOL, &o.archive, NULL,
+                              "Archive mode (copy all uid/gid information)"},
+                             {"follow-link,L", OPT_BOOL, &o.follow, NULL,
+                              "Always follow symbol link in SRC_PATH"},
+                             {"quiet,q", OPT_BOOL, &quiet, NULL,
+                              "Suppress progress output during copy"}};
   char *pos[3];
   size_t npos;
   int nw;
@@ -73,7 +76,8 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv) {
 
 int cmd_export(struct berth_cli *cli, int argc, char **argv) {
   const char *output = NULL;
-  const struct opt opts[] = {{"output,o", OPT_STRING, &output, NULL}};
+  const struct opt opts[] = {{"output,o", OPT_STRING, &output, NULL,
+                              "Write to a file, instead of STDOUT"}};
   char *pos[2];
   size_t npos;
   if (cli_args("export", argc, argv, opts, ARRAY_SIZE(opts), pos, 2, &npos) <
@@ -118,10 +122,14 @@ static int commit_name(const char *arg, char **name) {
 int cmd_commit(struct berth_cli *cli, int argc, char **argv) {
   struct strlist changes = {0};
   struct berth_commit_opts o = {.pause = true};
-  const struct opt opts[] = {{"change,c", OPT_LIST, &changes, NULL},
-                             {"message,m", OPT_STRING, &o.comment, NULL},
-                             {"author,a", OPT_STRING, &o.author, NULL},
-                             {"pause,p", OPT_BOOL, &o.pause, NULL}};
+  const struct opt opts[] = {
+      {"change,c", OPT_LIST, &changes, NULL,
+       "Apply Dockerfile instruction to the created image"},
+      {"message,m", OPT_STRING, &o.comment, NULL, "Commit message"},
+      {"author,a", OPT_STRING, &o.author, NULL,
+       "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")"},
+      {"pause,p", OPT_BOOL, &o.pause, NULL,
+       "Pause container during commit (default true)"}};
   char *pos[3];
   size_t npos;
   if (cli_args("commit", argc, argv, opts, ARRAY_SIZE(opts), pos, 3, &npos) <

@@ -65,9 +65,11 @@ static int stop_one(struct berth_engine *e, const char *ref, void *a,
 
 int cmd_stop(struct berth_cli *cli, int argc, char **argv) {
   struct stop_args s = {0};
-  const struct opt opts[] = {
-      {"time,t,timeout", OPT_INT, &s.timeout, &s.timeout_set},
-      {"signal,s", OPT_STRING, &s.signal, NULL}};
+  const struct opt opts[] = {{"time,t,timeout", OPT_INT, &s.timeout,
+                              &s.timeout_set,
+                              "Seconds to wait before killing the container"},
+                             {"signal,s", OPT_STRING, &s.signal, NULL,
+                              "Signal to send to the container"}};
   return each(cli, "stop", argc, argv, opts, ARRAY_SIZE(opts), stop_one, &s);
 }
 
@@ -81,9 +83,11 @@ static int restart_one(struct berth_engine *e, const char *ref, void *a,
 
 int cmd_restart(struct berth_cli *cli, int argc, char **argv) {
   struct stop_args s = {0};
-  const struct opt opts[] = {
-      {"time,t,timeout", OPT_INT, &s.timeout, &s.timeout_set},
-      {"signal,s", OPT_STRING, &s.signal, NULL}};
+  const struct opt opts[] = {{"time,t,timeout", OPT_INT, &s.timeout,
+                              &s.timeout_set,
+                              "Seconds to wait before killing the container"},
+                             {"signal,s", OPT_STRING, &s.signal, NULL,
+                              "Signal to send to the container"}};
   return each(cli, "restart", argc, argv, opts, ARRAY_SIZE(opts), restart_one,
               &s);
 }
@@ -100,7 +104,9 @@ static int kill_one(struct berth_engine *e, const char *ref, void *a,
 
 int cmd_kill(struct berth_cli *cli, int argc, char **argv) {
   const char *sig = NULL;
-  const struct opt opts[] = {{"signal,s", OPT_STRING, &sig, NULL}};
+  const struct opt opts[] = {
+      {"signal,s", OPT_STRING, &sig, NULL,
+       "Signal to send to the container (default \"KILL\")"}};
   return each(cli, "kill", argc, argv, opts, ARRAY_SIZE(opts), kill_one, &sig);
 }
 
@@ -116,8 +122,11 @@ static int rm_one(struct berth_engine *e, const char *ref, void *a,
 
 int cmd_rm(struct berth_cli *cli, int argc, char **argv) {
   struct rm_args r = {0};
-  const struct opt opts[] = {{"force,f", OPT_BOOL, &r.force, NULL},
-                             {"volumes,v", OPT_BOOL, &r.volumes, NULL}};
+  const struct opt opts[] = {
+      {"force,f", OPT_BOOL, &r.force, NULL,
+       "Force the removal of a running container (uses SIGKILL)"},
+      {"volumes,v", OPT_BOOL, &r.volumes, NULL,
+       "Remove anonymous volumes associated with the container"}};
   return each(cli, "rm", argc, argv, opts, ARRAY_SIZE(opts), rm_one, &r);
 }
 
@@ -199,7 +208,9 @@ static void print_finding(const char *finding, bool repaired, void *data) {
  * repairs it (unless --dry-run). */
 int cmd_system_check(struct berth_cli *cli, int argc, char **argv) {
   bool dry = false;
-  const struct opt opts[] = {{"dry-run", OPT_BOOL, &dry, NULL}};
+  const struct opt opts[] = {
+      {"dry-run", OPT_BOOL, &dry, NULL,
+       "Only report what a crash left behind, repair nothing"}};
   char *pos[1];
   size_t npos;
   if (cli_args("system check", argc, argv, opts, ARRAY_SIZE(opts), pos, 0,

@@ -222,10 +222,14 @@ static int events_loop(struct berth_engine *e, const struct ev_query *q,
 int cmd_events(struct berth_cli *cli, int argc, char **argv) {
   const char *since = NULL, *until = NULL, *format = NULL;
   struct strlist filters = {0};
-  const struct opt opts[] = {{"since", OPT_STRING, &since, NULL},
-                             {"until", OPT_STRING, &until, NULL},
-                             {"filter,f", OPT_LIST, &filters, NULL},
-                             {"format", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"since", OPT_STRING, &since, NULL,
+       "Show all events created since timestamp"},
+      {"until", OPT_STRING, &until, NULL, "Stream events until this timestamp"},
+      {"filter,f", OPT_LIST, &filters, NULL,
+       "Filter output based on conditions provided"},
+      {"format", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[1];
   size_t npos;
   int nw;
@@ -385,7 +389,14 @@ static int ctr_pids(struct berth_engine *e, const char *ref, pid_t **pids,
 }
 
 int cmd_top(struct berth_cli *cli, int argc, char **argv) {
-  /* Everything after the container is ps's: no flags of our own. */
+  /* Everything after the container is ps's: no flags of our own (but
+   * --help, and Docker's error for any other flag before it). */
+  if (argc >= 1 && argv[0][0] == '-') {
+    char *pos[1];
+    size_t npos;
+    if (cli_args("top", 1, argv, NULL, 0, pos, 1, &npos) < 0)
+      return EXIT_USAGE;
+  }
   if (argc < 1 || argv[0][0] == '-')
     return cli_errorf(EXIT_USAGE, "top: usage: berth top CONTAINER "
                                   "[ps OPTIONS]");

@@ -18,21 +18,31 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv) {
   const char *user = NULL, *workdir = NULL;
   struct strlist env = {0}, env_file = {0};
   const struct opt opts[] = {
-      {"interactive,i", OPT_BOOL, &interactive, NULL},
-      {"tty,t", OPT_BOOL, &tty, NULL},
-      {"detach,d", OPT_BOOL, &detach, NULL},
-      {"privileged", OPT_BOOL, &privileged, NULL},
-      {"user,u", OPT_STRING, &user, NULL},
-      {"workdir,w", OPT_STRING, &workdir, NULL},
-      {"env,e", OPT_LIST, &env, NULL},
-      {"env-file", OPT_LIST, &env_file, NULL}};
+      {"interactive,i", OPT_BOOL, &interactive, NULL,
+       "Keep STDIN open even if not attached"},
+      {"tty,t", OPT_BOOL, &tty, NULL, "Allocate a pseudo-TTY"},
+      {"detach,d", OPT_BOOL, &detach, NULL,
+       "Detached mode: run command in the background"},
+      {"privileged", OPT_BOOL, &privileged, NULL,
+       "Give extended privileges to the command"},
+      {"user,u", OPT_STRING, &user, NULL,
+       "Username or UID (format: \"<name|uid>[:<group|gid>]\")"},
+      {"workdir,w", OPT_STRING, &workdir, NULL,
+       "Working directory inside the container"},
+      {"env,e", OPT_LIST, &env, NULL, "Set environment variables"},
+      {"env-file", OPT_LIST, &env_file, NULL,
+       "Read in a file of environment variables"}};
   int nw;
   _cleanup_free_ char **w = cli_expand_short(argc, argv, opts,
                                              ARRAY_SIZE(opts), &nw, true);
   int i = 0;
   char msg[256];
-  if (!w || parse_opts(nw, w, &i, opts, ARRAY_SIZE(opts), msg, sizeof msg) < 0)
-    return cli_errorf(EXIT_USAGE, "exec: %s", w ? msg : "out of memory");
+  if (!w)
+    return cli_errorf(EXIT_USAGE, "exec: out of memory");
+  if (parse_opts(nw, w, &i, opts, ARRAY_SIZE(opts), msg, sizeof msg) < 0) {
+    cli_flag_error("exec", nw, w, i, opts, ARRAY_SIZE(opts), msg);
+    return EXIT_USAGE;
+  }
   if (nw - i < 2)
     return cli_errorf(EXIT_USAGE,
                       "exec: requires at least 2 arguments (CONTAINER "

@@ -82,11 +82,14 @@ static void print_image_rows(const struct berth_image *img, bool digests) {
 int cmd_images(struct berth_cli *cli, int argc, char **argv) {
   bool quiet = false, digests = false, all = false, no_trunc = false;
   const char *format = NULL;
-  const struct opt opts[] = {{"quiet,q", OPT_BOOL, &quiet, NULL},
-                             {"digests", OPT_BOOL, &digests, NULL},
-                             {"all,a", OPT_BOOL, &all, NULL},
-                             {"no-trunc", OPT_BOOL, &no_trunc, NULL},
-                             {"format", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"quiet,q", OPT_BOOL, &quiet, NULL, "Only show image IDs"},
+      {"digests", OPT_BOOL, &digests, NULL, "Show digests"},
+      {"all,a", OPT_BOOL, &all, NULL,
+       "Show all images (default hides intermediate images)"},
+      {"no-trunc", OPT_BOOL, &no_trunc, NULL, "Don't truncate output"},
+      {"format", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[1];
   size_t npos;
   if (cli_args("images", argc, argv, opts, ARRAY_SIZE(opts), pos, 1, &npos) <
@@ -187,7 +190,9 @@ static json_t *inspect_json(struct berth_imgstore *is,
 
 int cmd_image_inspect(struct berth_cli *cli, int argc, char **argv) {
   const char *format = NULL;
-  const struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"format,f", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[64];
   size_t npos;
   if (cli_args("image inspect", argc, argv, opts, ARRAY_SIZE(opts), pos, 64,
@@ -217,7 +222,7 @@ int cmd_image_inspect(struct berth_cli *cli, int argc, char **argv) {
 }
 
 int cmd_tag(struct berth_cli *cli, int argc, char **argv) {
-  const struct opt opts[] = {{"", OPT_BOOL, NULL, NULL}};
+  const struct opt opts[] = {{"", OPT_BOOL, NULL, NULL, NULL}};
   char *pos[3];
   size_t npos;
   if (cli_args("tag", argc, argv, opts, 0, pos, 3, &npos) < 0)

@@ -166,7 +166,9 @@ static void print_info_text(json_t *j) {
 
 int cmd_info(struct berth_cli *cli, int argc, char **argv) {
   const char *format = NULL;
-  const struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"format,f", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[1];
   size_t npos;
   if (cli_args("info", argc, argv, opts, ARRAY_SIZE(opts), pos, 0, &npos) < 0)
@@ -231,7 +233,9 @@ static json_t *version_json(void) {
 int cmd_version(struct berth_cli *cli, int argc, char **argv) {
   (void)cli;
   const char *format = NULL;
-  const struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"format,f", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[1];
   size_t npos;
   if (cli_args("version", argc, argv, opts, ARRAY_SIZE(opts), pos, 0, &npos) <
@@ -413,8 +417,10 @@ void cli_print_reclaimed(uint64_t freed) {
 int cmd_container_prune(struct berth_cli *cli, int argc, char **argv) {
   bool force = false;
   struct strlist filters = {0};
-  const struct opt opts[] = {{"force,f", OPT_BOOL, &force, NULL},
-                             {"filter", OPT_LIST, &filters, NULL}};
+  const struct opt opts[] = {
+      {"force,f", OPT_BOOL, &force, NULL, "Do not prompt for confirmation"},
+      {"filter", OPT_LIST, &filters, NULL,
+       "Provide filter values (e.g. \"until=<timestamp>\")"}};
   char *pos[1];
   size_t npos;
   if (cli_args("container prune", argc, argv, opts, ARRAY_SIZE(opts), pos, 0,
@@ -437,10 +443,13 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv) {
 int cmd_system_prune(struct berth_cli *cli, int argc, char **argv) {
   bool all = false, force = false, volumes = false;
   struct strlist filters = {0};
-  const struct opt opts[] = {{"all,a", OPT_BOOL, &all, NULL},
-                             {"force,f", OPT_BOOL, &force, NULL},
-                             {"volumes", OPT_BOOL, &volumes, NULL},
-                             {"filter", OPT_LIST, &filters, NULL}};
+  const struct opt opts[] = {
+      {"all,a", OPT_BOOL, &all, NULL,
+       "Remove all unused images not just dangling ones"},
+      {"force,f", OPT_BOOL, &force, NULL, "Do not prompt for confirmation"},
+      {"volumes", OPT_BOOL, &volumes, NULL, "Prune anonymous volumes"},
+      {"filter", OPT_LIST, &filters, NULL,
+       "Provide filter values (e.g. \"label=<key>=<value>\")"}};
   char *pos[1];
   size_t npos;
   int nw;

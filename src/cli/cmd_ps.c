@@ -199,12 +199,17 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
   bool all = false, quiet = false, no_trunc = false, latest = false;
   const char *format = NULL;
   struct strlist filters = {0};
-  const struct opt opts[] = {{"all,a", OPT_BOOL, &all, NULL},
-                             {"quiet,q", OPT_BOOL, &quiet, NULL},
-                             {"no-trunc", OPT_BOOL, &no_trunc, NULL},
-                             {"latest,l", OPT_BOOL, &latest, NULL},
-                             {"filter,f", OPT_LIST, &filters, NULL},
-                             {"format", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"all,a", OPT_BOOL, &all, NULL,
+       "Show all containers (default shows just running)"},
+      {"quiet,q", OPT_BOOL, &quiet, NULL, "Only display container IDs"},
+      {"no-trunc", OPT_BOOL, &no_trunc, NULL, "Don't truncate output"},
+      {"latest,l", OPT_BOOL, &latest, NULL,
+       "Show the latest created container (includes all states)"},
+      {"filter,f", OPT_LIST, &filters, NULL,
+       "Filter output based on conditions provided"},
+      {"format", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[1];
   size_t npos;
   int nw;
@@ -280,8 +285,10 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
 
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv) {
   const char *format = NULL, *type = NULL;
-  const struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL},
-                             {"type", OPT_STRING, &type, NULL}};
+  const struct opt opts[] = {
+      {"format,f", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"},
+      {"type", OPT_STRING, &type, NULL, "Return JSON for specified type"}};
   char *pos[256];
   size_t npos;
   if (cli_args("inspect", argc, argv, opts, ARRAY_SIZE(opts), pos, 256,
@@ -365,11 +372,17 @@ static bool still_running(void *data) {
 int cmd_logs(struct berth_cli *cli, int argc, char **argv) {
   bool follow = false, timestamps = false;
   const char *tail = NULL, *since = NULL, *until = NULL;
-  const struct opt opts[] = {{"follow,f", OPT_BOOL, &follow, NULL},
-                             {"timestamps,t", OPT_BOOL, &timestamps, NULL},
-                             {"tail,n", OPT_STRING, &tail, NULL},
-                             {"since", OPT_STRING, &since, NULL},
-                             {"until", OPT_STRING, &until, NULL}};
+  const struct opt opts[] = {
+      {"follow,f", OPT_BOOL, &follow, NULL, "Follow log output"},
+      {"timestamps,t", OPT_BOOL, &timestamps, NULL, "Show timestamps"},
+      {"tail,n", OPT_STRING, &tail, NULL,
+       "Number of lines to show from the end of the logs (default \"all\")"},
+      {"since", OPT_STRING, &since, NULL,
+       "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative "
+       "(e.g. \"42m\" for 42 minutes)"},
+      {"until", OPT_STRING, &until, NULL,
+       "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or "
+       "relative (e.g. \"42m\" for 42 minutes)"}};
   char *pos[1];
   size_t npos;
   int nw;

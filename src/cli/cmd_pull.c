@@ -26,11 +26,17 @@ struct reg_flags {
 };
 
 #define REG_OPTS(f)                                                            \
-  {"authfile", OPT_STRING, &(f).authfile, NULL},                               \
-      {"cert-dir", OPT_STRING, &(f).cert_dir, NULL},                           \
-      {"tls-verify", OPT_BOOL, &(f).tls_verify, NULL},                         \
+  {"authfile", OPT_STRING, &(f).authfile, NULL,                                \
+   "Path of the authentication file (default: $REGISTRY_AUTH_FILE, then "      \
+   "Docker's config.json)"},                                                   \
+      {"cert-dir", OPT_STRING, &(f).cert_dir, NULL,                            \
+       "Use certificates at this path (*.crt, *.cert, *.key) to access the "   \
+       "registry"},                                                            \
+      {"tls-verify", OPT_BOOL, &(f).tls_verify, NULL,                          \
+       "Require HTTPS and verify certificates when contacting registries "     \
+       "(default true)"},                                                      \
   {                                                                            \
-    "quiet,q", OPT_BOOL, &(f).quiet, NULL                                      \
+    "quiet,q", OPT_BOOL, &(f).quiet, NULL, "Suppress verbose output"           \
   }
 
 /* Where credentials are looked up, as podman and docker do. */
@@ -108,9 +114,12 @@ static int parse_ref(const char *s, struct berth_ref *ref) {
 int cmd_pull(struct berth_cli *cli, int argc, char **argv) {
   struct reg_flags f = {.tls_verify = true};
   bool all_tags = false;
-  const struct opt opts[] = {REG_OPTS(f),
-                             {"platform", OPT_STRING, &f.platform, NULL},
-                             {"all-tags,a", OPT_BOOL, &all_tags, NULL}};
+  const struct opt opts[] = {
+      REG_OPTS(f),
+      {"platform", OPT_STRING, &f.platform, NULL,
+       "Set platform if server is multi-platform capable"},
+      {"all-tags,a", OPT_BOOL, &all_tags, NULL,
+       "Download all tagged images in the repository"}};
   char *pos[2];
   size_t npos;
   if (cli_args("pull", argc, argv, opts, ARRAY_SIZE(opts), pos, 2, &npos) < 0)
@@ -150,8 +159,10 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv) {
 int cmd_push(struct berth_cli *cli, int argc, char **argv) {
   struct reg_flags f = {.tls_verify = true};
   const char *digestfile = NULL;
-  const struct opt opts[] = {REG_OPTS(f),
-                             {"digestfile", OPT_STRING, &digestfile, NULL}};
+  const struct opt opts[] = {
+      REG_OPTS(f),
+      {"digestfile", OPT_STRING, &digestfile, NULL,
+       "Write the digest of the pushed image to this file"}};
   char *pos[2];
   size_t npos;
   if (cli_args("push", argc, argv, opts, ARRAY_SIZE(opts), pos, 2, &npos) < 0)
@@ -220,10 +231,12 @@ int cmd_login(struct berth_cli *cli, int argc, char **argv) {
   struct reg_flags f = {.tls_verify = true};
   const char *user = NULL, *pass = NULL;
   bool pass_stdin = false;
-  const struct opt opts[] = {REG_OPTS(f),
-                             {"username,u", OPT_STRING, &user, NULL},
-                             {"password,p", OPT_STRING, &pass, NULL},
-                             {"password-stdin", OPT_BOOL, &pass_stdin, NULL}};
+  const struct opt opts[] = {
+      REG_OPTS(f),
+      {"username,u", OPT_STRING, &user, NULL, "Username"},
+      {"password,p", OPT_STRING, &pass, NULL, "Password"},
+      {"password-stdin", OPT_BOOL, &pass_stdin, NULL,
+       "Take the password from stdin"}};
   char *pos[1];
   size_t npos;
   if (cli_args("login", argc, argv, opts, ARRAY_SIZE(opts), pos, 1, &npos) < 0)
@@ -262,7 +275,10 @@ int cmd_login(struct berth_cli *cli, int argc, char **argv) {
 int cmd_logout(struct berth_cli *cli, int argc, char **argv) {
   (void)cli;
   struct reg_flags f = {.tls_verify = true};
-  const struct opt opts[] = {{"authfile", OPT_STRING, &f.authfile, NULL}};
+  const struct opt opts[] = {
+      {"authfile", OPT_STRING, &f.authfile, NULL,
+       "Path of the authentication file (default: $REGISTRY_AUTH_FILE, then "
+       "Docker's config.json)"}};
   char *pos[1];
   size_t npos;
   if (cli_args("logout", argc, argv, opts, ARRAY_SIZE(opts), pos, 1, &npos) <

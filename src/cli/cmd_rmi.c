@@ -111,7 +111,8 @@ static int collect(struct berth_imgstore *is, berth_error **err) {
 
 int cmd_rmi(struct berth_cli *cli, int argc, char **argv) {
   bool force = false;
-  const struct opt opts[] = {{"force,f", OPT_BOOL, &force, NULL}};
+  const struct opt opts[] = {
+      {"force,f", OPT_BOOL, &force, NULL, "Force removal of the image"}};
   char *pos[128];
   size_t npos;
   if (cli_args("rmi", argc, argv, opts, ARRAY_SIZE(opts), pos, 128, &npos) <
@@ -142,8 +143,10 @@ static bool confirm(const char *question) {
 
 int cmd_image_prune(struct berth_cli *cli, int argc, char **argv) {
   bool all = false, force = false;
-  const struct opt opts[] = {{"all,a", OPT_BOOL, &all, NULL},
-                             {"force,f", OPT_BOOL, &force, NULL}};
+  const struct opt opts[] = {
+      {"all,a", OPT_BOOL, &all, NULL,
+       "Remove all unused images, not just dangling ones"},
+      {"force,f", OPT_BOOL, &force, NULL, "Do not prompt for confirmation"}};
   char *pos[1];
   size_t npos;
   if (cli_args("image prune", argc, argv, opts, ARRAY_SIZE(opts), pos, 1,
@@ -168,7 +171,7 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv) {
 }
 
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv) {
-  const struct opt opts[] = {{"", OPT_BOOL, NULL, NULL}};
+  const struct opt opts[] = {{"", OPT_BOOL, NULL, NULL, NULL}};
   char *pos[1];
   size_t npos;
   if (cli_args("system df", argc, argv, opts, 0, pos, 1, &npos) < 0)

@@ -21,55 +21,90 @@
 #include "run_request.h"
 #include "start.h"
 
-#define RUN_OPTS(f)                                                        \
-  {"detach,d", OPT_BOOL, &(f).detach, NULL},                               \
-  {"interactive,i", OPT_BOOL, &(f).interactive, NULL},                     \
-  {"tty,t", OPT_BOOL, &(f).tty, NULL},                                     \
-  {"rm", OPT_BOOL, &(f).rm, NULL},                                         \
-  {"name", OPT_STRING, &(f).name, NULL},                                   \
-  {"env,e", OPT_LIST, &(f).env, NULL},                                     \
-  {"env-file", OPT_LIST, &(f).env_file, NULL},                             \
-  {"workdir,w", OPT_STRING, &(f).workdir, NULL},                           \
-  {"user,u", OPT_STRING, &(f).user, NULL},                                 \
-  {"entrypoint", OPT_STRING, &(f).entrypoint, &(f).entrypoint_set},        \
-  {"volume,v", OPT_LIST, &(f).volume, NULL},                               \
-  {"mount", OPT_LIST, &(f).mount, NULL},                                   \
-  {"tmpfs", OPT_LIST, &(f).tmpfs, NULL},                                   \
-  {"read-only", OPT_BOOL, &(f).read_only, NULL},                           \
-  {"hostname,h", OPT_STRING, &(f).hostname, NULL},                         \
-  {"label,l", OPT_LIST, &(f).label, NULL},                                 \
-  {"memory,m", OPT_STRING, &(f).memory, NULL},                             \
-  {"memory-swap", OPT_STRING, &(f).memory_swap, NULL},                     \
-  {"shm-size", OPT_STRING, &(f).shm_size, NULL},                           \
-  {"cpus", OPT_STRING, &(f).cpus, NULL},                                   \
-  {"cpuset-cpus", OPT_STRING, &(f).cpuset, NULL},                          \
-  {"pids-limit", OPT_INT, &(f).pids_limit, &(f).pids_limit_set},           \
-  {"ulimit", OPT_LIST, &(f).ulimit, NULL},                                 \
-  {"cap-add", OPT_LIST, &(f).cap_add, NULL},                               \
-  {"cap-drop", OPT_LIST, &(f).cap_drop, NULL},                             \
-  {"security-opt", OPT_LIST, &(f).security_opt, NULL},                     \
-  {"privileged", OPT_BOOL, &(f).privileged, NULL},                         \
-  {"device", OPT_LIST, &(f).device, NULL},                                 \
-  {"sysctl", OPT_LIST, &(f).sysctl, NULL},                                 \
-  {"init", OPT_BOOL, &(f).init, NULL},                                     \
-  {"restart", OPT_STRING, &(f).restart, NULL},                             \
-  {"stop-signal", OPT_STRING, &(f).stop_signal, NULL},                     \
-  {"stop-timeout", OPT_INT, &(f).stop_timeout, &(f).stop_timeout_set},     \
-  {"health-cmd", OPT_STRING, &(f).health_cmd, NULL},                       \
-  {"health-interval", OPT_STRING, &(f).health_interval, NULL},             \
-  {"health-timeout", OPT_STRING, &(f).health_timeout, NULL},               \
-  {"health-start-period", OPT_STRING, &(f).health_start_period, NULL},     \
-  {"health-retries", OPT_INT, &(f).health_retries,                         \
-   &(f).health_retries_set},                                               \
-  {"no-healthcheck", OPT_BOOL, &(f).no_healthcheck, NULL},                 \
-  {"pull", OPT_STRING, &(f).pull, NULL},                                   \
-  {"network,net", OPT_STRING, &(f).network, NULL},                         \
-  {"userns", OPT_STRING, &(f).userns, NULL},                               \
-  {"log-driver", OPT_STRING, &(f).log_driver, NULL},                       \
-  {"log-opt", OPT_LIST, &(f).log_opt, NULL},                               \
-  {"platform", OPT_STRING, &(f).platform, NULL},                           \
-  {"cgroup-parent", OPT_STRING, &(f).cgroup_parent, NULL},                 \
-  {"quiet,q", OPT_BOOL, &(f).quiet, NULL}
+#define RUN_OPTS(f)                                                            \
+  {"detach,d", OPT_BOOL, &(f).detach, NULL,                                    \
+   "Run container in background and print container ID"},                      \
+      {"interactive,i", OPT_BOOL, &(f).interactive, NULL,                      \
+       "Keep STDIN open even if not attached"},                                \
+      {"tty,t", OPT_BOOL, &(f).tty, NULL, "Allocate a pseudo-TTY"},            \
+      {"rm", OPT_BOOL, &(f).rm, NULL,                                          \
+       "Automatically remove the container and its associated anonymous "      \
+       "volumes when it exits"},                                               \
+      {"name", OPT_STRING, &(f).name, NULL, "Assign a name to the container"}, \
+      {"env,e", OPT_LIST, &(f).env, NULL, "Set environment variables"},        \
+      {"env-file", OPT_LIST, &(f).env_file, NULL,                              \
+       "Read in a file of environment variables"},                             \
+      {"workdir,w", OPT_STRING, &(f).workdir, NULL,                            \
+       "Working directory inside the container"},                              \
+      {"user,u", OPT_STRING, &(f).user, NULL,                                  \
+       "Username or UID (format: \"<name|uid>[:<group|gid>]\")"},              \
+      {"entrypoint", OPT_STRING, &(f).entrypoint, &(f).entrypoint_set,         \
+       "Overwrite the default ENTRYPOINT of the image"},                       \
+      {"volume,v", OPT_LIST, &(f).volume, NULL, "Bind mount a volume"},        \
+      {"mount", OPT_LIST, &(f).mount, NULL,                                    \
+       "Attach a filesystem mount to the container"},                          \
+      {"tmpfs", OPT_LIST, &(f).tmpfs, NULL, "Mount a tmpfs directory"},        \
+      {"read-only", OPT_BOOL, &(f).read_only, NULL,                            \
+       "Mount the container's root filesystem as read only"},                  \
+      {"hostname,h", OPT_STRING, &(f).hostname, NULL, "Container host name"},  \
+      {"label,l", OPT_LIST, &(f).label, NULL, "Set meta data on a container"}, \
+      {"memory,m", OPT_STRING, &(f).memory, NULL, "Memory limit"},             \
+      {"memory-swap", OPT_STRING, &(f).memory_swap, NULL,                      \
+       "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"}, \
+      {"shm-size", OPT_STRING, &(f).shm_size, NULL, "Size of /dev/shm"},       \
+      {"cpus", OPT_STRING, &(f).cpus, NULL, "Number of CPUs"},                 \
+      {"cpuset-cpus", OPT_STRING, &(f).cpuset, NULL,                           \
+       "CPUs in which to allow execution (0-3, 0,1)"},                         \
+      {"pids-limit", OPT_INT, &(f).pids_limit, &(f).pids_limit_set,            \
+       "Tune container pids limit (set -1 for unlimited)"},                    \
+      {"ulimit", OPT_LIST, &(f).ulimit, NULL, "Ulimit options"},               \
+      {"cap-add", OPT_LIST, &(f).cap_add, NULL, "Add Linux capabilities"},     \
+      {"cap-drop", OPT_LIST, &(f).cap_drop, NULL, "Drop Linux capabilities"},  \
+      {"security-opt", OPT_LIST, &(f).security_opt, NULL, "Security Options"}, \
+      {"privileged", OPT_BOOL, &(f).privileged, NULL,                          \
+       "Give extended privileges to this container"},                          \
+      {"device", OPT_LIST, &(f).device, NULL,                                  \
+       "Add a host device to the container"},                                  \
+      {"sysctl", OPT_LIST, &(f).sysctl, NULL, "Sysctl options"},               \
+      {"init", OPT_BOOL, &(f).init, NULL,                                      \
+       "Run an init inside the container that forwards signals and reaps "     \
+       "processes"},                                                           \
+      {"restart", OPT_STRING, &(f).restart, NULL,                              \
+       "Restart policy to apply when a container exits (default \"no\")"},     \
+      {"stop-signal", OPT_STRING, &(f).stop_signal, NULL,                      \
+       "Signal to stop the container"},                                        \
+      {"stop-timeout", OPT_INT, &(f).stop_timeout, &(f).stop_timeout_set,      \
+       "Timeout (in seconds) to stop a container"},                            \
+      {"health-cmd", OPT_STRING, &(f).health_cmd, NULL,                        \
+       "Command to run to check health"},                                      \
+      {"health-interval", OPT_STRING, &(f).health_interval, NULL,              \
+       "Time between running the check (ms|s|m|h) (default 0s)"},              \
+      {"health-timeout", OPT_STRING, &(f).health_timeout, NULL,                \
+       "Maximum time to allow one check to run (ms|s|m|h) (default 0s)"},      \
+      {"health-start-period", OPT_STRING, &(f).health_start_period, NULL,      \
+       "Start period for the container to initialize before starting "         \
+       "health-retries countdown (ms|s|m|h) (default 0s)"},                    \
+      {"health-retries", OPT_INT, &(f).health_retries,                         \
+       &(f).health_retries_set,                                                \
+       "Consecutive failures needed to report unhealthy"},                     \
+      {"no-healthcheck", OPT_BOOL, &(f).no_healthcheck, NULL,                  \
+       "Disable any container-specified HEALTHCHECK"},                         \
+      {"pull", OPT_STRING, &(f).pull, NULL,                                    \
+       "Pull image before running (\"always\", \"missing\", \"never\") "       \
+       "(default \"missing\")"},                                               \
+      {"network,net", OPT_STRING, &(f).network, NULL,                          \
+       "Connect a container to a network"},                                    \
+      {"userns", OPT_STRING, &(f).userns, NULL, "User namespace to use"},      \
+      {"log-driver", OPT_STRING, &(f).log_driver, NULL,                        \
+       "Logging driver for the container"},                                    \
+      {"log-opt", OPT_LIST, &(f).log_opt, NULL, "Log driver options"},         \
+      {"platform", OPT_STRING, &(f).platform, NULL,                            \
+       "Set platform if server is multi-platform capable"},                    \
+      {"cgroup-parent", OPT_STRING, &(f).cgroup_parent, NULL,                  \
+       "Optional parent cgroup for the container"},                            \
+  {                                                                            \
+    "quiet,q", OPT_BOOL, &(f).quiet, NULL, "Suppress the pull output"          \
+  }
 
 /* The image, pulled when missing (--pull missing, the default), always,
  * or never. */
@@ -115,11 +150,9 @@ static int parse_run(const char *cmd, int argc, char **argv,
     return cli_errorf(EXIT_USAGE, "%s: out of memory", cmd) ? -1 : -1;
   int i = 0;
   char msg[256];
-  if (parse_opts(*nwords, *words, &i, opts, ARRAY_SIZE(opts), msg,
-                 sizeof msg) < 0) {
-    cli_errorf(EXIT_USAGE, "%s: %s", cmd, msg);
-    return -1;
-  }
+  if (parse_opts(*nwords, *words, &i, opts, ARRAY_SIZE(opts), msg, sizeof msg) <
+      0)
+    return cli_flag_error(cmd, *nwords, *words, i, opts, ARRAY_SIZE(opts), msg);
   if (i >= *nwords) {
     cli_errorf(EXIT_USAGE, "%s: requires at least 1 argument (IMAGE)", cmd);
     return -1;
@@ -306,8 +339,10 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv) {
 
 int cmd_start(struct berth_cli *cli, int argc, char **argv) {
   bool attach = false, interactive = false;
-  const struct opt opts[] = {{"attach,a", OPT_BOOL, &attach, NULL},
-                             {"interactive,i", OPT_BOOL, &interactive, NULL}};
+  const struct opt opts[] = {{"attach,a", OPT_BOOL, &attach, NULL,
+                              "Attach STDOUT/STDERR and forward signals"},
+                             {"interactive,i", OPT_BOOL, &interactive, NULL,
+                              "Attach container's STDIN"}};
   char *pos[64];
   size_t npos;
   int nw;

@@ -233,10 +233,14 @@ static int stats_loop(struct berth_engine *e, const struct stats_opts *o) {
 
 int cmd_stats(struct berth_cli *cli, int argc, char **argv) {
   struct stats_opts o = {0};
-  const struct opt opts[] = {{"all,a", OPT_BOOL, &o.all, NULL},
-                             {"no-stream", OPT_BOOL, &o.no_stream, NULL},
-                             {"no-trunc", OPT_BOOL, &o.no_trunc, NULL},
-                             {"format", OPT_STRING, &o.format, NULL}};
+  const struct opt opts[] = {
+      {"all,a", OPT_BOOL, &o.all, NULL,
+       "Show all containers (default shows just running)"},
+      {"no-stream", OPT_BOOL, &o.no_stream, NULL,
+       "Disable streaming stats and only pull the first result"},
+      {"no-trunc", OPT_BOOL, &o.no_trunc, NULL, "Do not truncate output"},
+      {"format", OPT_STRING, &o.format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[256];
   int nw;
   _cleanup_free_ char **w =

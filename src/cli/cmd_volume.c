@@ -64,8 +64,10 @@ static json_t *ls_json(struct berth_engine *e, const struct berth_volume *v) {
 int cmd_volume_create(struct berth_cli *cli, int argc, char **argv) {
   struct strlist labels = {0};
   const char *driver = NULL;
-  const struct opt opts[] = {{"label", OPT_LIST, &labels, NULL},
-                             {"driver,d", OPT_STRING, &driver, NULL}};
+  const struct opt opts[] = {
+      {"label", OPT_LIST, &labels, NULL, "Set metadata for a volume"},
+      {"driver,d", OPT_STRING, &driver, NULL,
+       "Specify volume driver name (default \"local\")"}};
   char *pos[2];
   size_t npos;
   if (cli_args("volume create", argc, argv, opts, ARRAY_SIZE(opts), pos, 2,
@@ -158,9 +160,12 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
   bool quiet = false;
   const char *format = NULL;
   struct strlist filters = {0};
-  const struct opt opts[] = {{"quiet,q", OPT_BOOL, &quiet, NULL},
-                             {"filter,f", OPT_LIST, &filters, NULL},
-                             {"format", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"quiet,q", OPT_BOOL, &quiet, NULL, "Only display volume names"},
+      {"filter,f", OPT_LIST, &filters, NULL,
+       "Provide filter values (e.g. \"dangling=true\")"},
+      {"format", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[1];
   size_t npos;
   struct vol_filter f = {0};
@@ -201,7 +206,9 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
 
 int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
   const char *format = NULL;
-  const struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"format,f", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
   char *pos[256];
   size_t npos;
   if (cli_args("volume inspect", argc, argv, opts, ARRAY_SIZE(opts), pos, 256,
@@ -257,7 +264,8 @@ int cli_prune_volumes(struct berth_engine *e, bool all, uint64_t *freed,
 
 int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv) {
   bool force = false;
-  const struct opt opts[] = {{"force,f", OPT_BOOL, &force, NULL}};
+  const struct opt opts[] = {{"force,f", OPT_BOOL, &force, NULL,
+                              "Force the removal of one or more volumes"}};
   char *pos[256];
   size_t npos;
   if (cli_args("volume rm", argc, argv, opts, ARRAY_SIZE(opts), pos, 256,
@@ -285,8 +293,10 @@ int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv) {
 
 int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
   bool all = false, force = false;
-  const struct opt opts[] = {{"all,a", OPT_BOOL, &all, NULL},
-                             {"force,f", OPT_BOOL, &force, NULL}};
+  const struct opt opts[] = {
+      {"all,a", OPT_BOOL, &all, NULL,
+       "Remove all unused volumes, not just anonymous ones"},
+      {"force,f", OPT_BOOL, &force, NULL, "Do not prompt for confirmation"}};
   char *pos[1];
   size_t npos;
   int nw;

@@ -114,15 +114,22 @@ int main(int argc, char **argv, char **envp) {
   const char *criu = NULL, *rootless = NULL;
   bool debug = false, systemd = false, help = false, version = false;
   struct opt globals[] = {
-      {"root", OPT_STRING, &root, NULL},
-      {"log", OPT_STRING, &log, NULL},
-      {"log-format", OPT_STRING, &log_format, NULL},
-      {"debug", OPT_BOOL, &debug, NULL},
-      {"systemd-cgroup", OPT_BOOL, &systemd, NULL},
-      {"criu", OPT_STRING, &criu, NULL},
-      {"rootless", OPT_STRING, &rootless, NULL},
-      {"help,h", OPT_BOOL, &help, NULL},
-      {"version,v", OPT_BOOL, &version, NULL},
+      {"root", OPT_STRING, &root, NULL,
+       "root directory for storage of container state (this should be located "
+       "in tmpfs)"},
+      {"log", OPT_STRING, &log, NULL,
+       "set the log file to write runc logs to (default is '/dev/stderr')"},
+      {"log-format", OPT_STRING, &log_format, NULL,
+       "set the log format ('text' (default), or 'json')"},
+      {"debug", OPT_BOOL, &debug, NULL, "enable debug logging"},
+      {"systemd-cgroup", OPT_BOOL, &systemd, NULL,
+       "enable systemd cgroup support (refused: berth has none)"},
+      {"criu", OPT_STRING, &criu, NULL,
+       "path to the criu binary used for checkpoint and restore"},
+      {"rootless", OPT_STRING, &rootless, NULL,
+       "ignore cgroup permission errors ('true', 'false', or 'auto')"},
+      {"help,h", OPT_BOOL, &help, NULL, "show help"},
+      {"version,v", OPT_BOOL, &version, NULL, "print the version"},
   };
   char msg[256];
   int i = 1;

@@ -108,21 +108,33 @@ static json_t *process_from_flags(json_t *config, const struct exec_flags *f,
 int verb_exec(struct cli *cli, int argc, char **argv) {
   struct exec_flags f = {0};
   struct opt opts[] = {
-      {"process,p", OPT_STRING, &f.process, NULL},
-      {"cwd", OPT_STRING, &f.cwd, NULL},
-      {"env,e", OPT_LIST, &f.env, NULL},
-      {"user,u", OPT_STRING, &f.user, NULL},
-      {"additional-gids,g", OPT_LIST, &f.gids, NULL},
-      {"cap,c", OPT_LIST, &f.caps, NULL},
-      {"tty,t", OPT_BOOL, &f.tty, NULL},
-      {"detach,d", OPT_BOOL, &f.detach, NULL},
-      {"no-new-privs", OPT_BOOL, &f.nnp, NULL},
-      {"console-socket", OPT_STRING, &f.console, NULL},
-      {"pid-file", OPT_STRING, &f.pid_file, NULL},
-      {"preserve-fds", OPT_INT, &f.preserve, NULL},
-      {"apparmor", OPT_STRING, &f.apparmor, NULL},
-      {"process-label", OPT_STRING, &f.label, NULL},
-      {"cgroup", OPT_STRING, &f.cgroup, NULL},
+      {"process,p", OPT_STRING, &f.process, NULL, "path to the process.json"},
+      {"cwd", OPT_STRING, &f.cwd, NULL,
+       "current working directory in the container"},
+      {"env,e", OPT_LIST, &f.env, NULL, "set environment variables"},
+      {"user,u", OPT_STRING, &f.user, NULL, "UID (format: <uid>[:<gid>])"},
+      {"additional-gids,g", OPT_LIST, &f.gids, NULL, "additional gids"},
+      {"cap,c", OPT_LIST, &f.caps, NULL,
+       "add a capability to the bounding set for the process"},
+      {"tty,t", OPT_BOOL, &f.tty, NULL, "allocate a pseudo-TTY"},
+      {"detach,d", OPT_BOOL, &f.detach, NULL,
+       "detach from the container's process"},
+      {"no-new-privs", OPT_BOOL, &f.nnp, NULL,
+       "set the no new privileges value for the process"},
+      {"console-socket", OPT_STRING, &f.console, NULL,
+       "path to an AF_UNIX socket which will receive a file descriptor "
+       "referencing the master end of the console's pseudoterminal"},
+      {"pid-file", OPT_STRING, &f.pid_file, NULL,
+       "specify the file to write the process id to"},
+      {"preserve-fds", OPT_INT, &f.preserve, NULL,
+       "Pass N additional file descriptors to the container (stdio + "
+       "$LISTEN_FDS + N in total)"},
+      {"apparmor", OPT_STRING, &f.apparmor, NULL,
+       "set the apparmor profile for the process"},
+      {"process-label", OPT_STRING, &f.label, NULL,
+       "set the asm process label for the process commonly used with selinux"},
+      {"cgroup", OPT_STRING, &f.cgroup, NULL,
+       "run the process in an (existing) sub-cgroup(s)"},
   };
   char msg[512];
   int i = 1;
@@ -210,11 +222,15 @@ int verb_update(struct cli *cli, int argc, char **argv) {
   };
   struct opt opts[NOPTS(fl) + 3];
   for (size_t k = 0; k < NOPTS(fl); k++)
-    opts[k] = (struct opt){fl[k].flag, OPT_STRING, &fl[k].value, NULL};
-  opts[NOPTS(fl)] = (struct opt){"resources,r", OPT_STRING, &resources, NULL};
-  opts[NOPTS(fl) + 1] = (struct opt){"kernel-memory", OPT_STRING, &kmem, NULL};
-  opts[NOPTS(fl) + 2] =
-      (struct opt){"kernel-memory-tcp", OPT_STRING, &kmem_tcp, NULL};
+    opts[k] = (struct opt){fl[k].flag, OPT_STRING, &fl[k].value, NULL, NULL};
+  opts[NOPTS(fl)] =
+      (struct opt){"resources,r", OPT_STRING, &resources, NULL,
+                   "path to the file containing the resources to update or '-' "
+                   "to read from the standard input"};
+  opts[NOPTS(fl) + 1] = (struct opt){"kernel-memory", OPT_STRING, &kmem, NULL,
+                                     "(obsoleted; do not use)"};
+  opts[NOPTS(fl) + 2] = (struct opt){"kernel-memory-tcp", OPT_STRING, &kmem_tcp,
+                                     NULL, "(obsoleted; do not use)"};
   char msg[512];
   int i = 1;
   if (parse_opts(argc, argv, &i, opts, NOPTS(opts), msg, sizeof(msg)) < 0)

@@ -49,15 +49,27 @@ static int create_or_run(struct cli *cli, int argc, char **argv, bool run) {
   bool subreaper = false;
   long preserve = 0;
   struct opt opts[] = {
-      {"bundle,b", OPT_STRING, &bundle, NULL},
-      {"pid-file", OPT_STRING, &pid_file, NULL},
-      {"console-socket", OPT_STRING, &console, NULL},
-      {"no-pivot", OPT_BOOL, &no_pivot, NULL},
-      {"no-new-keyring", OPT_BOOL, &keyring, NULL},
-      {"preserve-fds", OPT_INT, &preserve, NULL},
-      {"detach,d", OPT_BOOL, &detach, NULL},
-      {"keep", OPT_BOOL, &keep, NULL},
-      {"no-subreaper", OPT_BOOL, &subreaper, NULL},
+      {"bundle,b", OPT_STRING, &bundle, NULL,
+       "path to the root of the bundle directory, defaults to the current "
+       "directory"},
+      {"pid-file", OPT_STRING, &pid_file, NULL,
+       "specify the file to write the process id to"},
+      {"console-socket", OPT_STRING, &console, NULL,
+       "path to an AF_UNIX socket which will receive a file descriptor "
+       "referencing the master end of the console's pseudoterminal"},
+      {"no-pivot", OPT_BOOL, &no_pivot, NULL,
+       "do not use pivot root to jail process inside rootfs"},
+      {"no-new-keyring", OPT_BOOL, &keyring, NULL,
+       "do not create a new session keyring for the container"},
+      {"preserve-fds", OPT_INT, &preserve, NULL,
+       "Pass N additional file descriptors to the container (stdio + "
+       "$LISTEN_FDS + N in total)"},
+      {"detach,d", OPT_BOOL, &detach, NULL,
+       "detach from the container's process"},
+      {"keep", OPT_BOOL, &keep, NULL,
+       "do not delete the container after it exits"},
+      {"no-subreaper", OPT_BOOL, &subreaper, NULL,
+       "disable the use of the subreaper used to reap reparented processes"},
   };
   int i;
   /* detach/keep only belong to run. */
@@ -128,7 +140,9 @@ int verb_state(struct cli *cli, int argc, char **argv) {
 
 int verb_kill(struct cli *cli, int argc, char **argv) {
   bool all = false;
-  struct opt opts[] = {{"all,a", OPT_BOOL, &all, NULL}};
+  struct opt opts[] = {
+      {"all,a", OPT_BOOL, &all, NULL,
+       "send the specified signal to all processes inside the container"}};
   int i;
   berth_error *err = NULL;
   if (parse_verb(cli, argc, argv, opts, NOPTS(opts), 1, true, &i) < 0)
@@ -145,7 +159,9 @@ int verb_kill(struct cli *cli, int argc, char **argv) {
 
 int verb_delete(struct cli *cli, int argc, char **argv) {
   bool force = false;
-  struct opt opts[] = {{"force,f", OPT_BOOL, &force, NULL}};
+  struct opt opts[] = {
+      {"force,f", OPT_BOOL, &force, NULL,
+       "Forcibly deletes the container if it is still running (uses SIGKILL)"}};
   int i;
   berth_error *err = NULL;
   if (parse_verb(cli, argc, argv, opts, NOPTS(opts), 1, false, &i) < 0)
@@ -174,8 +190,10 @@ static void print_table(json_t *list) {
 int verb_list(struct cli *cli, int argc, char **argv) {
   const char *format = "table";
   bool quiet = false;
-  struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL},
-                       {"quiet,q", OPT_BOOL, &quiet, NULL}};
+  struct opt opts[] = {
+      {"format,f", OPT_STRING, &format, NULL,
+       "select one of: table or json (default: \"table\")"},
+      {"quiet,q", OPT_BOOL, &quiet, NULL, "display only container IDs"}};
   int i;
   berth_error *err = NULL;
   json_t *list = NULL;
@@ -301,7 +319,8 @@ static int print_ps(struct cli *cli, char **ps_args, int nargs,
 
 int verb_ps(struct cli *cli, int argc, char **argv) {
   const char *format = "table";
-  struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL}};
+  struct opt opts[] = {{"format,f", OPT_STRING, &format, NULL,
+                        "select one of: table or json (default: \"table\")"}};
   int i;
   berth_error *err = NULL;
   if (parse_verb(cli, argc, argv, opts, NOPTS(opts), 1, true, &i) < 0)
@@ -352,8 +371,10 @@ int verb_features(struct cli *cli, int argc, char **argv) {
 int verb_spec(struct cli *cli, int argc, char **argv) {
   const char *bundle = ".";
   bool rootless = false;
-  struct opt opts[] = {{"bundle,b", OPT_STRING, &bundle, NULL},
-                       {"rootless", OPT_BOOL, &rootless, NULL}};
+  struct opt opts[] = {{"bundle,b", OPT_STRING, &bundle, NULL,
+                        "path to the root of the bundle directory"},
+                       {"rootless", OPT_BOOL, &rootless, NULL,
+                        "generate a configuration for a rootless container"}};
   int i;
   if (parse_verb(cli, argc, argv, opts, NOPTS(opts), 0, false, &i) < 0)
     return 1;
