@@ -75,10 +75,13 @@ int cmd_stop(struct berth_cli *cli, int argc, char **argv) {
 
 static int restart_one(struct berth_engine *e, const char *ref, void *a,
                        berth_error **err) {
-  if (stop_one(e, ref, a, err) < 0)
-    return -1;
-  struct berth_started st;
-  return berth_ctr_start(e, ref, NULL, &st, err);
+  struct stop_args *s = a;
+  int sig = 0;
+  if (s->signal && (sig = berth_signal_parse(s->signal)) <= 0)
+    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid signal `%s`",
+                           s->signal);
+  return berth_ctr_restart(e, ref, sig, s->timeout_set ? (int)s->timeout : -1,
+                           err);
 }
 
 int cmd_restart(struct berth_cli *cli, int argc, char **argv) {

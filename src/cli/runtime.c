@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "exit_status.h"
 
 #define VERSION "0.1.0"
 
@@ -45,12 +46,15 @@ void cli_print_json(json_t *j) {
   }
 }
 
+/* 1 as runc, or 126/127 when the container's process could not be
+ * started (exit_status.h: the kind decides, as for `berth run`). */
 int cli_fail(struct cli *cli, berth_error *err) {
   const char *msg = err ? err->msg : "unknown error";
   fprintf(stderr, "%s: %s\n", cli->progname, msg);
   berth_log_write(&cli->log, BERTH_LOG_ERROR, "%s", msg);
+  int status = berth_exit_status(err, 1);
   berth_error_free(err);
-  return 1;
+  return status;
 }
 
 int cli_failf(struct cli *cli, const char *fmt, ...) {

@@ -1,4 +1,4 @@
-/* Container records: insert, find, list, state updates, id ranges. */
+/* Container records: insert, find, list, state updates. */
 #include "containers.h"
 
 #include <ctype.h>
@@ -7,8 +7,6 @@
 #include <time.h>
 
 #include "cleanup.h"
-
-#define EVENTS_KEPT 10000
 
 #define CTR_COLUMNS                                                          \
   "id, name, image_id, image_name, created, config, state, pid, pid_start, " \
@@ -280,102 +278,4 @@ int berth_ctr_count_using_image(struct berth_db *db, const char *image_id,
   if (sqlite3_step(st) != SQLITE_ROW)
     return berth_db_error(db, "count containers", err);
   return sqlite3_column_int(st, 0);
-}
-
-int berth_event_add(struct berth_db *db, const char *type, const char *action,
-                    const char *actor, json_t *attributes,
-                    berth_error **err) {
-  _cleanup_stmt_ sqlite3_stmt *st = NULL;
-  /* A container's events carry its name and image, as Docker's: they
-   * outlive the record. */
-  json_t *own = NULL;
-  if (!attributes && strcmp(type, "container") == 0) {
-    _cleanup_stmt_ sqlite3_stmt *q = NULL;
-    if (berth_db_prepare(db,
-                         "SELECT name, image_name FROM containers WHERE id=?",
-                         &q, NULL) == 0) {
-      sqlite3_bind_text(q, 1, actor, -1, SQLITE_STATIC);
-      if (sqlite3_step(q) == SQLITE_ROW)
-        own = json_pack("{s:s,s:s}", "name",
-                        (const char *)sqlite3_column_text(q, 0), "image",
-                        (const char *)sqlite3_column_text(q, 1));
-    }
-    attributes = own;
-  }
-  _cleanup_free_ char *attrs =
-      attributes ? json_dumps(attributes, JSON_COMPACT) : NULL;
-  json_decref(own);
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  if (berth_db_prepare(db,
-                       "INSERT INTO events (time, type, action, actor, "
-                       "attributes) VALUES (?, ?, ?, ?, ?)",
-                       &st, err) < 0)
-    return -1;
-  sqlite3_bind_int64(st, 1, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-  sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 5, attrs ? attrs : "{}", -1, SQLITE_STATIC);
-  if (berth_db_step_done(db, st, err) < 0)
-    return -1;
-  /* The log is bounded: every 1000th event drops all but the newest
-   * EVENTS_KEPT (Docker keeps a bounded ring in memory). */
-  sqlite3_int64 seq = sqlite3_last_insert_rowid(berth_db_sqlite(db));
-  if (seq % 1000 == 0) {
-    _cleanup_stmt_ sqlite3_stmt *trim = NULL;
-    if (berth_db_prepare(db, "DELETE FROM events WHERE seq <= ?", &trim,
-                         err) < 0)
-      return -1;
-    sqlite3_bind_int64(trim, 1, seq - EVENTS_KEPT);
-    return berth_db_step_done(db, trim, err);
-  }
-  return 0;
-}
-
-/* Ids from 2^30 up: far above the uids of host users and of the
- * subordinate ranges useradd hands out (from 100000, 65536 each). */
-#define IDRANGE_FIRST 0x40000000u
-#define IDRANGE_LAST 0xfffeffffu
-
-int berth_idrange_alloc(struct berth_db *db, const char *container_id,
-                        uint32_t count, uint32_t *base, berth_error **err) {
-  /* The lowest block not taken: the first block after a taken one whose
-   * successor is free, or the first block itself. */
-  _cleanup_stmt_ sqlite3_stmt *st = NULL;
-  if (berth_db_prepare(
-          db,
-          "SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM id_ranges WHERE start=?1)"
-          " UNION ALL "
-          "SELECT r.start + r.count FROM id_ranges r WHERE NOT EXISTS "
-          "(SELECT 1 FROM id_ranges s WHERE s.start = r.start + r.count) "
-          "ORDER BY 1 LIMIT 1",
-          &st, err) < 0)
-    return -1;
-  sqlite3_bind_int64(st, 1, IDRANGE_FIRST);
-  if (sqlite3_step(st) != SQLITE_ROW)
-    return berth_db_error(db, "find a free id range", err);
-  int64_t start = sqlite3_column_int64(st, 0);
-  if (start + count - 1 > IDRANGE_LAST)
-    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
-                           "no free host id range left for a user namespace");
-  _cleanup_stmt_ sqlite3_stmt *ins = NULL;
-  if (berth_db_prepare(db, "INSERT INTO id_ranges VALUES (?, ?, ?)", &ins,
-                       err) < 0)
-    return -1;
-  sqlite3_bind_int64(ins, 1, start);
-  sqlite3_bind_int64(ins, 2, count);
-  sqlite3_bind_text(ins, 3, container_id, -1, SQLITE_STATIC);
-  if (berth_db_step_done(db, ins, err) < 0)
-    return -1;
-  _cleanup_stmt_ sqlite3_stmt *up = NULL;
-  if (berth_db_prepare(db,
-                       "UPDATE containers SET id_base=?, id_count=? WHERE id=?",
-                       &up, err) < 0)
-    return -1;
-  sqlite3_bind_int64(up, 1, start);
-  sqlite3_bind_int64(up, 2, count);
-  sqlite3_bind_text(up, 3, container_id, -1, SQLITE_STATIC);
-  *base = (uint32_t)start;
-  return berth_db_step_done(db, up, err);
 }

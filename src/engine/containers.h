@@ -3,6 +3,9 @@
 #define BERTH_ENGINE_CONTAINERS_H
 
 #include "engine.h"
+/* Declared with the records until every caller includes them. */
+#include "events.h"
+#include "id_ranges.h"
 
 /* Inserts a new record (state created); EXISTS when the name is taken. */
 int berth_ctr_insert(struct berth_db *db, const struct berth_ctr *c,
@@ -28,15 +31,6 @@ int berth_ctr_delete(struct berth_db *db, const char *id, berth_error **err);
 /* How many containers were created from the image. */
 int berth_ctr_count_using_image(struct berth_db *db, const char *image_id,
                                 berth_error **err);
-/* Records an event (type "container", action "start", actor id). */
-int berth_event_add(struct berth_db *db, const char *type, const char *action,
-                    const char *actor, json_t *attributes, berth_error **err);
-
-/* Host id ranges: count ids starting at a multiple of count, above the
- * ids of the host's users, not used by any other container. */
-int berth_idrange_alloc(struct berth_db *db, const char *container_id,
-                        uint32_t count, uint32_t *base, berth_error **err);
-
 /* Names as Docker allows: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 chars. */
 int berth_ctr_name_validate(const char *name, berth_error **err);
 

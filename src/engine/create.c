@@ -275,10 +275,10 @@ void berth_ctr_trash_dir(const struct berth_engine *e, const char *id,
 }
 
 static int drop_record(struct berth_engine *e, const char *id, bool volumes,
-                       bool died, berth_error **err) {
+                       int died, berth_error **err) {
   if (berth_db_begin(e->db, err) < 0)
     return -1;
-  if ((died && berth_event_add(e->db, "container", "die", id, NULL, err) < 0) ||
+  if ((died >= 0 && berth_event_add_die(e->db, id, died, err) < 0) ||
       berth_event_add(e->db, "container", "destroy", id, NULL, err) < 0 ||
       berth_volumes_detach(e, id, volumes, err) < 0 ||
       berth_ctr_delete(e->db, id, err) < 0) {
@@ -290,17 +290,24 @@ static int drop_record(struct berth_engine *e, const char *id, bool volumes,
 
 int berth_ctr_destroy(struct berth_engine *e, const char *id,
                       bool volumes, berth_error **err) {
-  char dir[4096];
-  berth_ctr_dir(e, id, dir, sizeof dir);
-  /* The directory first: a record without a directory is harmless and
-   * removed by a retry, a directory without a record is a leak. */
-  if (berth_rm_rf(dir, err) < 0)
-    return -1;
-  return drop_record(e, id, volumes, false, err);
+  /* Renamed away first, then deleted: a command that opens the lock file
+   * in containers/<id> meanwhile (wait, stop, restart) gets ENOENT, "no
+   * such container", instead of re-creating the file in a directory
+   * being deleted (which then could not be removed: the record would
+   * stay, an exited --rm container). */
+  int rc = berth_ctr_destroy_to_trash(e, id, volumes, -1, err);
+  if (rc == 1) {
+    char trash[4096];
+    berth_ctr_trash_dir(e, id, trash, sizeof trash);
+    /* The record is gone: trash left here is `system check`'s. */
+    berth_rm_rf(trash, NULL);
+    rc = 0;
+  }
+  return rc;
 }
 
 int berth_ctr_destroy_to_trash(struct berth_engine *e, const char *id,
-                               bool volumes, bool died, berth_error **err) {
+                               bool volumes, int died, berth_error **err) {
   char dir[4096], trash[4096];
   berth_ctr_dir(e, id, dir, sizeof dir);
   berth_ctr_trash_dir(e, id, trash, sizeof trash);

@@ -26,11 +26,12 @@ int berth_ctr_destroy(struct berth_engine *e, const char *id, bool volumes,
  * client has returned: deleting the writable layer is most of `run --rm`'s
  * way back).  Returns 1 when the directory is in the trash, 0 when it was
  * deleted here (the trash name was taken), -1 on error.  `berth system
- * check` removes trash left by a monitor that died.  `died` records the
- * "die" event in the same transaction (the exit of a --rm container is
- * not saved separately: its record is about to go). */
+ * check` removes trash left by a monitor that died.  died >= 0 records
+ * the "die" event with that exit code in the same transaction (the exit
+ * of a --rm container is not saved separately: its record is about to
+ * go; `wait` finds the code in the event, events.h); -1: no event. */
 int berth_ctr_destroy_to_trash(struct berth_engine *e, const char *id,
-                               bool volumes, bool died, berth_error **err);
+                               bool volumes, int died, berth_error **err);
 /* containers/.rm-<id> (into buf): where a removed container's directory
  * waits to be deleted. */
 void berth_ctr_trash_dir(const struct berth_engine *e, const char *id,

@@ -18,6 +18,7 @@
 #include "console.h"
 #include "container.h"
 #include "containers.h"
+#include "exit_status.h"
 #include "start.h"
 #include "state.h"
 #include "userspec.h"
@@ -115,14 +116,6 @@ static int build_process(struct berth_engine *e, const struct berth_ctr *c,
   return 0;
 }
 
-/* The runtime reports a command that cannot be run with kind
- * BERTH_ERR_EXEC: ENOENT is 127, another errno 126 (Docker's statuses). */
-static int exec_failure_of(const berth_error *err) {
-  if (!err || err->kind != BERTH_ERR_EXEC)
-    return 0;
-  return err->errno_value == ENOENT ? 127 : 126;
-}
-
 /* With a terminal: the exec runs in a child (it blocks until the process
  * exits) while we relay between the client and the pty master. */
 static int exec_tty(struct berth_ctx *ctx, const char *id,
@@ -145,9 +138,9 @@ static int exec_tty(struct berth_ctx *ctx, const char *id,
     int st = 0;
     if (berth_container_exec(ctx, id, o, &st, &cerr) < 0) {
       char msg[4200];
-      int len = snprintf(msg, sizeof msg, "%d %d %s", cerr->errno_value,
-                         exec_failure_of(cerr), cerr->msg);
-      (void)!write(rep[1], msg, (size_t)len);
+      int len = berth_error_encode(cerr, msg, sizeof msg);
+      if (len > 0)
+        (void)!write(rep[1], msg, (size_t)len);
       _exit(255);
     }
     _exit(st & 0xff);
@@ -178,11 +171,8 @@ static int exec_tty(struct berth_ctx *ctx, const char *id,
     ;
   if (n > 0) {
     msg[n] = '\0';
-    int en = 0, consumed = 0;
-    sscanf(msg, "%d %d %n", &en, exec_failure, &consumed);
-    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", msg + consumed);
-    if (*err)
-      (*err)->errno_value = en;
+    berth_error_decode(msg, err);
+    *exec_failure = berth_exit_status_of_start(*err);
     return -1;
   }
   *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
@@ -213,7 +203,7 @@ int berth_ctr_exec(struct berth_engine *e, const char *ref,
   } else {
     rc = berth_container_exec(&ctx, c->id, &o, status, err);
     if (rc < 0)
-      *exec_failure = exec_failure_of(*err);
+      *exec_failure = berth_exit_status_of_start(*err);
   }
   json_decref(process);
   if (rc == 0 && !r->detach)

@@ -16,7 +16,8 @@ struct berth_exec_req {
 };
 
 /* Runs the command; *status gets its exit status (not with detach).
- * A command that cannot run fails with *exec_failure 126 or 127. */
+ * A command that cannot run, or a workdir that cannot be entered, fails
+ * with *exec_failure 126 or 127 (exit_status.h's table). */
 /* A copy of the running container's OCI process (from the runtime's copy
  * of its config.json): the base of an exec'd process. */
 json_t *berth_ctr_runtime_process(struct berth_engine *e,

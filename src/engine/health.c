@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
+#include "exit_status.h"
 #include "create.h"
 #include "exec.h"
 #include "fs.h"
@@ -102,7 +103,8 @@ static int run_test(struct berth_engine *e, const struct berth_ctr *c,
     /* A command that cannot run is a failed check (Docker: exit 126/127
      * shows in the log). */
     unlink(pidfile);
-    return rc < 0 && *err && (*err)->errno_value == ENOENT ? 127 : 126;
+    int s = rc < 0 ? berth_exit_status_of_start(*err) : 0;
+    return s ? s : BERTH_EXIT_CANNOT_RUN;
   }
   unlink(pidfile);
   pid_t pid = (pid_t)atoi(text);

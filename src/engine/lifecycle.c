@@ -1,5 +1,5 @@
 /* Exit handling (run by the monitor), state refresh, stop, kill, rm,
- * wait, pause. */
+ * wait, pause.  The restart policy and `restart` are in restart.c. */
 #include "lifecycle.h"
 
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "containers.h"
 #include "create.h"
 #include "fs.h"
+#include "restart.h"
 #include "signals.h"
 #include "start.h"
 #include "state.h"
@@ -35,13 +36,15 @@ static bool is_active(const struct berth_ctr *c) {
          strcmp(c->state, BERTH_ST_RESTARTING) == 0;
 }
 
-static int save(struct berth_engine *e, const struct berth_ctr *c,
-                const char *event, berth_error **err) {
+int berth_ctr_save(struct berth_engine *e, const struct berth_ctr *c,
+                   const char *event, berth_error **err) {
   if (berth_db_begin(e->db, err) < 0)
     return -1;
+  bool die = event && strcmp(event, "die") == 0;
   if (berth_ctr_save_state(e->db, c, err) < 0 ||
-      (event && berth_event_add(e->db, "container", event, c->id, NULL,
-                                err) < 0)) {
+      (die && berth_event_add_die(e->db, c->id, c->exit_code, err) < 0) ||
+      (event && !die &&
+       berth_event_add(e->db, "container", event, c->id, NULL, err) < 0)) {
     berth_db_rollback(e->db);
     return -1;
   }
@@ -122,7 +125,7 @@ static int adopt_unrecorded(struct berth_engine *e, struct berth_ctr *c,
   c->monitor_start = berth_proc_start_time(c->monitor_pid);
   c->started_at = now_ns();
   berth_state_free(st);
-  return save(e, c, "start", err);
+  return berth_ctr_save(e, c, "start", err);
 }
 
 int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c,
@@ -172,27 +175,11 @@ int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c,
                       "unknown");
   }
   if (berth_ctr_save_state(e->db, c, err) < 0 ||
-      berth_event_add(e->db, "container", "die", c->id, NULL, err) < 0) {
+      berth_event_add_die(e->db, c->id, code, err) < 0) {
     berth_db_rollback(e->db);
     return -1;
   }
   return berth_db_commit(e->db, err);
-}
-
-static bool should_restart(const struct berth_ctr *c, int code) {
-  if (c->stopped_by_user)
-    return false;
-  json_t *rp = json_object_get(json_object_get(c->config, "HostConfig"),
-                               "RestartPolicy");
-  const char *name = json_string_value(json_object_get(rp, "Name"));
-  int max = (int)json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-  if (!name)
-    return false;
-  if (strcmp(name, "always") == 0 || strcmp(name, "unless-stopped") == 0)
-    return true;
-  if (strcmp(name, "on-failure") == 0)
-    return code != 0 && (max <= 0 || c->restart_count < max);
-  return false;
 }
 
 static void unmount_rootfs(struct berth_engine *e, const char *id) {
@@ -216,7 +203,7 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
   int fcode;
   read_exit_file(e, id, &fcode, &finished);
   runtime_delete(e, id);
-  bool restart = should_restart(c, code);
+  bool restart = berth_restart_policy_wants(c, code);
   c->exit_code = code;
   c->finished_at = finished;
   c->pid = 0;
@@ -228,15 +215,18 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
     snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
     c->monitor_pid = 0;
   }
+  /* `restart` of a --rm container keeps it, as Docker's. */
   bool auto_remove = json_is_true(json_object_get(
-      json_object_get(c->config, "HostConfig"), "AutoRemove"));
+                         json_object_get(c->config, "HostConfig"),
+                         "AutoRemove")) &&
+                     !berth_ctr_restart_requested(e, id);
   if (!restart && auto_remove && leave_trash) {
     /* --rm takes the anonymous volumes with it, as Docker's; one
      * transaction records the exit and the removal. */
-    int rc = berth_ctr_destroy_to_trash(e, id, true, true, err);
+    int rc = berth_ctr_destroy_to_trash(e, id, true, code, err);
     return rc == 1 ? BERTH_EXITED_TRASHED : rc;
   }
-  if (save(e, c, "die", err) < 0)
+  if (berth_ctr_save(e, c, "die", err) < 0)
     return -1;
   if (!restart && auto_remove) {
     unmount_rootfs(e, id);
@@ -244,69 +234,13 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
   }
   if (!restart)
     return 0;
-  /* Docker's back-off: 100 ms doubling per restart, at most a minute,
-   * from the first restart after a run shorter than 10 s. */
   close(lock);
   lock = -1;
-  int64_t ran = finished - c->started_at;
-  int shift = ran > 10000000000LL ? 0 : c->restart_count - 1;
-  int64_t delay_ms = 100LL << (shift > 10 ? 10 : shift);
-  if (delay_ms > 60000)
-    delay_ms = 60000;
+  int64_t delay_ms = berth_restart_delay_ms(c, finished);
   struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
   while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
     ;
   return BERTH_EXITED_RESTART;
-}
-
-int berth_ctr_restart_child(struct berth_engine *e, const char *id,
-                                  int report_fd, const char *console_socket,
-                                  berth_error **err) {
-  _cleanup_close_ int lock = berth_ctr_lock(e, id, err);
-  if (lock < 0)
-    return -1;
-  _cleanup_ctr_ struct berth_ctr *c = NULL;
-  if (berth_ctr_get(e->db, id, &c, err) < 0)
-    return -1;
-  if (strcmp(c->state, BERTH_ST_RESTARTING) != 0 || c->stopped_by_user)
-    return berth_error_set(err, BERTH_ERR_STATE, 0,
-                           "container `%s` is no longer to be restarted",
-                           c->name);
-  bool tty = json_is_true(json_object_get(c->config, "Tty"));
-  if (tty && !console_socket)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "restarting container `%s` (it has a terminal) "
-                           "needs a console socket",
-                           c->name);
-  char dir[4096];
-  berth_ctr_dir(e, id, dir, sizeof dir);
-  struct berth_ctx ctx;
-  berth_log log;
-  berth_engine_runtime_ctx(e, &ctx, &log);
-  struct berth_create_opts co = {.bundle = dir, .mode = BERTH_RUN_DETACHED,
-                                 .console_socket = tty ? console_socket
-                                                       : NULL};
-  struct berth_state *st = NULL;
-  if (berth_container_create(&ctx, id, &co, NULL, err) < 0 ||
-      berth_state_read(e->run_root, id, &st, err) < 0) {
-    snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
-    free(c->error);
-    c->error = strdup((*err)->msg);
-    save(e, c, NULL, NULL);
-    return -1;
-  }
-  snprintf(c->state, sizeof c->state, "%s", BERTH_ST_RUNNING);
-  c->pid = st->pid;
-  c->pid_start = st->start_time;
-  c->started_at = now_ns();
-  berth_state_free(st);
-  if (save(e, c, "restart", err) < 0)
-    return -1;
-  char buf[32];
-  int len = snprintf(buf, sizeof buf, "%d\n", c->pid);
-  if (write(report_fd, buf, (size_t)len) != len)
-    return berth_error_sys(err, "report the restarted container's pid");
-  return 0;
 }
 
 /* Waits up to timeout_ms for pid (started at start) to be gone. */
@@ -335,7 +269,7 @@ static int wait_recorded(struct berth_engine *e, const char *id,
   for (int i = 0;; i++) {
     struct berth_ctr *c = NULL;
     if (berth_ctr_get(e->db, id, &c, err) < 0)
-      return -1;
+      return -1; /* NOT_FOUND: removed (--rm) once it exited */
     if (berth_ctr_refresh(e, c, err) < 0) {
       berth_ctr_free(c);
       return -1;
@@ -359,28 +293,53 @@ static int stop_signal(const struct berth_ctr *c) {
   return sig > 0 ? sig : SIGTERM;
 }
 
+/* The exit code of a container removed after it exited (--rm), from its
+ * "die" event: the removal may win the race with `wait` by any margin. */
+static int removed_exit(struct berth_engine *e, const char *ref, int *code,
+                        berth_error **err) {
+  char id[65];
+  if (!err || !*err || (*err)->kind != BERTH_ERR_NOT_FOUND ||
+      berth_event_last_exit(e->db, ref, id, code, NULL) != 1)
+    return -1;
+  berth_error_free(*err);
+  *err = NULL;
+  return 0;
+}
+
+/* A container that exited and was removed (--rm) meanwhile, or before
+ * we looked, is stopped: not an error (a script's `stop` must not race
+ * with the removal). */
+static int gone_is_stopped(struct berth_engine *e, const char *ref,
+                           berth_error **err) {
+  int code;
+  return removed_exit(e, ref, &code, err);
+}
+
 int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
                          int timeout_s, berth_error **err) {
   _cleanup_ctr_ struct berth_ctr *c = NULL;
   if (berth_ctr_find(e->db, ref, &c, err) < 0)
-    return -1;
+    return gone_is_stopped(e, ref, err);
   {
     _cleanup_close_ int lock = berth_ctr_lock(e, c->id, err);
     if (lock < 0)
-      return -1;
+      return gone_is_stopped(e, c->id, err);
+    char id[65];
+    memcpy(id, c->id, sizeof id);
     berth_ctr_free(c);
     c = NULL;
-    if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
-        berth_ctr_refresh(e, c, err) < 0)
+    if (berth_ctr_get(e->db, id, &c, err) < 0)
+      return gone_is_stopped(e, id, err);
+    if (berth_ctr_refresh(e, c, err) < 0)
       return -1;
     if (!is_active(c))
       return 0;
     c->stopped_by_user = true;
     if (strcmp(c->state, BERTH_ST_RESTARTING) == 0) {
       snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
-      return save(e, c, "stop", err);
+      return berth_ctr_save(e, c, "stop", err);
     }
-    if (save(e, c, "stop", err) < 0)
+    if (berth_ctr_save(e, c, "stop", err) < 0)
       return -1;
   }
   /* The lock is released: the monitor's exit handling needs it. */
@@ -401,7 +360,9 @@ int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
       berth_container_pause(&ctx, c->id, false, NULL);
     wait_gone(c->pid, c->pid_start, 10000);
   }
-  return wait_recorded(e, c->id, NULL, err);
+  if (wait_recorded(e, c->id, NULL, err) < 0)
+    return gone_is_stopped(e, c->id, err);
+  return 0;
 }
 
 int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
@@ -423,9 +384,12 @@ int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
 int berth_ctr_remove(struct berth_engine *e, const char *ref,
                            bool force, bool volumes, berth_error **err) {
   _cleanup_ctr_ struct berth_ctr *c = NULL;
-  if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
-      berth_ctr_refresh(e, c, err) < 0)
+  if (berth_ctr_find(e->db, ref, &c, err) < 0)
     return -1;
+  if (berth_ctr_refresh(e, c, err) < 0) {
+    int code;
+    return removed_exit(e, c->id, &code, err); /* removed meanwhile */
+  }
   if (is_active(c)) {
     if (!force)
       return berth_error_set(err, BERTH_ERR_STATE, 0,
@@ -435,9 +399,19 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref,
     if (berth_ctr_stop(e, c->id, SIGKILL, 0, err) < 0)
       return -1;
   }
-  _cleanup_close_ int lock = berth_ctr_lock(e, c->id, err);
-  if (lock < 0)
+  berth_error *gone = NULL;
+  _cleanup_close_ int lock = berth_ctr_lock(e, c->id, &gone);
+  if (lock < 0 && gone->kind == BERTH_ERR_NOT_FOUND) {
+    berth_error_free(gone);
+    return 0; /* removed meanwhile (--rm) */
+  }
+  if (lock < 0) {
+    if (err && !*err)
+      *err = gone;
+    else
+      berth_error_free(gone);
     return -1;
+  }
   struct berth_ctr *cur = NULL;
   if (berth_ctr_get(e->db, c->id, &cur, NULL) < 0)
     return 0; /* removed meanwhile (--rm) */
@@ -455,12 +429,12 @@ int berth_ctr_wait(struct berth_engine *e, const char *ref, int *code,
                          berth_error **err) {
   _cleanup_ctr_ struct berth_ctr *c = NULL;
   if (berth_ctr_find(e->db, ref, &c, err) < 0)
-    return -1;
+    return removed_exit(e, ref, code, err);
   if (c->pid > 0)
     wait_gone(c->pid, c->pid_start, -1);
   struct berth_ctr *done = NULL;
   if (wait_recorded(e, c->id, &done, err) < 0)
-    return -1;
+    return removed_exit(e, c->id, code, err);
   *code = done->exit_code;
   berth_ctr_free(done);
   return 0;
@@ -486,7 +460,7 @@ int berth_ctr_set_paused(struct berth_engine *e, const char *ref,
     return -1;
   snprintf(c->state, sizeof c->state, "%s",
            pause ? BERTH_ST_PAUSED : BERTH_ST_RUNNING);
-  return save(e, c, pause ? "pause" : "unpause", err);
+  return berth_ctr_save(e, c, pause ? "pause" : "unpause", err);
 }
 
 int berth_ctr_set_name(struct berth_engine *e, const char *ref,

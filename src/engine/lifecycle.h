@@ -9,8 +9,9 @@
 /* Docker's stop: the stop signal (StopSignal, default SIGTERM; `sig` > 0
  * overrides), then SIGKILL after timeout_s (< 0: the container's
  * StopTimeout, default 10).  Returns once the exit is recorded.  A
- * stopped container is not an error.  The restart policy does not
- * restart a container stopped this way. */
+ * stopped container is not an error, nor is one that exited and was
+ * removed (--rm) before or while it was being stopped.  The restart
+ * policy does not restart a container stopped this way. */
 int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
                          int timeout_s, berth_error **err);
 /* Sends sig to the container's init; STATE error when it is not running. */
@@ -24,9 +25,14 @@ int berth_ctr_set_name(struct berth_engine *e, const char *ref,
 int berth_ctr_remove(struct berth_engine *e, const char *ref,
                            bool force, bool volumes, berth_error **err);
 /* Waits until the container is not running; *code gets its exit code.
- * A container removed meanwhile (--rm) gives NOT_FOUND. */
+ * A container removed after it exited (--rm), meanwhile or before the
+ * call, gives the code its "die" event recorded (events.h). */
 int berth_ctr_wait(struct berth_engine *e, const char *ref, int *code,
                          berth_error **err);
+/* Saves c's run-time fields and records `event` (NULL: none; "die"
+ * carries c->exit_code) in one transaction. */
+int berth_ctr_save(struct berth_engine *e, const struct berth_ctr *c,
+                   const char *event, berth_error **err);
 /* Pause / unpause through the runtime's freezer. */
 int berth_ctr_set_paused(struct berth_engine *e, const char *ref,
                                bool pause, berth_error **err);

@@ -25,6 +25,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
+#include "exit_status.h"
 #include "create.h"
 #include "fs.h"
 #include "health.h"
@@ -47,6 +48,12 @@ int berth_ctr_lock(struct berth_engine *e, const char *id,
   berth_ctr_dir(e, id, path, sizeof path);
   strncat(path, "/lock", sizeof path - strlen(path) - 1);
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* Removal renames the directory away before deleting it (create.c):
+   * ENOENT, or a lock file unlinked while we waited for it, means the
+   * container is gone, which callers such as wait and stop expect. */
+  if (fd < 0 && errno == ENOENT)
+    return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0,
+                           "no such container: `%s`", id);
   if (fd < 0)
     return berth_error_sys(err, "open `%s`", path);
   while (flock(fd, LOCK_EX) < 0)
@@ -54,6 +61,12 @@ int berth_ctr_lock(struct berth_engine *e, const char *id,
       close(fd);
       return berth_error_sys(err, "lock `%s`", path);
     }
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
+    close(fd);
+    return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0,
+                           "no such container: `%s`", id);
+  }
   return fd;
 }
 
@@ -240,19 +253,12 @@ static int setup_stdio(struct child *ch, int mon[3], char *sock_path,
   return 0;
 }
 
-static void send_error(int fd, berth_error *err, int exec_failure) {
-  char msg[4200];
-  int len = snprintf(msg, sizeof msg, "err %d %d %d %s", (int)err->kind,
-                     err->errno_value, exec_failure, err->msg);
-  send(fd, msg, (size_t)len, MSG_NOSIGNAL);
-}
-
-/* The runtime reports a command that cannot be run with kind
- * BERTH_ERR_EXEC: ENOENT is 127, another errno 126 (Docker's statuses). */
-static int exec_failure_of(const berth_error *err) {
-  if (!err || err->kind != BERTH_ERR_EXEC)
-    return 0;
-  return err->errno_value == ENOENT ? 127 : 126;
+/* To the parent: "err " and the error with its kind (error.h). */
+static void send_error(int fd, const berth_error *err) {
+  char msg[4200] = "err ";
+  int len = berth_error_encode(err, msg + 4, sizeof msg - 4);
+  if (len >= 0)
+    send(fd, msg, (size_t)len + 4, MSG_NOSIGNAL);
 }
 
 static char *fd_arg(int fd) {
@@ -395,7 +401,7 @@ static void child_main(struct child *ch) {
 fail:
   if (*sock_path)
     unlink(sock_path);
-  send_error(ch->sync_fd, err, exec_failure_of(err));
+  send_error(ch->sync_fd, err);
   _exit(1);
 }
 
@@ -461,14 +467,12 @@ static void record_failed(struct berth_engine *e, struct berth_ctr *c,
 
 static int parse_reply(const char *msg, pid_t *pid, unsigned long long *start,
                        int *exec_failure, berth_error **err) {
-  int kind, errnum, consumed = 0;
   if (sscanf(msg, "ok %d %llu", pid, start) == 2)
     return 0;
-  if (sscanf(msg, "err %d %d %d %n", &kind, &errnum, exec_failure,
-             &consumed) == 3 && consumed > 0) {
-    berth_error_set(err, (berth_error_kind)kind, 0, "%s", msg + consumed);
-    if (*err)
-      (*err)->errno_value = errnum;
+  if (strncmp(msg, "err ", 4) == 0) {
+    berth_error_decode(msg + 4, err);
+    /* Docker records 126/127 as the container's exit code. */
+    *exec_failure = berth_exit_status_of_start(*err);
     return -1;
   }
   return berth_error_set(err, BERTH_ERR_SYSTEM, 0,

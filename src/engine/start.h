@@ -23,7 +23,8 @@ struct berth_start_opts {
 struct berth_started {
   pid_t pid;           /* the container's init */
   int status_fd;       /* attach: "exit N\n" arrives here; else -1 */
-  int exec_failure;    /* 126 or 127 when the command could not run */
+  int exec_failure;    /* 126 or 127 when the command could not run
+                          (exit_status.h), else 0 */
 };
 
 /* Starts a created or exited container (ref: name, id or prefix).  A
@@ -43,11 +44,8 @@ int berth_ctr_start(struct berth_engine *e, const char *ref,
 #define BERTH_EXITED_TRASHED 11
 int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
                      bool leave_trash, berth_error **err);
-/* console_socket: where the runtime sends the new pty master of a
- * container with a terminal (the monitor listens there). */
-int berth_ctr_restart_child(struct berth_engine *e, const char *id,
-                                  int report_fd, const char *console_socket,
-                                  berth_error **err);
+/* berth_ctr_restart_child: restart.h. */
+#include "restart.h"
 
 /* Takes the container's lock (containers/<id>/lock), serialising start,
  * stop, exit handling and removal of one container.  Returns the fd. */

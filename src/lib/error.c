@@ -92,3 +92,25 @@ int berth_error_code(const berth_error *err) {
     return -EIO;
   return -err->errno_value;
 }
+
+int berth_error_encode(const berth_error *err, char *buf, size_t len) {
+  if (err == NULL || len == 0)
+    return -1;
+  int n = snprintf(buf, len, "%d %d %s", (int)err->kind, err->errno_value,
+                   err->msg ? err->msg : "");
+  if (n < 0)
+    return -1;
+  return (size_t)n >= len ? (int)len - 1 : n;
+}
+
+int berth_error_decode(const char *text, berth_error **err) {
+  int kind = 0, errnum = 0, used = 0;
+  if (sscanf(text, "%d %d %n", &kind, &errnum, &used) != 2 || used == 0 ||
+      kind < 0 || kind >= BERTH_ERR__COUNT)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s", text);
+  /* The message already names the errno: set it after formatting. */
+  berth_error_set(err, (berth_error_kind)kind, 0, "%s", text + used);
+  if (err && *err)
+    (*err)->errno_value = errnum;
+  return -1;
+}

@@ -7,6 +7,7 @@
 #define BERTH_LIB_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 typedef enum berth_error_kind {
   BERTH_ERR_SYSTEM = 0, /* a syscall failed; errno_value says which */
@@ -17,8 +18,11 @@ typedef enum berth_error_kind {
   BERTH_ERR_STATE,      /* operation not allowed in current state */
   BERTH_ERR_UNSUPPORTED,/* the host or this build cannot do it */
   BERTH_ERR_TIMEOUT,
-  BERTH_ERR_EXEC,       /* the container's program cannot be executed:
-                           ENOENT is status 127, any other errno 126 */
+  BERTH_ERR_EXEC,       /* the container's program cannot be executed
+                           (exit_status.h: ENOENT 127, else 126) */
+  BERTH_ERR_CWD,        /* the process's working directory cannot be
+                           entered (exit_status.h: 126) */
+  BERTH_ERR__COUNT      /* not a kind: bounds kinds read from a peer */
 } berth_error_kind;
 
 typedef struct berth_error {
@@ -42,6 +46,14 @@ int berth_error_spec(berth_error **err, const char *field, const char *fmt,
 int berth_error_prefix(berth_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void berth_error_free(berth_error *err);
+/* An error as one line of text for a pipe or socket between berth's own
+ * processes, "KIND ERRNO MESSAGE", so the kind survives the trip (the
+ * receiver decides on it, never on the text).  Returns the length
+ * written (truncated to len - 1) or -1 without err. */
+int berth_error_encode(const berth_error *err, char *buf, size_t len);
+/* The inverse: fills *err from such text and returns -1 (a malformed text
+ * becomes a SYSTEM error carrying it as it is). */
+int berth_error_decode(const char *text, berth_error **err);
 /* Negative errno for the error, -EIO when none. */
 int berth_error_code(const berth_error *err);
 

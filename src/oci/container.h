@@ -15,7 +15,7 @@ struct berth_ctx {
   const char *state_root; /* --root, default /run/berth */
   const berth_log *log;
   /* The command line, to re-execute from a sealed copy when needed
-   * (init_needs_sealed_runtime in container.c); NULL: such a container
+   * (init_needs_sealed_runtime in launch.c); NULL: such a container
    * is refused. */
   char *const *argv, *const *envp;
   /* Receives what the spec says to log as a warning and go on past (a

@@ -1,4 +1,4 @@
-/* Helpers shared by container.c, container_ops.c and exec.c. */
+/* Helpers shared by launch.c, container_ops.c and exec.c. */
 #ifndef BERTH_OCI_CONTAINER_INTERNAL_H
 #define BERTH_OCI_CONTAINER_INTERNAL_H
 

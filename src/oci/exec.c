@@ -22,7 +22,7 @@
 #include "container.h"
 #include "container_internal.h"
 #include "fs.h"
-#include "init.h"
+#include "container_init.h"
 #include "json.h"
 #include "seccomp_cache.h"
 #include "spec.h"
@@ -81,16 +81,18 @@ static int enter_cwd(const char *cwd, berth_error **err) {
     /* The errno (ELOOP, or ENOENT for /proc/self, which does not
      * resolve in a namespace we are not in) would only confuse. */
     if (en == ELOOP || strncmp(c, "proc/", 5) == 0)
-      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+      return berth_error_set(err, BERTH_ERR_CWD, 0,
                              "cwd `%s` is refused: it goes through /proc, "
                              "whose fd, cwd and root links lead out of the "
                              "container, or through a symlink loop",
                              cwd);
-    return berth_error_set(err, BERTH_ERR_INVALID, en,
+    return berth_error_set(err, BERTH_ERR_CWD, en,
                            "cwd `%s` in the container", cwd);
   }
+  /* Kind CWD: the caller exits 126 (exit_status.h), as docker exec. */
   if (fchdir(fd) < 0)
-    return berth_error_sys(err, "chdir to cwd `%s`", cwd);
+    return berth_error_set(err, BERTH_ERR_CWD, errno, "chdir to cwd `%s`",
+                           cwd);
   /* As `run` checks it: a cwd that resolves outside the root would mean
    * a reference we did not mean to have. */
   char buf[PATH_MAX];
@@ -271,7 +273,7 @@ static int await_spawn(int fd, pid_t *pid, berth_error **err) {
     } else if (first == NULL && m.type == BERTH_SYNC_STUB_FAILED) {
       berth_error_set(&first, BERTH_ERR_SYSTEM, m.value, "%s", m.text);
     } else if (first == NULL && m.type == BERTH_SYNC_ERROR) {
-      /* Kind and errno kept: the engine maps BERTH_ERR_EXEC to 127/126. */
+      /* Kind and errno kept: exit_status.h maps them to 127/126. */
       berth_sync_error_of(&m, &first);
     }
   }

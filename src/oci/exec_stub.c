@@ -30,6 +30,9 @@ _Static_assert(BERTH_SYNC_PID == 6 && BERTH_SYNC_STUB_FAILED == 10,
                "sync numbers are hard-coded in src/stub/exec_stub.c");
 _Static_assert(offsetof(struct berth_sync_msg, text) == 12,
                "the stub's record layout must match berth_sync_msg");
+_Static_assert(offsetof(struct berth_sync_msg, kind) == 8 &&
+                   BERTH_ERR_SYSTEM == 0,
+               "the stub leaves `kind` 0 in its records: a system error");
 
 extern const unsigned char berth_exec_stub[];
 extern const unsigned long berth_exec_stub_len;

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 
 #include "error.h"
-#include "init.h"
+#include "container_init.h"
 #include "spec.h"
 
 /* A close-on-exec fd of the stub for execveat.  With read_only_mount the

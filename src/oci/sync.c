@@ -34,7 +34,7 @@ void berth_sync_send_error(int fd, const berth_error *err) {
 
 int berth_sync_error_of(const struct berth_sync_msg *m, berth_error **err) {
   berth_error_kind kind =
-      m->kind <= BERTH_ERR_EXEC ? (berth_error_kind)m->kind : BERTH_ERR_SYSTEM;
+      m->kind < BERTH_ERR__COUNT ? (berth_error_kind)m->kind : BERTH_ERR_SYSTEM;
   /* The text already names the errno: set it after formatting. */
   berth_error_set(err, kind, 0, "%s", m->text);
   if (err && *err)

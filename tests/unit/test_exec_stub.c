@@ -24,7 +24,7 @@
 #define F_SEAL_EXEC 0x0020
 #endif
 
-/* init.c is not linked: lookup failures are not what is tested here. */
+/* container_init.c is not linked: lookup failures are not tested here. */
 int berth_exec_target_run(const struct berth_exec_target *t, int report_fd,
                           int stub_fd) {
   (void)t, (void)report_fd, (void)stub_fd;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "init.h"
+#include "container_init.h"
 
 static void test_find_executable(void **state) {
   (void)state;

@@ -1,4 +1,4 @@
-#include "init.h"
+#include "container_init.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "exec_stub.h"
+#include "exit_status.h"
 #include "fs.h"
 #include "hooks.h"
 #include "namespaces.h"
@@ -142,9 +143,14 @@ static int enter_cwd(const char *cwd, berth_error **err) {
   /* A missing cwd is created, as runc and Docker do (WORKDIR of an image
    * need not exist).  This runs after pivot_root, so the path cannot
    * resolve outside the container. */
-  if (chdir(cwd) < 0 && (errno != ENOENT || berth_mkdir_p(cwd, 0755, err) < 0 ||
-                         chdir(cwd) < 0))
-    return berth_error_sys(err, "chdir to cwd `%s`", cwd);
+  berth_error *e = NULL;
+  if (chdir(cwd) < 0 && (errno != ENOENT || berth_mkdir_p(cwd, 0755, &e) < 0 ||
+                         chdir(cwd) < 0)) {
+    /* Kind CWD: the program cannot be invoked there (126). */
+    int en = e ? e->errno_value : errno;
+    berth_error_free(e);
+    return berth_error_set(err, BERTH_ERR_CWD, en, "chdir to cwd `%s`", cwd);
+  }
   /* After pivot_root nothing outside the root is reachable; a cwd that
    * still resolves outside would mean a leaked reference: refuse it. */
   char buf[PATH_MAX];
@@ -268,7 +274,7 @@ static int init_setup(const struct berth_init_ctx *ctx, int *report_fd,
   if (berth_sync_expect(ctx->sync_fd, BERTH_SYNC_HOOKS_DONE, NULL, err) < 0)
     return -1;
   /* Steps 5 and 7 of the lifecycle: created, as for prestart (see
-   * handshake() in container.c); "running" only once the program runs. */
+   * handshake() in launch.c); "running" only once the program runs. */
   if (run_hooks(ctx, BERTH_HOOK_CREATE_CONTAINER, host_pid, "created",
                 err) < 0)
     return -1;
@@ -458,6 +464,7 @@ int berth_exec_target_run(const struct berth_exec_target *t, int report_fd,
   berth_error *err = NULL;
   berth_exec_target_error(t, rc, &err);
   berth_sync_send_error(report_fd, err);
+  int status = berth_exit_status_of_start(err);
   berth_error_free(err);
-  return rc == -ENOENT ? 127 : 126;
+  return status;
 }

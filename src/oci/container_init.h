@@ -2,8 +2,8 @@
  * the new namespaces.  It never returns on success: it execs the user
  * process.  Every failure is reported to the runtime over the sync socket
  * (or over the start connection once `create` has exited). */
-#ifndef BERTH_OCI_INIT_H
-#define BERTH_OCI_INIT_H
+#ifndef BERTH_OCI_CONTAINER_INIT_H
+#define BERTH_OCI_CONTAINER_INIT_H
 
 #include <limits.h>
 #include <sys/types.h>

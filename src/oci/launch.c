@@ -27,7 +27,7 @@
 #include "hooks.h"
 #include "mntns_shared.h"
 #include "fs.h"
-#include "init.h"
+#include "container_init.h"
 #include "rootfs_fds.h"
 #include "spec.h"
 #include "state.h"
@@ -326,7 +326,7 @@ static int handshake(struct launch *l, struct berth_state *st, char *created,
       berth_namespaces_write_id_maps(&s->ns, l->pid, err) < 0)
     return -1;
   /* The init prepares its mounts while we create its cgroup (see
-   * wait_for_cgroup in init.c). */
+   * wait_for_cgroup in container_init.c). */
   if (berth_sync_send(l->sync_fd, BERTH_SYNC_MAPPED, 0, NULL) < 0)
     return init_gone(l, err);
   if (give_rootfs_fds(l, err) < 0)
