@@ -74,6 +74,8 @@ static const struct command {
     {"container", "unpause", cmd_unpause, NULL},
     {NULL, "exec", cmd_exec, "exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]"},
     {"container", "exec", cmd_exec, NULL},
+    {NULL, "attach", cmd_attach, "attach [--detach-keys KEYS] [--no-stdin] [--sig-proxy=false] CONTAINER"},
+    {"container", "attach", cmd_attach, NULL},
     {NULL, "cp", cmd_cp, "cp [-aL] CONTAINER:SRC DEST|- | SRC|- CONTAINER:DEST"},
     {NULL, "export", cmd_export, "export [-o FILE] CONTAINER"},
     {NULL, "commit", cmd_commit, "commit [-c CHANGE]... [-m MSG] [-a AUTHOR] [-p=false] CONTAINER [REPOSITORY[:TAG]]"},
