@@ -99,6 +99,10 @@ const struct cli_command cli_commands[] = {
     {NULL, "exec", cmd_exec, "[OPTIONS] CONTAINER COMMAND [ARG...]",
      "Execute a command in a running container"},
     {"container", "exec", cmd_exec, NULL, NULL},
+    {NULL, "attach", cmd_attach, "[OPTIONS] CONTAINER",
+     "Attach local standard input, output, and error streams to a running "
+     "container"},
+    {"container", "attach", cmd_attach, NULL, NULL},
     {NULL, "cp", cmd_cp,
      "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
      "[OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <termios.h>
 
 #include "args.h"
 #include "error.h"
@@ -99,6 +100,25 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv);
 int cmd_pause(struct berth_cli *cli, int argc, char **argv);
 int cmd_unpause(struct berth_cli *cli, int argc, char **argv);
 int cmd_exec(struct berth_cli *cli, int argc, char **argv);
+int cmd_attach(struct berth_cli *cli, int argc, char **argv);
+
+/* Attached clients (cmd_attach.c): the client's terminal in raw mode
+ * while attached to a container's. */
+struct cli_raw_tty {
+  bool on;
+  struct termios saved;
+};
+void cli_raw_on(struct cli_raw_tty *t);
+void cli_raw_off(struct cli_raw_tty *t);
+/* The client's terminal size; false when it has none. */
+struct winsize;
+bool cli_term_size(struct winsize *ws);
+/* Waits on the monitor connection until the container exits (returns
+ * its status) or the client detaches (0), sending resizes (tty) and
+ * forwarding signals (sig_proxy, not with a tty, as Docker). */
+struct berth_engine;
+int cli_attach_wait(struct berth_engine *e, const char *id, int status_fd,
+                    bool tty, bool sig_proxy);
 int cmd_system_check(struct berth_cli *cli, int argc, char **argv);
 int cmd_health(struct berth_cli *cli, int argc, char **argv);
 int cmd_exited(struct berth_cli *cli, int argc, char **argv);

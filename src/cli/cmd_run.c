@@ -1,17 +1,13 @@
 /* berth run, create, start: creating containers and attaching to them. */
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "berth.h"
 #include "cleanup.h"
+#include "attach.h"
 #include "containers.h"
 #include "create.h"
 #include "lifecycle.h"
@@ -21,90 +17,93 @@
 #include "run_request.h"
 #include "start.h"
 
-#define RUN_OPTS(f)                                                            \
-  {"detach,d", OPT_BOOL, &(f).detach, NULL,                                    \
-   "Run container in background and print container ID"},                      \
-      {"interactive,i", OPT_BOOL, &(f).interactive, NULL,                      \
-       "Keep STDIN open even if not attached"},                                \
-      {"tty,t", OPT_BOOL, &(f).tty, NULL, "Allocate a pseudo-TTY"},            \
-      {"rm", OPT_BOOL, &(f).rm, NULL,                                          \
-       "Automatically remove the container and its associated anonymous "      \
-       "volumes when it exits"},                                               \
-      {"name", OPT_STRING, &(f).name, NULL, "Assign a name to the container"}, \
-      {"env,e", OPT_LIST, &(f).env, NULL, "Set environment variables"},        \
-      {"env-file", OPT_LIST, &(f).env_file, NULL,                              \
-       "Read in a file of environment variables"},                             \
-      {"workdir,w", OPT_STRING, &(f).workdir, NULL,                            \
-       "Working directory inside the container"},                              \
-      {"user,u", OPT_STRING, &(f).user, NULL,                                  \
-       "Username or UID (format: \"<name|uid>[:<group|gid>]\")"},              \
-      {"entrypoint", OPT_STRING, &(f).entrypoint, &(f).entrypoint_set,         \
-       "Overwrite the default ENTRYPOINT of the image"},                       \
-      {"volume,v", OPT_LIST, &(f).volume, NULL, "Bind mount a volume"},        \
-      {"mount", OPT_LIST, &(f).mount, NULL,                                    \
-       "Attach a filesystem mount to the container"},                          \
-      {"tmpfs", OPT_LIST, &(f).tmpfs, NULL, "Mount a tmpfs directory"},        \
-      {"read-only", OPT_BOOL, &(f).read_only, NULL,                            \
-       "Mount the container's root filesystem as read only"},                  \
-      {"hostname,h", OPT_STRING, &(f).hostname, NULL, "Container host name"},  \
-      {"label,l", OPT_LIST, &(f).label, NULL, "Set meta data on a container"}, \
-      {"memory,m", OPT_STRING, &(f).memory, NULL, "Memory limit"},             \
-      {"memory-swap", OPT_STRING, &(f).memory_swap, NULL,                      \
-       "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"}, \
-      {"shm-size", OPT_STRING, &(f).shm_size, NULL, "Size of /dev/shm"},       \
-      {"cpus", OPT_STRING, &(f).cpus, NULL, "Number of CPUs"},                 \
-      {"cpuset-cpus", OPT_STRING, &(f).cpuset, NULL,                           \
-       "CPUs in which to allow execution (0-3, 0,1)"},                         \
-      {"pids-limit", OPT_INT, &(f).pids_limit, &(f).pids_limit_set,            \
-       "Tune container pids limit (set -1 for unlimited)"},                    \
-      {"ulimit", OPT_LIST, &(f).ulimit, NULL, "Ulimit options"},               \
-      {"cap-add", OPT_LIST, &(f).cap_add, NULL, "Add Linux capabilities"},     \
-      {"cap-drop", OPT_LIST, &(f).cap_drop, NULL, "Drop Linux capabilities"},  \
-      {"security-opt", OPT_LIST, &(f).security_opt, NULL, "Security Options"}, \
-      {"privileged", OPT_BOOL, &(f).privileged, NULL,                          \
-       "Give extended privileges to this container"},                          \
-      {"device", OPT_LIST, &(f).device, NULL,                                  \
-       "Add a host device to the container"},                                  \
-      {"sysctl", OPT_LIST, &(f).sysctl, NULL, "Sysctl options"},               \
-      {"init", OPT_BOOL, &(f).init, NULL,                                      \
-       "Run an init inside the container that forwards signals and reaps "     \
-       "processes"},                                                           \
-      {"restart", OPT_STRING, &(f).restart, NULL,                              \
-       "Restart policy to apply when a container exits (default \"no\")"},     \
-      {"stop-signal", OPT_STRING, &(f).stop_signal, NULL,                      \
-       "Signal to stop the container"},                                        \
-      {"stop-timeout", OPT_INT, &(f).stop_timeout, &(f).stop_timeout_set,      \
-       "Timeout (in seconds) to stop a container"},                            \
-      {"health-cmd", OPT_STRING, &(f).health_cmd, NULL,                        \
-       "Command to run to check health"},                                      \
-      {"health-interval", OPT_STRING, &(f).health_interval, NULL,              \
-       "Time between running the check (ms|s|m|h) (default 0s)"},              \
-      {"health-timeout", OPT_STRING, &(f).health_timeout, NULL,                \
-       "Maximum time to allow one check to run (ms|s|m|h) (default 0s)"},      \
-      {"health-start-period", OPT_STRING, &(f).health_start_period, NULL,      \
-       "Start period for the container to initialize before starting "         \
-       "health-retries countdown (ms|s|m|h) (default 0s)"},                    \
-      {"health-retries", OPT_INT, &(f).health_retries,                         \
-       &(f).health_retries_set,                                                \
-       "Consecutive failures needed to report unhealthy"},                     \
-      {"no-healthcheck", OPT_BOOL, &(f).no_healthcheck, NULL,                  \
-       "Disable any container-specified HEALTHCHECK"},                         \
-      {"pull", OPT_STRING, &(f).pull, NULL,                                    \
-       "Pull image before running (\"always\", \"missing\", \"never\") "       \
-       "(default \"missing\")"},                                               \
-      {"network,net", OPT_STRING, &(f).network, NULL,                          \
-       "Connect a container to a network"},                                    \
-      {"userns", OPT_STRING, &(f).userns, NULL, "User namespace to use"},      \
-      {"log-driver", OPT_STRING, &(f).log_driver, NULL,                        \
-       "Logging driver for the container"},                                    \
-      {"log-opt", OPT_LIST, &(f).log_opt, NULL, "Log driver options"},         \
-      {"platform", OPT_STRING, &(f).platform, NULL,                            \
-       "Set platform if server is multi-platform capable"},                    \
-      {"cgroup-parent", OPT_STRING, &(f).cgroup_parent, NULL,                  \
-       "Optional parent cgroup for the container"},                            \
-  {                                                                            \
-    "quiet,q", OPT_BOOL, &(f).quiet, NULL, "Suppress the pull output"          \
-  }
+#define RUN_OPTS(f)                                                           \
+  {"detach,d", OPT_BOOL, &(f).detach, NULL,                                   \
+   "Run container in background and print container ID"},                     \
+  {"interactive,i", OPT_BOOL, &(f).interactive, NULL,                         \
+   "Keep STDIN open even if not attached"},                                   \
+  {"tty,t", OPT_BOOL, &(f).tty, NULL, "Allocate a pseudo-TTY"},               \
+  {"rm", OPT_BOOL, &(f).rm, NULL,                                             \
+   "Automatically remove the container and its associated anonymous volumes " \
+   "when it exits"},                                                          \
+  {"name", OPT_STRING, &(f).name, NULL, "Assign a name to the container"},    \
+  {"env,e", OPT_LIST, &(f).env, NULL, "Set environment variables"},           \
+  {"env-file", OPT_LIST, &(f).env_file, NULL,                                 \
+   "Read in a file of environment variables"},                                \
+  {"workdir,w", OPT_STRING, &(f).workdir, NULL,                               \
+   "Working directory inside the container"},                                 \
+  {"user,u", OPT_STRING, &(f).user, NULL,                                     \
+   "Username or UID (format: \"<name|uid>[:<group|gid>]\")"},                 \
+  {"entrypoint", OPT_STRING, &(f).entrypoint, &(f).entrypoint_set,            \
+   "Overwrite the default ENTRYPOINT of the image"},                          \
+  {"volume,v", OPT_LIST, &(f).volume, NULL, "Bind mount a volume"},           \
+  {"mount", OPT_LIST, &(f).mount, NULL,                                       \
+   "Attach a filesystem mount to the container"},                             \
+  {"tmpfs", OPT_LIST, &(f).tmpfs, NULL, "Mount a tmpfs directory"},           \
+  {"read-only", OPT_BOOL, &(f).read_only, NULL,                               \
+   "Mount the container's root filesystem as read only"},                     \
+  {"hostname,h", OPT_STRING, &(f).hostname, NULL, "Container host name"},     \
+  {"label,l", OPT_LIST, &(f).label, NULL, "Set meta data on a container"},    \
+  {"memory,m", OPT_STRING, &(f).memory, NULL, "Memory limit"},                \
+  {"memory-swap", OPT_STRING, &(f).memory_swap, NULL,                         \
+   "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"},    \
+  {"shm-size", OPT_STRING, &(f).shm_size, NULL, "Size of /dev/shm"},          \
+  {"cpus", OPT_STRING, &(f).cpus, NULL, "Number of CPUs"},                    \
+  {"cpuset-cpus", OPT_STRING, &(f).cpuset, NULL,                              \
+   "CPUs in which to allow execution (0-3, 0,1)"},                            \
+  {"pids-limit", OPT_INT, &(f).pids_limit, &(f).pids_limit_set,               \
+   "Tune container pids limit (set -1 for unlimited)"},                       \
+  {"ulimit", OPT_LIST, &(f).ulimit, NULL, "Ulimit options"},                  \
+  {"cap-add", OPT_LIST, &(f).cap_add, NULL, "Add Linux capabilities"},        \
+  {"cap-drop", OPT_LIST, &(f).cap_drop, NULL, "Drop Linux capabilities"},     \
+  {"security-opt", OPT_LIST, &(f).security_opt, NULL, "Security Options"},    \
+  {"privileged", OPT_BOOL, &(f).privileged, NULL,                             \
+   "Give extended privileges to this container"},                             \
+  {"device", OPT_LIST, &(f).device, NULL,                                     \
+   "Add a host device to the container"},                                     \
+  {"sysctl", OPT_LIST, &(f).sysctl, NULL, "Sysctl options"},                  \
+  {"init", OPT_BOOL, &(f).init, NULL,                                         \
+   "Run an init inside the container that forwards signals and reaps "        \
+   "processes"},                                                              \
+  {"restart", OPT_STRING, &(f).restart, NULL,                                 \
+   "Restart policy to apply when a container exits (default \"no\")"},        \
+  {"stop-signal", OPT_STRING, &(f).stop_signal, NULL,                         \
+   "Signal to stop the container"},                                           \
+  {"stop-timeout", OPT_INT, &(f).stop_timeout, &(f).stop_timeout_set,         \
+   "Timeout (in seconds) to stop a container"},                               \
+  {"health-cmd", OPT_STRING, &(f).health_cmd, NULL,                           \
+   "Command to run to check health"},                                         \
+  {"health-interval", OPT_STRING, &(f).health_interval, NULL,                 \
+   "Time between running the check (ms|s|m|h) (default 0s)"},                 \
+  {"health-timeout", OPT_STRING, &(f).health_timeout, NULL,                   \
+   "Maximum time to allow one check to run (ms|s|m|h) (default 0s)"},         \
+  {"health-start-period", OPT_STRING, &(f).health_start_period, NULL,         \
+   "Start period for the container to initialize before starting "            \
+   "health-retries countdown (ms|s|m|h) (default 0s)"},                       \
+  {"health-retries", OPT_INT, &(f).health_retries, &(f).health_retries_set,   \
+   "Consecutive failures needed to report unhealthy"},                        \
+  {"no-healthcheck", OPT_BOOL, &(f).no_healthcheck, NULL,                     \
+   "Disable any container-specified HEALTHCHECK"},                            \
+  {"pull", OPT_STRING, &(f).pull, NULL,                                       \
+   "Pull image before running (\"always\", \"missing\", \"never\") (default " \
+   "\"missing\")"},                                                           \
+  {"network,net", OPT_STRING, &(f).network, NULL,                             \
+   "Connect a container to a network"},                                       \
+  {"userns", OPT_STRING, &(f).userns, NULL, "User namespace to use"},         \
+  {"log-driver", OPT_STRING, &(f).log_driver, NULL,                           \
+   "Logging driver for the container"},                                       \
+  {"log-opt", OPT_LIST, &(f).log_opt, NULL, "Log driver options"},            \
+  {"platform", OPT_STRING, &(f).platform, NULL,                               \
+   "Set platform if server is multi-platform capable"},                       \
+  {"cgroup-parent", OPT_STRING, &(f).cgroup_parent, NULL,                     \
+   "Optional parent cgroup for the container"},                               \
+  {"quiet,q", OPT_BOOL, &(f).quiet, NULL, "Suppress the pull output"},        \
+  {"attach,a", OPT_LIST, &(f).attach, NULL,                                   \
+   "Attach to STDIN, STDOUT or STDERR"},                                      \
+  {"detach-keys", OPT_STRING, &(f).detach_keys, NULL,                         \
+   "Override the key sequence for detaching a container"},                    \
+  {"sig-proxy", OPT_BOOL, &(f).sig_proxy, NULL,                               \
+   "Proxy received signals to the process"}
 
 /* The image, pulled when missing (--pull missing, the default), always,
  * or never. */
@@ -161,12 +160,40 @@ static int parse_run(const char *cmd, int argc, char **argv,
   return 0;
 }
 
+/* How a foreground client attaches (run, start -a). */
+struct attach_flags {
+  bool attach, tty, sig_proxy;
+  struct berth_streams streams;
+  const char *detach_keys; /* berth_detach_keys_parse's form */
+};
+
+/* --detach-keys and -a into the attach flags (errors printed). */
+static int attach_flags_of(const char *cmd, const struct run_flags *f,
+                           char keys[BERTH_DETACH_KEYS_LEN],
+                           struct attach_flags *a) {
+  berth_error *err = NULL;
+  if (berth_detach_keys_parse(f->detach_keys, keys, &err) < 0 ||
+      berth_attach_streams(f->attach.items, f->attach.n, f->interactive,
+                           f->detach, &a->streams, &err) < 0) {
+    berth_error_prefix(&err, "%s", cmd);
+    cli_error(err, EXIT_USAGE);
+    return -1;
+  }
+  a->detach_keys = keys;
+  return 0;
+}
+
 static int create_from_flags(struct berth_cli *cli, const char *cmd,
                              int argc, char **argv, struct run_flags *f,
                              char id[65]) {
   _cleanup_free_ char **words = NULL;
   int nwords, pos;
   if (parse_run(cmd, argc, argv, f, &words, &nwords, &pos) < 0)
+    return -1;
+  /* How run attaches is checked before anything is created. */
+  struct attach_flags a;
+  char keys[BERTH_DETACH_KEYS_LEN];
+  if (attach_flags_of(cmd, f, keys, &a) < 0)
     return -1;
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
@@ -206,125 +233,47 @@ int cmd_create(struct berth_cli *cli, int argc, char **argv) {
   return 0;
 }
 
-/* The client's terminal in raw mode while attached to a container's. */
-struct raw_tty {
-  bool on;
-  struct termios saved;
-};
-
-static void raw_on(struct raw_tty *t) {
-  if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t->saved) < 0)
-    return;
-  struct termios raw = t->saved;
-  cfmakeraw(&raw);
-  raw.c_oflag |= OPOST; /* keep "\n" -> "\r\n" for our own messages */
-  if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
-    t->on = true;
-}
-
-static void raw_off(struct raw_tty *t) {
-  if (t->on)
-    tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
-}
-
-/* Waits for the monitor's "exit N", forwarding our signals to the
- * container (Docker's --sig-proxy). */
-static int attached_wait(struct berth_engine *e, const char *id,
-                         const struct berth_started *st) {
-  sigset_t set;
-  sigemptyset(&set);
-  int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-    sigaddset(&set, sigs[i]);
-  sigprocmask(SIG_BLOCK, &set, NULL);
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-  for (;;) {
-    struct pollfd p[2] = {{.fd = st->status_fd, .events = POLLIN},
-                          {.fd = sfd, .events = POLLIN}};
-    if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-    if (sfd >= 0 && p[1].revents) {
-      struct signalfd_siginfo si;
-      if (read(sfd, &si, sizeof si) == sizeof si)
-        berth_ctr_signal(e, id, (int)si.ssi_signo, NULL);
-      continue;
-    }
-    char buf[64];
-    ssize_t n = read(st->status_fd, buf, sizeof buf - 1);
-    if (n < 0 && errno == EINTR)
-      continue;
-    int code;
-    buf[n > 0 ? n : 0] = '\0';
-    if (n > 0 && sscanf(buf, "exited %d", &code) == 1) {
-      /* The monitor lets us record the exit (we have the engine open);
-       * if that fails it falls back to its helper and sends "exit". */
-      berth_error *err = NULL;
-      struct berth_ctr *c = NULL;
-      int rc = berth_ctr_find(e->db, id, &c, &err);
-      if (rc == 0)
-        rc = berth_ctr_exited(e, c->id, code, true, &err);
-      berth_ctr_free(c);
-      if (rc < 0) {
-        berth_error_free(err);
-        (void)!write(st->status_fd, "failed", 6);
-        continue;
-      }
-      if (rc == BERTH_EXITED_RESTART) {
-        (void)!write(st->status_fd, "restart", 7);
-        continue;
-      }
-      /* "done rm": the monitor deletes the --rm container's directory
-       * (now in the trash) after we have returned to the user. */
-      if (rc == BERTH_EXITED_TRASHED)
-        (void)!write(st->status_fd, "done rm", 7);
-      else
-        (void)!write(st->status_fd, "done", 4);
-      return code;
-    }
-    if (n > 0 && sscanf(buf, "exit %d", &code) == 1)
-      return code;
-    break;
-  }
-  return cli_errorf(EXIT_USAGE,
-                    "lost the container's monitor: see `berth ps -a`");
-}
-
 static int start_and_attach(struct berth_cli *cli, const char *id,
-                            bool attach, bool interactive, bool tty) {
+                            const struct attach_flags *a) {
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
     return EXIT_USAGE;
-  struct berth_start_opts o = {.attach = attach, .interactive = interactive,
+  struct berth_start_opts o = {.attach = a->attach,
+                               .interactive = a->streams.in,
                                .in = STDIN_FILENO, .out = STDOUT_FILENO,
-                               .err = STDERR_FILENO};
+                               .err = STDERR_FILENO,
+                               .skip_stdout = !a->streams.out,
+                               .skip_stderr = !a->streams.err,
+                               .detach_keys = a->detach_keys};
   struct berth_started st;
   berth_error *err = NULL;
-  struct raw_tty raw = {0};
-  if (attach && tty && interactive)
-    raw_on(&raw);
+  struct cli_raw_tty raw = {0};
+  if (a->attach && a->tty && a->streams.in)
+    cli_raw_on(&raw);
   if (berth_ctr_start(e, id, &o, &st, &err) < 0) {
-    raw_off(&raw);
+    cli_raw_off(&raw);
     int code = st.exec_failure ? st.exec_failure : EXIT_USAGE;
     cli_error(err, code);
     return code;
   }
-  if (!attach)
+  if (!a->attach)
     return 0;
-  int code = attached_wait(e, id, &st);
-  raw_off(&raw);
+  int code = cli_attach_wait(e, id, st.status_fd, a->tty, a->sig_proxy);
+  cli_raw_off(&raw);
   close(st.status_fd);
   return code;
 }
 
 int cmd_run(struct berth_cli *cli, int argc, char **argv) {
-  struct run_flags f = {0};
-  char id[65];
+  struct run_flags f = {.sig_proxy = true};
+  char id[65], keys[BERTH_DETACH_KEYS_LEN];
   if (create_from_flags(cli, "run", argc, argv, &f, id) < 0)
     return EXIT_USAGE;
-  int code = start_and_attach(cli, id, !f.detach, f.interactive, f.tty);
+  struct attach_flags a = {.attach = !f.detach, .tty = f.tty,
+                           .sig_proxy = f.sig_proxy};
+  if (attach_flags_of("run", &f, keys, &a) < 0)
+    return EXIT_USAGE; /* checked before the create: cannot happen */
+  int code = start_and_attach(cli, id, &a);
   if (code != 0 && f.rm) {
     /* A start that failed leaves the container created: --rm removes it
      * (the monitor removes containers that ran). */
@@ -339,10 +288,14 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv) {
 
 int cmd_start(struct berth_cli *cli, int argc, char **argv) {
   bool attach = false, interactive = false;
-  const struct opt opts[] = {{"attach,a", OPT_BOOL, &attach, NULL,
-                              "Attach STDOUT/STDERR and forward signals"},
-                             {"interactive,i", OPT_BOOL, &interactive, NULL,
-                              "Attach container's STDIN"}};
+  const char *keys_spec = NULL;
+  const struct opt opts[] = {
+      {"attach,a", OPT_BOOL, &attach, NULL,
+       "Attach STDOUT/STDERR and forward signals"},
+      {"interactive,i", OPT_BOOL, &interactive, NULL,
+       "Attach container's STDIN"},
+      {"detach-keys", OPT_STRING, &keys_spec, NULL,
+       "Override the key sequence for detaching a container"}};
   char *pos[64];
   size_t npos;
   int nw;
@@ -356,6 +309,10 @@ int cmd_start(struct berth_cli *cli, int argc, char **argv) {
   if (attach && npos > 1)
     return cli_errorf(EXIT_USAGE,
                       "start: you cannot attach to several containers");
+  char keys[BERTH_DETACH_KEYS_LEN];
+  berth_error *kerr = NULL;
+  if (berth_detach_keys_parse(keys_spec, keys, &kerr) < 0)
+    return cli_error(kerr, EXIT_USAGE);
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
     return EXIT_USAGE;
@@ -370,8 +327,11 @@ int cmd_start(struct berth_cli *cli, int argc, char **argv) {
     bool tty = json_is_true(json_object_get(c->config, "Tty"));
     bool open_stdin = json_is_true(json_object_get(c->config, "OpenStdin"));
     berth_ctr_free(c);
-    int code = start_and_attach(cli, pos[i], attach, interactive && open_stdin,
-                                tty);
+    struct attach_flags a = {
+        .attach = attach, .tty = tty, .sig_proxy = true,
+        .streams = {.in = interactive && open_stdin, .out = true, .err = true},
+        .detach_keys = keys};
+    int code = start_and_attach(cli, pos[i], &a);
     if (attach)
       return code;
     if (code)

@@ -28,6 +28,10 @@ struct run_flags {
       *cgroup_parent;
   struct strlist env, env_file, volume, mount, tmpfs, label, ulimit, cap_add,
       cap_drop, security_opt, device, sysctl, log_opt;
+  /* How `run` attaches (not part of the create request). */
+  struct strlist attach; /* -a STDIN|STDOUT|STDERR */
+  const char *detach_keys;
+  bool sig_proxy; /* default true: set before parsing */
 };
 
 /* Builds the request (Config + HostConfig) from the flags and the

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -69,26 +70,65 @@ static bool copy_once(int from, int to) {
   return true;
 }
 
-void berth_console_relay(int master, int in, int out, int stop_fd) {
-  bool in_open = in >= 0;
+/* Forwards the client's input, unless it ends with the detach keys
+ * (returns true). */
+static bool copy_input(struct berth_relay *r, bool *in_open) {
+  char buf[4096], pass[sizeof buf + BERTH_ESCAPE_MAX];
+  ssize_t n = read(r->in, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return false;
+  if (n <= 0) {
+    *in_open = false;
+    return false;
+  }
+  size_t np;
+  bool detach = berth_escape_feed(&r->keys, buf, (size_t)n, pass, &np);
+  for (size_t off = 0; off < np;) {
+    ssize_t w = write(r->master, pass + off, np - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      *in_open = false;
+      break;
+    }
+    off += (size_t)w;
+  }
+  return detach;
+}
+
+static void apply_resize(struct berth_relay *r) {
+  struct winsize ws;
+  ssize_t n = read(r->resize_fd, &ws, sizeof ws);
+  if (n == (ssize_t)sizeof ws)
+    /* The kernel sends SIGWINCH to the pty's foreground process group. */
+    ioctl(r->master, TIOCSWINSZ, &ws);
+  else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+    r->resize_fd = -1;
+}
+
+int berth_console_relay(struct berth_relay *r) {
+  bool in_open = r->in >= 0;
   for (;;) {
-    struct pollfd p[3] = {{.fd = master, .events = POLLIN},
-                          {.fd = stop_fd, .events = POLLIN},
-                          {.fd = in_open ? in : -1, .events = POLLIN}};
-    if (poll(p, 3, -1) < 0) {
+    struct pollfd p[4] = {{.fd = r->master, .events = POLLIN},
+                          {.fd = r->stop_fd, .events = POLLIN},
+                          {.fd = in_open ? r->in : -1, .events = POLLIN},
+                          {.fd = r->resize_fd, .events = POLLIN}};
+    if (poll(p, 4, -1) < 0) {
       if (errno == EINTR)
         continue;
-      return;
+      return 0;
     }
-    if (p[0].revents && !copy_once(master, out))
-      return;
-    if (p[2].revents && !copy_once(in, master))
-      in_open = false;
+    if (p[0].revents && !copy_once(r->master, r->out))
+      return 0;
+    if (p[2].revents && copy_input(r, &in_open))
+      return 1;
+    if (p[3].revents)
+      apply_resize(r);
     if (p[1].revents) {
       /* The process is gone: what it wrote last is still in the pty. */
-      while (poll(p, 1, 50) > 0 && copy_once(master, out))
+      while (poll(p, 1, 50) > 0 && copy_once(r->master, r->out))
         ;
-      return;
+      return 0;
     }
   }
 }

@@ -15,6 +15,7 @@
 
 #include "caps.h"
 #include "cleanup.h"
+#include "attach.h"
 #include "console.h"
 #include "container.h"
 #include "containers.h"
@@ -100,6 +101,10 @@ static int build_process(struct berth_engine *e, const struct berth_ctr *c,
     json_object_set_new(p, "cwd", json_string(r->workdir));
   json_object_set_new(p, "terminal", json_boolean(r->tty));
   json_object_del(p, "consoleSize");
+  if (r->tty && r->rows && r->cols)
+    json_object_set_new(p, "consoleSize",
+                        json_pack("{s:i,s:i}", "height", (int)r->rows,
+                                  "width", (int)r->cols));
   if (r->user && resolve_user(c, r->user, p, err) < 0) {
     json_decref(p);
     return -1;
@@ -114,6 +119,40 @@ static int build_process(struct berth_engine *e, const struct berth_ctr *c,
   }
   *out = p;
   return 0;
+}
+
+/* Detached from an exec: the process keeps its terminal, whose master a
+ * process of ours holds (and reads, so that the process never blocks on
+ * a full pty) until the process is gone.  It keeps none of the client's
+ * fds: the client's terminal or pipe closes when the client exits. */
+static void leave_running(int master, int stop_fd) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) < 0)
+    return;
+  pid_t pid = fork();
+  if (pid != 0) {
+    /* Until it has its own session, the client's exit (the hangup of the
+     * client's terminal) would kill it: wait for that. */
+    close(ready[1]);
+    char c;
+    while (pid > 0 && read(ready[0], &c, 1) < 0 && errno == EINTR)
+      ;
+    close(ready[0]);
+    return;
+  }
+  setsid();
+  close(ready[0]);
+  close(ready[1]);
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd < 3; fd++)
+    dup2(null, fd);
+  for (int fd = 3; fd < 1024; fd++)
+    if (fd != master && fd != stop_fd && fd != null)
+      close(fd);
+  struct berth_relay rl = {.master = master, .in = -1, .out = null,
+                           .stop_fd = stop_fd, .resize_fd = -1};
+  berth_console_relay(&rl);
+  _exit(0);
 }
 
 /* With a terminal: the exec runs in a child (it blocks until the process
@@ -134,6 +173,10 @@ static int exec_tty(struct berth_ctx *ctx, const char *id,
   pid_t child = fork();
   if (child == 0) {
     close(rep[0]);
+    /* Out of the client's session: the hangup of the client's terminal
+     * when it exits after detaching must not reach (and be forwarded
+     * to) the process.  Its own terminal is the pty. */
+    setsid();
     berth_error *cerr = NULL;
     int st = 0;
     if (berth_container_exec(ctx, id, o, &st, &cerr) < 0) {
@@ -160,7 +203,22 @@ static int exec_tty(struct berth_ctx *ctx, const char *id,
     master = berth_console_accept(lfd, NULL);
   unlink(sock);
   if (master >= 0) {
-    berth_console_relay(master, r->interactive ? r->in : -1, r->out, rep[0]);
+    struct berth_relay rl = {.master = master,
+                             .in = r->interactive ? r->in : -1,
+                             .out = r->out, .stop_fd = rep[0],
+                             .resize_fd = r->resize_fd};
+    if (!r->detach_keys ||
+        !berth_escape_from_list(&rl.keys, r->detach_keys)) {
+      char def[BERTH_DETACH_KEYS_LEN];
+      berth_detach_keys_parse(NULL, def, NULL);
+      berth_escape_from_list(&rl.keys, def);
+    }
+    if (berth_console_relay(&rl) == 1) {
+      leave_running(master, rep[0]);
+      close(master);
+      close(rep[0]);
+      return BERTH_EXEC_DETACHED;
+    }
     close(master);
   }
   char msg[4200] = "";

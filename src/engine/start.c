@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "bundle.h"
 #include "console.h"
 #include "cleanup.h"
@@ -271,7 +272,13 @@ static char *fd_arg(int fd) {
 static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
                          const int att[3], int status_fd, int go_fd) {
   char log[4096], exitf[4096], maxsize[32] = "0", maxfile[16] = "1";
+  char attach_sock[4096], keys[BERTH_DETACH_KEYS_LEN] = "";
   snprintf(log, sizeof log, "%s/ctr.log", ch->dir);
+  berth_ctr_attach_path(ch->e, ch->c->id, attach_sock, sizeof attach_sock);
+  if (ch->o && ch->o->detach_keys)
+    snprintf(keys, sizeof keys, "%s", ch->o->detach_keys);
+  else
+    berth_detach_keys_parse(NULL, keys, NULL);
   snprintf(exitf, sizeof exitf, "%s/exit", ch->dir);
   json_t *lc = json_object_get(
       json_object_get(json_object_get(ch->c->config, "HostConfig"),
@@ -301,7 +308,7 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
   char rootfs[4096];
   snprintf(rootfs, sizeof rootfs, "%s/rootfs", ch->dir);
   bool never_restarts = !policy || !*policy || strcmp(policy, "no") == 0;
-  char *argv[40];
+  char *argv[48];
   int n = 0;
 #define ARG(k, v) (argv[n++] = (char *)(k), argv[n++] = (char *)(v))
   argv[n++] = ch->e->monitor_exe;
@@ -315,6 +322,9 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
   ARG("--pid", pid_s);
   ARG("--tty", tty ? "1" : "0");
   ARG("--health-interval-ms", health_ms);
+  ARG("--attach-socket", attach_sock);
+  if (status_fd >= 0)
+    ARG("--detach-keys", keys);
   if (never_restarts)
     ARG("--unmount-on-exit", rootfs);
   if (mon[0] >= 0)
@@ -354,8 +364,10 @@ static void child_main(struct child *ch) {
     /* The client's stdio, out of the way of the container's. */
     if (ch->o->interactive)
       att[0] = fcntl(ch->o->in, F_DUPFD_CLOEXEC, 10);
-    att[1] = fcntl(ch->o->out, F_DUPFD_CLOEXEC, 10);
-    att[2] = fcntl(ch->o->err, F_DUPFD_CLOEXEC, 10);
+    if (!ch->o->skip_stdout)
+      att[1] = fcntl(ch->o->out, F_DUPFD_CLOEXEC, 10);
+    if (!ch->o->skip_stderr)
+      att[2] = fcntl(ch->o->err, F_DUPFD_CLOEXEC, 10);
   }
   if (mount_rootfs(ch, &err) < 0 || write_bundle(ch, &err) < 0 ||
       setup_stdio(ch, mon, sock_path, &listen_fd, &err) < 0)

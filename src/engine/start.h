@@ -18,6 +18,8 @@ struct berth_start_opts {
   bool attach;      /* a foreground client: stdio below is forwarded */
   bool interactive; /* -i: the client's stdin goes to the container */
   int in, out, err; /* client's fds (attach only) */
+  bool skip_stdout, skip_stderr; /* run -a: streams not attached */
+  const char *detach_keys; /* berth_detach_keys_parse's; NULL: default */
 };
 
 struct berth_started {

@@ -3,8 +3,10 @@
  * It is the parent of the container's init (directly, or as a child
  * subreaper after a restart), so it alone can learn the exit status.  It
  * copies the container's output to its json-file log and, while a
- * foreground `berth run`/`start -a` is attached, to that terminal; it
- * forwards the attached stdin.  When the container exits it writes the
+ * foreground `berth run`/`start -a` or a later `berth attach` (through the
+ * attach socket) is attached, to that client; it forwards the attached
+ * stdin, the client's terminal size, and lets the client detach with its
+ * detach keys.  When the container exits it writes the
  * exit file, runs `berth _exited` (database, runtime cleanup, --rm,
  * restart policy) and either restarts the container through
  * `berth _restart` or exits.
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -49,6 +52,8 @@ struct open_how {
 #define SYS_openat2 437
 #endif
 
+#include "attach_sock.h"
+#include "escape.h"
 #include "logwriter.h"
 #include "tempname.h"
 
@@ -64,7 +69,11 @@ struct monitor {
   int init_status;
   int out_fd, err_fd, in_fd;   /* container side; -1 when absent */
   int att_in, att_out, att_err; /* attached client; -1 when absent */
-  int status_fd;
+  int status_fd; /* the attached client's control channel; -1: none */
+  struct berth_escape detach; /* the attached client's detach keys */
+  int attach_lfd;             /* the attach socket; -1: none */
+  bool stdin_once; /* the client's EOF closes the container's stdin */
+  const char *attach_path;
   int go_fd; /* berth's "go" (record says running) arrives here; -1: done */
   bool remove_trash; /* the client left the container's directory to us */
   bool tty;
@@ -153,17 +162,124 @@ static bool pump_output(struct monitor *m, int *fd, enum berth_log_stream s) {
   return true;
 }
 
+/* The attached client leaves (detached, or gone): the container goes on,
+ * its output to the log only. */
+static void client_drop(struct monitor *m) {
+  int *fds[] = {&m->att_in, &m->att_out, &m->att_err, &m->status_fd};
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+    if (*fds[i] >= 0) {
+      close(*fds[i]);
+      *fds[i] = -1;
+    }
+  m->detach.len = m->detach.matched = 0;
+}
+
+/* A control message from the attached client; false if it is none. */
+static bool client_control_msg(struct monitor *m, const char *msg) {
+  unsigned rows, cols;
+  if (sscanf(msg, "resize %u %u", &rows, &cols) != 2)
+    return false;
+  /* The kernel sends SIGWINCH to the terminal's foreground process group
+   * when the size changes. */
+  struct winsize ws = {.ws_row = (unsigned short)rows,
+                       .ws_col = (unsigned short)cols};
+  if (m->tty && m->out_fd >= 0)
+    ioctl(m->out_fd, TIOCSWINSZ, &ws);
+  return true;
+}
+
+static void client_control(struct monitor *m) {
+  char buf[64];
+  ssize_t n = recv(m->status_fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0) {
+    client_drop(m);
+    return;
+  }
+  buf[n] = '\0';
+  client_control_msg(m, buf);
+}
+
+static void client_refuse(int conn, int fds[3], const char *why) {
+  char msg[128];
+  int len = snprintf(msg, sizeof msg, "err %s", why);
+  send(conn, msg, (size_t)len, MSG_NOSIGNAL);
+  close(conn);
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+}
+
+/* `berth attach`: "attach STREAMS KEYS", STREAMS among "ioe" (or "-"),
+ * with the streams' fds in that order; KEYS "16,17" or "-". */
+static void client_accept(struct monitor *m) {
+  char req[160], streams[8] = "", keys[128] = "";
+  int got[3];
+  int conn = mon_attach_accept(m->attach_lfd, req, sizeof req, got);
+  if (conn < 0)
+    return;
+  struct berth_escape esc = {0};
+  const char *why = NULL;
+  if (sscanf(req, "attach %7s %127s", streams, keys) != 2 ||
+      (strcmp(keys, "-") != 0 && !berth_escape_from_list(&esc, keys)))
+    why = "bad attach request";
+  else if (m->status_fd >= 0)
+    /* One client at a time (Docker allows several). */
+    why = "another client is attached";
+  if (why) {
+    client_refuse(conn, got, why);
+    return;
+  }
+  int fds[3] = {-1, -1, -1}, k = 0;
+  for (const char *c = streams; *c && k < 3; c++)
+    if (*c == 'i' || *c == 'o' || *c == 'e')
+      fds[*c == 'i' ? 0 : *c == 'o' ? 1 : 2] = got[k++];
+  for (; k < 3; k++)
+    if (got[k] >= 0)
+      close(got[k]);
+  m->att_in = fds[0];
+  m->att_out = fds[1];
+  m->att_err = fds[2];
+  m->detach = esc;
+  m->stdin_once = false;
+  m->status_fd = conn;
+  send(conn, "ok", 2, MSG_NOSIGNAL);
+}
+
+/* The client's detach keys: it leaves, the container goes on. */
+static void client_detach(struct monitor *m) {
+  if (m->status_fd >= 0)
+    send(m->status_fd, "detached\n", 9, MSG_NOSIGNAL);
+  client_drop(m);
+}
+
 static void pump_input(struct monitor *m) {
-  char buf[16384];
+  char buf[16384], pass[sizeof buf + BERTH_ESCAPE_MAX];
   ssize_t n = read(m->att_in, buf, sizeof buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return;
-  if (n <= 0 || m->in_fd < 0 || write_all(m->in_fd, buf, (size_t)n) < 0) {
-    /* EOF on the client's stdin closes the container's (docker -i), but
-     * a terminal stays open: the pty master is also the output. */
+  size_t np = n > 0 ? (size_t)n : 0;
+  bool detach = false;
+  /* Detach keys are looked for on a terminal only, as Docker does. */
+  if (n > 0 && m->tty)
+    detach = berth_escape_feed(&m->detach, buf, np, pass, &np);
+  else if (n > 0)
+    memcpy(pass, buf, np);
+  if (detach) {
+    if (np > 0 && m->in_fd >= 0)
+      write_all(m->in_fd, pass, np);
+    client_detach(m);
+    return;
+  }
+  if (n <= 0 || m->in_fd < 0 || write_all(m->in_fd, pass, np) < 0) {
+    /* EOF on the stdin of `run -i` closes the container's (Docker's
+     * StdinOnce), but a terminal stays open: the pty master is also the
+     * output.  A later `attach` leaves the container's stdin open for the
+     * next client. */
     close(m->att_in);
     m->att_in = -1;
-    if (!m->tty && m->in_fd >= 0) {
+    if (!m->tty && m->stdin_once && m->in_fd >= 0) {
       close(m->in_fd);
       m->in_fd = -1;
     }
@@ -187,7 +303,7 @@ static void reap(struct monitor *m) {
 static void run_until_exit(struct monitor *m) {
   int64_t drain_deadline = 0;
   for (;;) {
-    struct pollfd p[4];
+    struct pollfd p[6];
     int n = 0;
     p[n++] = (struct pollfd){.fd = m->sig_fd, .events = POLLIN};
     int i_out = m->out_fd >= 0 ? n : -1;
@@ -199,6 +315,12 @@ static void run_until_exit(struct monitor *m) {
     int i_in = m->att_in >= 0 && !m->init_reaped ? n : -1;
     if (i_in >= 0)
       p[n++] = (struct pollfd){.fd = m->att_in, .events = POLLIN};
+    int i_ctl = m->status_fd >= 0 && !m->init_reaped ? n : -1;
+    if (i_ctl >= 0)
+      p[n++] = (struct pollfd){.fd = m->status_fd, .events = POLLIN};
+    int i_lis = m->attach_lfd >= 0 && !m->init_reaped ? n : -1;
+    if (i_lis >= 0)
+      p[n++] = (struct pollfd){.fd = m->attach_lfd, .events = POLLIN};
     if (m->init_reaped) {
       /* After the init's exit, its pid namespace is gone and with it every
        * writer; a stream another process holds open is given 2 s. */
@@ -233,8 +355,12 @@ static void run_until_exit(struct monitor *m) {
       pump_output(m, &m->out_fd, BERTH_LOG_STDOUT);
     if (i_err >= 0 && p[i_err].revents)
       pump_output(m, &m->err_fd, BERTH_LOG_STDERR);
-    if (i_in >= 0 && p[i_in].revents)
+    if (i_in >= 0 && p[i_in].revents && m->att_in >= 0)
       pump_input(m);
+    if (i_ctl >= 0 && p[i_ctl].revents && m->status_fd >= 0)
+      client_control(m);
+    if (i_lis >= 0 && p[i_lis].revents)
+      client_accept(m);
   }
 }
 
@@ -524,7 +650,7 @@ static int client_exited(struct monitor *m, int code) {
   if (write_all(m->status_fd, line, (size_t)len) < 0)
     return -1;
   release_rootfs(m);
-  char reply[16] = "";
+  char reply[64] = "";
   for (;;) {
     ssize_t n = read(m->status_fd, reply, sizeof reply - 1);
     if (n < 0 && errno == EINTR)
@@ -532,7 +658,9 @@ static int client_exited(struct monitor *m, int code) {
     if (n <= 0)
       return -1;
     reply[n] = '\0';
-    break;
+    /* A resize sent before the client saw "exited". */
+    if (!client_control_msg(m, reply))
+      break;
   }
   if (strncmp(reply, "done", 4) == 0) {
     m->remove_trash = strcmp(reply, "done rm") == 0;
@@ -588,6 +716,11 @@ static void parse_args(struct monitor *m, int argc, char **argv,
     else if (!strcmp(k, "--attach-err")) m->att_err = parse_fd(v);
     else if (!strcmp(k, "--status")) m->status_fd = parse_fd(v);
     else if (!strcmp(k, "--go")) m->go_fd = parse_fd(v);
+    else if (!strcmp(k, "--attach-socket")) m->attach_path = v;
+    else if (!strcmp(k, "--detach-keys")) {
+      if (!berth_escape_from_list(&m->detach, v))
+        usage();
+    }
     else if (!strcmp(k, "--health-interval-ms"))
       m->health_interval_ns = strtoll(v, NULL, 10) * 1000000;
     else usage();
@@ -599,7 +732,7 @@ static void parse_args(struct monitor *m, int argc, char **argv,
 int main(int argc, char **argv) {
   struct monitor m = {.out_fd = -1, .err_fd = -1, .in_fd = -1,
                       .att_in = -1, .att_out = -1, .att_err = -1,
-                      .status_fd = -1, .go_fd = -1};
+                      .status_fd = -1, .go_fd = -1, .attach_lfd = -1};
   uint64_t max_size = 0;
   int max_files = 1;
   parse_args(&m, argc, argv, &max_size, &max_files);
@@ -620,6 +753,9 @@ int main(int argc, char **argv) {
     set_nonblock(m.out_fd);
   if (m.err_fd >= 0)
     set_nonblock(m.err_fd);
+  if (m.attach_path)
+    m.attach_lfd = mon_attach_listen(m.attach_path);
+  m.stdin_once = m.att_in >= 0;
   await_go(&m);
   reap(&m);
   m.health_due = mono_ns() + m.health_interval_ns;
@@ -653,6 +789,10 @@ int main(int argc, char **argv) {
   }
   if (m.log_open)
     berth_logwriter_close(&m.log);
+  if (m.attach_lfd >= 0) {
+    close(m.attach_lfd);
+    unlink(m.attach_path);
+  }
   if (m.remove_trash)
     remove_trash(&m);
   return 0;
