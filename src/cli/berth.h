@@ -10,6 +10,7 @@
 #include "args.h"
 #include "error.h"
 #include "imgstore.h"
+#include "template.h"
 
 /* Docker's exit statuses: 125 when berth itself fails (bad flags, engine
  * errors) as `docker run` does; image commands fail with 1 as docker's. */
@@ -64,11 +65,38 @@ int cli_prune_volumes(struct berth_engine *e, bool all, uint64_t *freed,
 void cli_human_ago(const char *rfc3339, long long unix_s, char *out,
                    size_t len);
 void cli_print_json(json_t *j);
-/* --format: prints obj through a Go-style template ("{{.State.Pid}}",
- * "{{json .Config}}"; missing fields print "<no value>"). */
-void cli_print_template(json_t *obj, const char *tmpl);
-/* "json" (one compact line) or a template. */
-void cli_print_formatted(json_t *obj, const char *format);
+/* --format (template.c): "table [TEMPLATE]", "json" or a Go template
+ * (src/lib/template.h), run per row. */
+#define CLI_TAB_MAX_COLS 64
+struct cli_format {
+  const char *cmd;
+  struct berth_template *t;
+  bool table, json;
+  json_t *headers;
+  char *buf; /* a table's text, aligned at close */
+  size_t len, cap;
+  bool pending, flushed; /* rows since the last flush; flushed once */
+};
+/* format NULL, "" or "table": default_table.  headers (may be NULL): the
+ * column titles by field, for the header row of a table.  Prints the
+ * error (one line, naming the command) and returns -1 on a bad template:
+ * exit EXIT_USAGE. */
+int cli_format_open(struct cli_format *f, const char *cmd, const char *format,
+                    const char *default_table, json_t *headers);
+/* One row (methods: see berth_template_exec); prints the error and
+ * returns -1 when the template fails on it (an unknown field). */
+int cli_format_row(struct cli_format *f, json_t *row, json_t *methods);
+void cli_format_put(struct cli_format *f, const char *s, size_t n);
+/* Prints the table so far (a stream's refresh) and, with again, starts
+ * the next one with its header. */
+void cli_format_flush(struct cli_format *f, bool again);
+/* Prints what a table held, aligned; frees f. */
+void cli_format_close(struct cli_format *f);
+/* Inspect documents: a JSON array (no format or "json"), else each
+ * through the template; 0 or EXIT_USAGE. */
+int cli_print_docs(const char *cmd, json_t *all, const char *format);
+/* One object through --format ("json": one line); 0 or EXIT_USAGE. */
+int cli_print_formatted(const char *cmd, json_t *obj, const char *format);
 
 /* Image commands (cmd_pull.c, cmd_images.c). */
 int cmd_pull(struct berth_cli *cli, int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "berth.h"
+#include "rows.h"
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
@@ -20,7 +21,6 @@
 #include "state.h"
 #include "stats.h"
 
-/* cmd_info.c: Go-template subset for --format. */
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -123,35 +123,18 @@ static void print_event_text(const struct berth_event *ev) {
   putchar('\n');
 }
 
-/* The Engine API's events.Message. */
-static json_t *event_json(const struct berth_event *ev) {
-  json_t *j = json_object();
-  const char *image =
-      json_string_value(json_object_get(ev->attributes, "image"));
-  if (strcmp(ev->type, "container") == 0) {
-    json_object_set_new(j, "status", json_string(ev->action));
-    json_object_set_new(j, "id", json_string(ev->actor));
-    json_object_set_new(j, "from", json_string(image ? image : ""));
-  }
-  json_object_set_new(j, "Type", json_string(ev->type));
-  json_object_set_new(j, "Action", json_string(ev->action));
-  json_object_set_new(
-      j, "Actor",
-      json_pack("{s:s,s:O}", "ID", ev->actor, "Attributes", ev->attributes));
-  json_object_set_new(j, "scope", json_string("local"));
-  json_object_set_new(j, "time", json_integer(ev->time_ns / 1000000000));
-  json_object_set_new(j, "timeNano", json_integer(ev->time_ns));
-  return j;
-}
-
-static void print_event(const struct berth_event *ev, const char *format) {
-  if (!format) {
+/* --format json and {{json .}} print the Engine API's events.Message; a
+ * template also reads its Go field names (.Status .ID .Time ...). */
+static int print_event(const struct berth_event *ev, struct cli_format *f) {
+  if (!f) {
     print_event_text(ev);
-    return;
+    return 0;
   }
-  json_t *j = event_json(ev);
-  cli_print_formatted(j, format);
+  json_t *methods = NULL, *j = berth_event_message(ev, &methods);
+  int rc = cli_format_row(f, j, methods);
   json_decref(j);
+  json_decref(methods);
+  return rc;
 }
 
 struct ev_query {
@@ -159,7 +142,7 @@ struct ev_query {
   bool follow;
   struct ev_filter f[64];
   size_t nf;
-  const char *format;
+  struct cli_format *format; /* NULL: Docker's text lines */
 };
 
 /* Signals that end a follow are blocked and waited for with the poll's
@@ -197,12 +180,14 @@ static int events_loop(struct berth_engine *e, const struct ev_query *q,
       status = cli_error(err, 1);
       break;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !status; i++) {
       after = ev[i].seq;
-      if (ev_match(&ev[i], q->f, q->nf))
-        print_event(&ev[i], q->format);
+      if (ev_match(&ev[i], q->f, q->nf) && print_event(&ev[i], q->format) < 0)
+        status = EXIT_USAGE;
     }
     berth_events_free(ev, n);
+    if (status)
+      break;
     if (fflush(stdout) != 0 || ferror(stdout) || reader_gone())
       break; /* the reader went away */
     if (n == batch)
@@ -238,9 +223,13 @@ int cmd_events(struct berth_cli *cli, int argc, char **argv) {
   if (!w ||
       cli_args("events", nw, w, opts, ARRAY_SIZE(opts), pos, 0, &npos) < 0)
     return EXIT_USAGE;
-  struct ev_query q = {.format = format, .nf = filters.n};
+  struct ev_query q = {.nf = filters.n};
   if (parse_ev_filters(&filters, q.f) < 0)
     return EXIT_USAGE;
+  struct cli_format f = {0};
+  if (format && cli_format_open(&f, "events", format, NULL, NULL) < 0)
+    return EXIT_USAGE;
+  q.format = format ? &f : NULL;
   berth_error *err = NULL;
   int64_t now = now_ns();
   if ((since &&
@@ -259,7 +248,9 @@ int cmd_events(struct berth_cli *cli, int argc, char **argv) {
   if (!since && !until && berth_events_last_seq(e->db, &after, &err) < 0)
     return cli_error(err, 1);
   q.follow = !until || q.until > now;
-  return events_loop(e, &q, after);
+  int rc = events_loop(e, &q, after);
+  cli_format_close(&f);
+  return rc;
 }
 
 /* ---- top ---- */

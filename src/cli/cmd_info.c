@@ -179,12 +179,13 @@ int cmd_info(struct berth_cli *cli, int argc, char **argv) {
   json_t *j = info_json(e);
   if (!j)
     return 1;
+  int rc = 0;
   if (format)
-    cli_print_formatted(j, format);
+    rc = cli_print_formatted("info", j, format);
   else
     print_info_text(j);
   json_decref(j);
-  return 0;
+  return rc;
 }
 
 /* ---- version ---- */
@@ -245,9 +246,9 @@ int cmd_version(struct berth_cli *cli, int argc, char **argv) {
   if (!j)
     return cli_errorf(1, "version: out of memory");
   if (format) {
-    cli_print_formatted(j, format);
+    int rc = cli_print_formatted("version", j, format);
     json_decref(j);
-    return 0;
+    return rc;
   }
   json_t *c = json_object_get(j, "Client"), *s = json_object_get(j, "Server");
 #define S(o, k) json_string_value(json_object_get(o, k))

@@ -8,27 +8,12 @@
 #include <unistd.h>
 
 #include "berth.h"
+#include "rows.h"
 #include "cleanup.h"
 #include "containers.h"
 #include "engine.h"
 #include "start.h"
 #include "stats.h"
-
-/* cmd_info.c: Go-template subset for --format. */
-
-/* Docker's units: memory in binary units ("64MiB"), I/O in decimal
- * ("1.2kB"), both with 4 (memory) or 3 (I/O) significant digits. */
-static void size_units(double v, bool binary, int prec, char *out, size_t len) {
-  static const char *bin[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  static const char *dec[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  double base = binary ? 1024 : 1000;
-  size_t u = 0;
-  while (v >= base && u + 1 < ARRAY_SIZE(bin)) {
-    v /= base;
-    u++;
-  }
-  snprintf(out, len, "%.*g%s", prec, v, binary ? bin[u] : dec[u]);
-}
 
 struct row {
   char id[65];
@@ -116,60 +101,23 @@ static void sample(struct berth_engine *e, struct row *r, size_t n) {
   }
 }
 
-static json_t *row_json(const struct row *r, bool no_trunc) {
-  const struct berth_stats *s = &r->cur;
-  char cpu[16], mem[48], memp[16], net[48], blk[48], pids[24], a[16], b[16];
-  double pct = r->have_prev ? berth_stats_cpu_percent(&r->prev, s) : 0.0;
-  snprintf(cpu, sizeof cpu, "%.2f%%", pct);
-  size_units((double)s->mem_usage, true, 4, a, sizeof a);
-  size_units((double)s->mem_limit, true, 4, b, sizeof b);
-  snprintf(mem, sizeof mem, "%s / %s", a, b);
-  snprintf(memp, sizeof memp, "%.2f%%",
-           s->mem_limit ? (double)s->mem_usage / (double)s->mem_limit * 100
-                        : 0.0);
-  size_units((double)s->net_rx, false, 3, a, sizeof a);
-  size_units((double)s->net_tx, false, 3, b, sizeof b);
-  snprintf(net, sizeof net, "%s / %s", a, b);
-  size_units((double)s->blk_read, false, 3, a, sizeof a);
-  size_units((double)s->blk_write, false, 3, b, sizeof b);
-  snprintf(blk, sizeof blk, "%s / %s", a, b);
-  snprintf(pids, sizeof pids, "%llu", (unsigned long long)s->pids);
-  char id[65];
-  snprintf(id, sizeof id, "%.*s", no_trunc ? 64 : 12, r->id);
-  return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "BlockIO", blk,
-                   "CPUPerc", cpu, "Container", id, "ID", id, "MemPerc", memp,
-                   "MemUsage", mem, "Name", r->name, "NetIO", net, "PIDs",
-                   pids);
-}
+/* Docker's default: `table {{.ID}}\t{{.Name}}\t...` */
+#define STATS_TABLE                                                            \
+  "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t"      \
+  "{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
 
-static const char *field(json_t *j, const char *k) {
-  const char *v = json_string_value(json_object_get(j, k));
-  return v ? v : "";
-}
-
-#define STATS_ROW "%-15s %-20s %-9s %-22s %-9s %-15s %-15s %s\n"
-
-static void print_rows(const struct row *r, size_t n,
-                       const struct stats_opts *o) {
-  if (!o->format)
-    printf(STATS_ROW, "CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT",
-           "MEM %", "NET I/O", "BLOCK I/O", "PIDS");
-  for (size_t i = 0; i < n; i++) {
-    json_t *j = row_json(&r[i], o->no_trunc);
-    if (!o->format)
-      printf(STATS_ROW, field(j, "ID"), field(j, "Name"), field(j, "CPUPerc"),
-             field(j, "MemUsage"), field(j, "MemPerc"), field(j, "NetIO"),
-             field(j, "BlockIO"), field(j, "PIDs"));
-    else if (strcmp(o->format, "json") == 0 ||
-             strcmp(o->format, "{{json .}}") == 0) {
-      char *s = json_dumps(j, JSON_COMPACT);
-      puts(s ? s : "{}");
-      free(s);
-    } else {
-      cli_print_template(j, o->format);
-    }
+static int print_rows(const struct row *r, size_t n, struct cli_format *f,
+                      bool no_trunc) {
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    json_t *j = berth_stats_row(r[i].id, r[i].name,
+                                r[i].have_prev ? &r[i].prev : NULL, &r[i].cur,
+                                no_trunc);
+    rc = cli_format_row(f, j, NULL);
     json_decref(j);
   }
+  cli_format_flush(f, true);
+  return rc;
 }
 
 /* Waits one interval; false when a stop signal (or a closed reader)
@@ -185,7 +133,8 @@ static bool tick(const sigset_t *stop) {
   return true;
 }
 
-static int stats_loop(struct berth_engine *e, const struct stats_opts *o) {
+static int stats_loop(struct berth_engine *e, const struct stats_opts *o,
+                      struct cli_format *f) {
   sigset_t stop, old;
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
@@ -222,7 +171,10 @@ static int stats_loop(struct berth_engine *e, const struct stats_opts *o) {
     }
     if (!o->no_stream)
       fputs("\033[2J\033[H", stdout);
-    print_rows(rows, n, o);
+    if (print_rows(rows, n, f, o->no_trunc) < 0) {
+      status = EXIT_USAGE;
+      break;
+    }
     if (fflush(stdout) != 0 || o->no_stream || !tick(&stop))
       break;
   }
@@ -249,8 +201,14 @@ int cmd_stats(struct berth_cli *cli, int argc, char **argv) {
       cli_args("stats", nw, w, opts, ARRAY_SIZE(opts), pos, 256, &o.nnames) < 0)
     return EXIT_USAGE;
   o.names = pos;
-  struct berth_engine *e;
-  if (cli_engine(cli, &e) < 0)
+  struct cli_format f;
+  json_t *headers = berth_stats_row_headers();
+  int rc = cli_format_open(&f, "stats", o.format, STATS_TABLE, headers);
+  json_decref(headers);
+  if (rc < 0)
     return EXIT_USAGE;
-  return stats_loop(e, &o);
+  struct berth_engine *e;
+  rc = cli_engine(cli, &e) < 0 ? EXIT_USAGE : stats_loop(e, &o, &f);
+  cli_format_close(&f);
+  return rc;
 }

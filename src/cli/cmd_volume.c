@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "berth.h"
+#include "rows.h"
 #include "cleanup.h"
 #include "engine.h"
 #include "flags.h"
@@ -26,39 +27,6 @@ static json_t *inspect_json(struct berth_engine *e,
   return json_pack("{s:s,s:s,s:O,s:s,s:s,s:n,s:s}", "CreatedAt", when,
                    "Driver", "local", "Labels", v->labels, "Mountpoint", path,
                    "Name", v->name, "Options", "Scope", "local");
-}
-
-/* "k=v,k2=v2" as `volume ls` shows labels. */
-static char *labels_text(json_t *labels) {
-  size_t cap = 1, n = 0;
-  char *s = calloc(1, cap);
-  const char *k;
-  json_t *v;
-  json_object_foreach(labels, k, v) {
-    const char *val = json_string_value(v);
-    size_t add = strlen(k) + (val ? strlen(val) : 0) + 2;
-    char *ns = s ? realloc(s, cap + add) : NULL;
-    if (!ns) {
-      free(s);
-      return NULL;
-    }
-    s = ns;
-    cap += add;
-    n += (size_t)snprintf(s + n, cap - n, "%s%s=%s", n ? "," : "", k,
-                          val ? val : "");
-  }
-  return s;
-}
-
-/* The `volume ls --format json` object (strings, as docker prints). */
-static json_t *ls_json(struct berth_engine *e, const struct berth_volume *v) {
-  char path[4096];
-  berth_volume_path(e, v->name, path, sizeof path);
-  _cleanup_free_ char *labels = labels_text(v->labels);
-  return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Driver", "local",
-                   "Labels", labels ? labels : "", "Links", "N/A",
-                   "Mountpoint", path, "Name", v->name, "Scope", "local",
-                   "Size", "N/A");
 }
 
 int cmd_volume_create(struct berth_cli *cli, int argc, char **argv) {
@@ -175,33 +143,39 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   if (npos)
     return cli_errorf(EXIT_USAGE, "volume ls: takes no arguments");
-  if (format && strcmp(format, "table") == 0)
-    format = NULL;
-  struct berth_engine *e;
-  if (cli_engine(cli, &e) < 0)
+  struct cli_format out;
+  json_t *headers = berth_volume_row_headers();
+  int rc = quiet ? 0
+                 : cli_format_open(&out, "volume ls", format,
+                                   "table {{.Driver}}\t{{.Name}}", headers);
+  json_decref(headers);
+  if (rc < 0)
     return EXIT_USAGE;
-  struct berth_volume *v;
-  size_t n;
+  struct berth_engine *e;
+  struct berth_volume *v = NULL;
+  size_t n = 0;
   berth_error *err = NULL;
-  if (berth_volume_list(e, &v, &n, &err) < 0)
-    return cli_engine_error(err);
-  if (!quiet && !format)
-    printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
-  for (size_t i = 0; i < n; i++) {
+  if (cli_engine(cli, &e) < 0)
+    rc = EXIT_USAGE;
+  else if (berth_volume_list(e, &v, &n, &err) < 0)
+    rc = cli_engine_error(err);
+  for (size_t i = 0; rc == 0 && i < n; i++) {
     if (!matches(&v[i], &f))
       continue;
     if (quiet) {
       puts(v[i].name);
-    } else if (format) {
-      json_t *j = ls_json(e, &v[i]);
-      cli_print_formatted(j, format);
-      json_decref(j);
-    } else {
-      printf("%-10s%s\n", "local", v[i].name);
+      continue;
     }
+    json_t *methods = NULL, *j = berth_volume_row(e, &v[i], &methods);
+    if (cli_format_row(&out, j, methods) < 0)
+      rc = EXIT_USAGE;
+    json_decref(j);
+    json_decref(methods);
   }
+  if (!quiet)
+    cli_format_close(&out);
   berth_volumes_free(v, n);
-  return 0;
+  return rc;
 }
 
 int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
@@ -235,8 +209,11 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
   size_t i;
   json_t *j;
   if (format)
-    json_array_foreach(all, i, j) cli_print_formatted(j, format);
-  else
+    json_array_foreach(all, i, j) if (status != EXIT_USAGE &&
+                                      cli_print_formatted("volume inspect", j,
+                                                          format))
+        status = EXIT_USAGE;
+  if (!format)
     cli_print_json(all);
   json_decref(all);
   return status;

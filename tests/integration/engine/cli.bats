@@ -20,7 +20,7 @@ teardown() { engine_teardown; }
   [ "$(berth ps -a --filter name=new --format '{{.Names}}')" = new1 ]
   run berth ps -a --format json
   [ "$(echo "$output" | jq -s 'length')" = 3 ]
-  [ "$(echo "$output" | jq -r 'select(.Names == "up1") | .State.Status')" = running ]
+  [ "$(echo "$output" | jq -r 'select(.Names == "up1") | .State')" = running ]
   run berth ps --filter bogus=1
   [ "$status" -eq 125 ]
 }

@@ -110,7 +110,7 @@ teardown() { engine_teardown; }
   id=$(berth run -d --name bg bb sh -c 'trap "echo bye; exit 3" TERM; echo started; while true; do sleep 0.1; done')
   [ ${#id} -eq 64 ]
   wait_until sh -c "$BERTH --root $BERTH_ROOT logs bg | grep -q started"
-  run berth ps --format '{{.Names}} {{.State.Status}}'
+  run berth ps --format '{{.Names}} {{.State}}'
   [[ "$output" == *"bg running"* ]]
   run berth stop bg
   [ "$status" -eq 0 ]

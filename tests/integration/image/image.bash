@@ -137,7 +137,8 @@ store_state() {
   (cd "$BERTH_ROOT" && find . -path ./berth.db -prune -o -path './berth.db-*' \
     -prune -o -name gc.lock -prune -o -path './run/:seccomp*' -prune -o -print |
     sort)
-  berth images --format json | jq -c 'map({Id, RepoTags, RepoDigests}) | sort_by(.Id)'
+  berth images --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}} {{.Digest}}' |
+    sort
 }
 
 verify_store() {

@@ -35,11 +35,14 @@ count() { find "$BERTH_ROOT/$1" -mindepth 1 -maxdepth 1 ! -name tmp | wc -l; }
   [ "$output" = "${ID:7:12}" ]
   run berth images --digests
   [[ "${lines[1]}" == *sha256:* ]]
-  run berth images --format json
-  [ "$(jq -r '.[0].Id' <<<"$output")" = "$ID" ]
-  [ "$(jq -r '.[0].Size' <<<"$output")" -gt 500000 ]
-  run berth images --format yaml
+  # json: one object a line with Docker's fields (strings, as docker's)
+  run berth images --no-trunc --format json
+  [ "$(jq -r .ID <<<"${lines[0]}")" = "$ID" ]
+  [[ "$(jq -r .Size <<<"${lines[0]}")" == *[0-9]MB ]]
+  [ "$(jq -r .Tag <<<"${lines[0]}")" = latest ]
+  run berth images --format '{{.Nope}}'
   [ "$status" -eq 125 ]
+  [[ "$output" == *"can't evaluate field Nope"* ]]
   berth pull -q "$REG_ADDR/test/second" >/dev/null
   [ "$(berth images -q | wc -l)" -eq 2 ]
   [ "$(berth images -q "$REG_ADDR/test/busybox")" = "${ID:7:12}" ]
