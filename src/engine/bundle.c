@@ -4,6 +4,7 @@
  * profile, masked and read-only /proc and /sys paths, a pids limit, and
  * beyond Docker a user namespace with the container's own host id range. */
 #include "bundle.h"
+#include "host_devices.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -240,17 +241,39 @@ static void base_mounts(const struct berth_ctr *c, json_t *m) {
                                              "relatime", ro, NULL)));
 }
 
+/* Whether a mount of the request has dst as its target. */
+static bool user_target(const struct berth_ctr *c, const char *dst) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(hostcfg(c), "Mounts"), i, v) {
+    const char *t = cfg_str(v, "Target");
+    if (t && strcmp(t, dst) == 0)
+      return true;
+  }
+  return false;
+}
+
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf: files of the
- * container's directory, so each container may edit its own. */
+ * container's directory, so each container may edit its own.  They go
+ * after the request's mounts, so that a volume or bind on /etc (or /)
+ * does not hide them, as Docker mounts them; a mount the user puts on one
+ * of the files wins. */
 static void etc_mounts(const struct berth_bundle_in *in, json_t *m) {
   const char *files[] = {"hosts", "hostname", "resolv.conf"};
   for (size_t i = 0; i < 3; i++) {
     char src[4096], dst[64];
     snprintf(src, sizeof src, "%s/%s", in->dir, files[i]);
     snprintf(dst, sizeof dst, "/etc/%s", files[i]);
+    if (user_target(in->ctr, dst))
+      continue;
     json_array_append_new(m, mount_obj(dst, "bind", src,
                                        opts_of("rbind", "rprivate", NULL)));
   }
+}
+
+/* A bind whose propagation is the host mount's (shared or slave). */
+static bool propagates(const char *prop) {
+  return prop && strcmp(prop, "rprivate") != 0 && strcmp(prop, "private") != 0;
 }
 
 /* Mounts of the request (HostConfig.Mounts, resolved at create: binds
@@ -300,6 +323,10 @@ static void user_mounts(const struct berth_ctr *c, json_t *m) {
                                "Propagation");
     json_array_append_new(opts, json_string("rbind"));
     json_array_append_new(opts, json_string(prop ? prop : "rprivate"));
+    /* A shared or slave bind in a user namespace is not cloned by the
+     * engine (start.c) but keeps its host path: the runtime idmaps it. */
+    if (!userns_host(c) && strcmp(type, "bind") == 0 && propagates(prop))
+      json_array_append_new(opts, json_string("ridmap"));
     json_array_append_new(opts,
                           json_string(cfg_bool(v, "ReadOnly") ? "ro" : "rw"));
     /* Unlike Docker, nosuid and nodev unless asked otherwise (-v ...:suid,
@@ -417,11 +444,13 @@ static int devices(const struct berth_ctr *c, json_t *lx, json_t *res,
                              "--device `%s`: not a device node", host);
     const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
     if (!userns_host(c)) {
-      /* mknod is not allowed in a user namespace: the host's node is
-       * bind-mounted instead (the cgroup rule below still applies). */
+      /* mknod is not allowed in a user namespace: a node the engine made
+       * for the container's root (NodePath, start.c) is bind-mounted
+       * instead (the cgroup rule below still applies). */
+      const char *node = cfg_str(d, "NodePath");
       json_array_append_new(
           json_object_get(lx, "berth.deviceMounts"),
-          mount_obj(ctr ? ctr : host, "bind", host,
+          mount_obj(ctr ? ctr : host, "bind", node ? node : host,
                     opts_of("bind", "nosuid", "noexec", NULL)));
     } else
     json_array_append_new(
@@ -437,6 +466,11 @@ static int devices(const struct berth_ctr *c, json_t *lx, json_t *res,
                   (json_int_t)minor(st.st_rdev), "access",
                   perms ? perms : "rwm"));
   }
+  /* Docker's --privileged: every host device, as the host has it (the
+   * cgroup allows all, resources()).  A privileged container has no user
+   * namespace (create.c, want_userns), so the runtime makes real nodes. */
+  if (cfg_bool(hostcfg(c), "Privileged"))
+    berth_host_devices("/dev", list);
   return 0;
 }
 
@@ -550,8 +584,8 @@ int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
   }
   json_t *mounts = json_array();
   base_mounts(c, mounts);
-  etc_mounts(in, mounts);
   user_mounts(c, mounts);
+  etc_mounts(in, mounts);
   if (cfg_bool(h, "Init")) {
     if (!in->init_exe || access(in->init_exe, X_OK) < 0) {
       json_decref(mounts);

@@ -16,6 +16,7 @@
 #include "images.h"
 #include "manifest.h"
 #include "store.h"
+#include "idmap_bind.h"
 #include "volumes.h"
 
 #define IDRANGE_SIZE 65536
@@ -245,6 +246,16 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
     json_object_set_new(c.config, "Hostname", json_string(host));
   }
   bool userns = want_userns(c.config);
+  /* Refused now rather than at start: a bind that cannot be idmapped
+   * must leave no container behind. */
+  if (userns &&
+      berth_idmap_check_binds(json_object_get(json_object_get(c.config,
+                                                              "HostConfig"),
+                                              "Mounts"),
+                              err) < 0) {
+    json_decref(c.config);
+    return -1;
+  }
   char dir[4096];
   berth_ctr_dir(e, c.id, dir, sizeof dir);
   int rc = insert_record(e, &c, userns, err);

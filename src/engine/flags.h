@@ -71,9 +71,13 @@ struct berth_mount_spec {
                            NULL when none */
 };
 void berth_mount_spec_clear(struct berth_mount_spec *m);
-/* -v SRC:DST[:OPTS] (absolute SRC: bind; other SRC: named volume, which
- * must match [a-zA-Z0-9][a-zA-Z0-9_.-]*), or just DST (anonymous volume).
- * OPTS: comma-separated ro, rw, nocopy, idmap (binds, as podman's), z, Z
+/* -v SRC:DST[:OPTS] (absolute SRC: bind; `.`, `..`, `./..` or `../..`:
+ * bind of that path relative to the calling process's working directory,
+ * as the Docker CLI resolves it (an API server gets absolute paths); other
+ * SRC: named volume, which must match [a-zA-Z0-9][a-zA-Z0-9_.-]*), or just
+ * DST (anonymous volume).
+ * OPTS: comma-separated ro, rw, nocopy, idmap (binds, as podman's; binds
+ * in a user namespace are idmapped anyway), z, Z
  * (accepted, ignored: no SELinux), one propagation mode, and suid or
  * nosuid (default), dev or nodev (default), as podman's. */
 int berth_parse_volume_flag(const char *s, struct berth_mount_spec *out,

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 
@@ -123,18 +124,44 @@ void berth_mount_spec_clear(struct berth_mount_spec *m) {
   memset(m, 0, sizeof(*m));
 }
 
-/* Sets the source: absolute means a bind mount, otherwise a volume name. */
+/* `.`, `..`, or starting with `./` or `../`: a host path relative to the
+ * caller's working directory (the Docker CLI's rule: `-v ./dir:/src`).
+ * Any other relative source is a volume name. */
+static bool relative_host_path(const char *src) {
+  return strcmp(src, ".") == 0 || strcmp(src, "..") == 0 ||
+         strncmp(src, "./", 2) == 0 || strncmp(src, "../", 3) == 0;
+}
+
+static int clean_relative_host(const char *flag, const char *value,
+                               const char *src, char **out,
+                               berth_error **err) {
+  _cleanup_free_ char *cwd = getcwd(NULL, 0);
+  _cleanup_free_ char *abs = NULL;
+  if (cwd == NULL)
+    return berth_error_sys(err, "invalid %s `%s`: the current directory",
+                           flag, value);
+  if (asprintf(&abs, "%s/%s", cwd, src) < 0)
+    return NOMEM(err, flag);
+  return clean_host(flag, value, abs, out, err);
+}
+
+/* Sets the source: a host path means a bind mount, otherwise a volume
+ * name. */
 static int mount_source(const char *flag, const char *value, const char *src,
                         struct berth_mount_spec *m, berth_error **err) {
   if (src[0] == '/') {
     m->type = BERTH_MOUNT_BIND;
     return clean_host(flag, value, src, &m->source, err);
   }
+  if (relative_host_path(src)) {
+    m->type = BERTH_MOUNT_BIND;
+    return clean_relative_host(flag, value, src, &m->source, err);
+  }
   if (!volume_name_ok(src))
     return FLAG_INVALID(err, flag, value,
                         "`%s` is not a valid volume name ([a-zA-Z0-9]"
-                        "[a-zA-Z0-9_.-]*); use an absolute path for a host "
-                        "directory",
+                        "[a-zA-Z0-9_.-]*); use an absolute path or one starting "
+                        "with `./` for a host directory",
                         src);
   m->type = BERTH_MOUNT_VOLUME;
   m->source = strdup(src);

@@ -213,23 +213,6 @@ int berth_overlay_mount(const struct berth_overlay *o, berth_error **err) {
   return rc;
 }
 
-int berth_cloned_bind(const char *src, const char *target, bool recursive,
-                      unsigned attrs, berth_error **err) {
-  _cleanup_close_ int fd = sys_open_tree(AT_FDCWD, src,
-                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                                             (recursive ? AT_RECURSIVE : 0));
-  if (fd < 0)
-    return berth_error_sys(err, "open_tree `%s`", src);
-  struct mount_attr attr = {.attr_set = attrs};
-  if (attrs && sys_mount_setattr(fd, "", AT_EMPTY_PATH |
-                                             (recursive ? AT_RECURSIVE : 0),
-                                 &attr) < 0)
-    return berth_error_sys(err, "set mount attributes of `%s`", src);
-  if (sys_move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-    return berth_error_sys(err, "mount `%s` on `%s`", src, target);
-  return 0;
-}
-
 int berth_idmapped_bind(const char *src, const char *target, int userns_fd,
                         unsigned attrs, berth_error **err) {
   _cleanup_close_ int fd = idmapped_clone(src, userns_fd, attrs, err);

@@ -35,11 +35,6 @@ int berth_overlay_mount(const struct berth_overlay *o, berth_error **err);
 /* A user namespace mapping 0..count-1 to base..: the fd for idmapped
  * mounts. */
 int berth_idmap_userns(uint32_t base, uint32_t count, berth_error **err);
-/* A copy of the mount tree at src (with its submounts when recursive),
- * with attrs (MOUNT_ATTR_*: nosuid, nodev...) set on every mount of it,
- * attached at target (which must exist and be of src's kind). */
-int berth_cloned_bind(const char *src, const char *target, bool recursive,
-                      unsigned attrs, berth_error **err);
 /* Attaches an idmapped clone of src (its ids seen through userns_fd, attrs
  * set too) on target, which must exist and be of src's kind. */
 int berth_idmapped_bind(const char *src, const char *target, int userns_fd,

@@ -30,6 +30,7 @@
 #include "create.h"
 #include "fs.h"
 #include "health.h"
+#include "idmap_bind.h"
 #include "images.h"
 #include "json.h"
 #include "overlay.h"
@@ -142,17 +143,16 @@ static unsigned user_mount_attrs(json_t *m) {
          (json_is_true(json_object_get(m, "Dev")) ? 0 : MOUNT_ATTR_NODEV);
 }
 
-/* In a user namespace, the sources of volumes and binds are mounted here
- * first (in this private namespace, under the container's directory,
- * vol/N) and config.json points at those instead:
+/* In a user namespace, the sources of volumes and private binds are
+ * mounted here first (in this private namespace, under the container's
+ * directory, vol/N) and config.json points at those instead:
  * - volumes keep the ids containers see: an idmapped bind;
- * - binds with the idmap option: an idmapped bind too, so the container
- *   sees the host's ids (not recursive: submounts' filesystems may not
- *   support idmapping);
- * - other private binds: a recursive copy of the mount tree, which
- *   carries the locked nosuid/nodev.  Shared and slave binds keep their
- *   host path (their propagation is the host's mount's); the runtime
- *   sets their flags.
+ * - binds: an idmapped recursive clone of the host's mount tree (so the
+ *   container sees the host's ids, idmap_bind.h), carrying nosuid/nodev;
+ *   set here, in the host's user namespace, those flags are locked in the
+ *   container's.  Shared and slave binds keep their host path (their
+ *   propagation is the host's mount's): config.json asks the runtime for
+ *   the idmap ("ridmap") and the flags.
  * The runtime opens each source before the container's user namespace
  * is entered, so none needs to be reachable by the container's root. */
 static int prepare_user_mounts(struct child *ch, berth_error **err) {
@@ -172,15 +172,13 @@ static int prepare_user_mounts(struct child *ch, berth_error **err) {
     const char *prop = json_string_value(json_object_get(bo, "Propagation"));
     bool volume = strcmp(type, "volume") == 0;
     bool bind = strcmp(type, "bind") == 0;
-    bool idmapped = volume || (bind && json_is_true(json_object_get(bo,
-                                                                    "Idmap")));
     bool private = !prop || !strcmp(prop, "rprivate") ||
                    !strcmp(prop, "private");
     const char *src = json_string_value(
         json_object_get(m, volume ? "HostPath" : "Source"));
-    if (!src || !(volume || bind) || (bind && !idmapped && !private))
+    if (!src || !(volume || (bind && private)))
       continue;
-    if (idmapped && userns < 0 &&
+    if (userns < 0 &&
         (userns = berth_idmap_userns(ch->c->id_base, ch->c->id_count,
                                      err)) < 0)
       return -1;
@@ -192,11 +190,57 @@ static int prepare_user_mounts(struct child *ch, berth_error **err) {
     if (make_mount_point(src, target, err) < 0)
       return -1;
     unsigned attrs = user_mount_attrs(m);
-    if (idmapped
-            ? berth_idmapped_bind(src, target, userns, attrs, err) < 0
-            : berth_cloned_bind(src, target, true, attrs, err) < 0)
+    if (volume ? berth_idmapped_bind(src, target, userns, attrs, err) < 0
+               : berth_idmap_rbind(src, target, userns, attrs, err) < 0)
       return -1;
     json_object_set_new(m, "HostPath", json_string(target));
+  }
+  return 0;
+}
+
+/* In a user namespace the runtime cannot make device nodes (mknod needs
+ * CAP_MKNOD in the host's user namespace) and a bind of the host's node
+ * shows it owned by nobody: /dev/fuse, 0600 root here, could not be
+ * opened by the container's root.  So each --device gets its own node,
+ * made here with the host's major, minor and mode and owned by the
+ * container's root (linux.devices uid/gid 0, as without a user
+ * namespace), on a tmpfs mounted in this private namespace under the
+ * container's directory (vol/dev/N).  That tmpfs belongs to the host's user
+ * namespace, so its nodes are usable (a filesystem mounted in the
+ * container's is nodev), and it vanishes with the namespace.  The device
+ * cgroup still allows only the devices given. */
+static int prepare_devices(struct child *ch, berth_error **err) {
+  json_t *devs = json_object_get(json_object_get(ch->c->config, "HostConfig"),
+                                 "Devices");
+  if (!ch->c->id_count || !json_array_size(devs))
+    return 0;
+  char dir[4200], node[4300];
+  /* Under vol/, whose mounts the monitor detaches before it deletes the
+   * directory of a --rm container. */
+  snprintf(dir, sizeof dir, "%s/vol", ch->dir);
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    return berth_error_sys(err, "mkdir `%s`", dir);
+  snprintf(dir, sizeof dir, "%s/vol/dev", ch->dir);
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    return berth_error_sys(err, "mkdir `%s`", dir);
+  if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0700,size=4k") < 0)
+    return berth_error_sys(err, "mount a tmpfs on `%s`", dir);
+  size_t i;
+  json_t *d;
+  json_array_foreach(devs, i, d) {
+    const char *host = json_string_value(json_object_get(d, "PathOnHost"));
+    struct stat st;
+    if (!host || stat(host, &st) < 0)
+      return berth_error_sys(err, "--device `%s`", host ? host : "");
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "--device `%s`: not a device node", host);
+    snprintf(node, sizeof node, "%s/%zu", dir, i);
+    if (mknod(node, st.st_mode & (S_IFMT | 0777), st.st_rdev) < 0 ||
+        chown(node, ch->c->id_base, ch->c->id_base) < 0 ||
+        chmod(node, st.st_mode & 0777) < 0)
+      return berth_error_sys(err, "--device `%s`: make its node", host);
+    json_object_set_new(d, "NodePath", json_string(node));
   }
   return 0;
 }
@@ -214,7 +258,9 @@ static int mount_rootfs(struct child *ch, berth_error **err) {
                              .id_count = ch->c->id_count};
   if (berth_overlay_prepare(&ov, err) < 0 || berth_overlay_mount(&ov, err) < 0)
     return -1;
-  return prepare_user_mounts(ch, err);
+  if (prepare_user_mounts(ch, err) < 0)
+    return -1;
+  return prepare_devices(ch, err);
 }
 
 /* Container stdio: pipes (or a terminal through a console socket), with

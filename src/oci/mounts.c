@@ -14,7 +14,8 @@
 #define MAX_DATA 4095
 
 enum opt_kind { OPT_SET, OPT_CLEAR, OPT_PROP, OPT_BIND, OPT_RBIND,
-                OPT_REC_SET, OPT_REC_CLEAR, OPT_COPYUP, OPT_UNSUPPORTED };
+                OPT_REC_SET, OPT_REC_CLEAR, OPT_COPYUP, OPT_IDMAP,
+                OPT_RIDMAP };
 
 struct mount_opt {
   const char *name;
@@ -66,9 +67,8 @@ static const struct mount_opt mount_opts[] = {
     {"rnosymfollow", OPT_REC_SET, MS_NOSYMFOLLOW},
     {"rsymfollow", OPT_REC_CLEAR, MS_NOSYMFOLLOW},
     {"tmpcopyup", OPT_COPYUP, 0},
-    /* Idmapped mounts need an id-map plumbing this runtime lacks: refusing
-     * is better than silently mounting with host ids. */
-    {"idmap", OPT_UNSUPPORTED, 0},        {"ridmap", OPT_UNSUPPORTED, 0},
+    /* runtime-spec 1.2 idmapped mounts (idmapped_mounts.h). */
+    {"idmap", OPT_IDMAP, 0},              {"ridmap", OPT_RIDMAP, 0},
 };
 
 long berth_propagation_from_name(const char *name) {
@@ -120,9 +120,8 @@ static int apply_option(struct berth_mount *m, const char *opt,
   case OPT_REC_SET: m->rec_flags |= o->flag; m->rec_clear &= ~o->flag; break;
   case OPT_REC_CLEAR: m->rec_clear |= o->flag; m->rec_flags &= ~o->flag; break;
   case OPT_COPYUP: m->tmpcopyup = true; break;
-  case OPT_UNSUPPORTED:
-    return berth_error_spec(err, field, "mount option `%s` is not supported",
-                            opt);
+  case OPT_IDMAP: m->idmap = true; m->idmap_recursive = false; break;
+  case OPT_RIDMAP: m->idmap = true; m->idmap_recursive = true; break;
   }
   return 0;
 }
@@ -147,6 +146,28 @@ static int parse_options(json_t *obj, const char *path, struct berth_mount *m,
   return 0;
 }
 
+/* runtime-spec: uidMappings and gidMappings come together; with either
+ * the mount is idmapped (the spec asks for the idmap or ridmap option as
+ * well, so that older runtimes refuse it: without one, non-recursive). */
+static int parse_idmap(json_t *obj, const char *path, struct berth_mount *m,
+                       berth_error **err) {
+  char field[BERTH_PATH_MAX_LEN];
+  int u = berth_id_maps_parse(obj, "uidMappings", path, &m->uid_maps,
+                              &m->n_uid_maps, err);
+  int g = u < 0 ? -1
+                : berth_id_maps_parse(obj, "gidMappings", path, &m->gid_maps,
+                                      &m->n_gid_maps, err);
+  if (u < 0 || g < 0)
+    return -1;
+  if (u != g) {
+    berth_path_key(field, path, u ? "gidMappings" : "uidMappings");
+    return berth_error_spec(err, field,
+                            "uidMappings and gidMappings go together");
+  }
+  m->idmap = m->idmap || u > 0;
+  return 0;
+}
+
 static int parse_one(json_t *obj, const char *path, struct berth_mount *m,
                      berth_error **err) {
   char field[BERTH_PATH_MAX_LEN];
@@ -164,11 +185,7 @@ static int parse_one(json_t *obj, const char *path, struct berth_mount *m,
                             m->destination);
   if (strlen(m->destination) >= 4096)
     return berth_error_spec(err, field, "path too long");
-  if (json_object_get(obj, "uidMappings") || json_object_get(obj, "gidMappings")) {
-    berth_path_key(field, path, "uidMappings");
-    return berth_error_spec(err, field, "idmapped mounts are not supported");
-  }
-  if (parse_options(obj, path, m, err) < 0)
+  if (parse_options(obj, path, m, err) < 0 || parse_idmap(obj, path, m, err) < 0)
     return -1;
   m->recursive_ro = (m->rec_flags & MS_RDONLY) != 0;
   if (m->type && (strcmp(m->type, "bind") == 0 || strcmp(m->type, "rbind") == 0)) {
@@ -183,6 +200,13 @@ static int parse_one(json_t *obj, const char *path, struct berth_mount *m,
   if (!m->bind && (m->type == NULL || m->type[0] == '\0')) {
     berth_path_key(field, path, "type");
     return berth_error_spec(err, field, "required for a non-bind mount");
+  }
+  /* A new filesystem instance would be owned by the container's user
+   * namespace already; only binds of host mounts take an idmap here. */
+  if (m->idmap && !m->bind) {
+    berth_path_key(field, path, "options");
+    return berth_error_spec(err, field,
+                            "idmapped mounts are only supported for binds");
   }
   return 0;
 }
@@ -224,6 +248,8 @@ void berth_mounts_free(struct berth_mount *m, size_t n) {
     free(m[i].type);
     free(m[i].source);
     free(m[i].data);
+    free(m[i].uid_maps);
+    free(m[i].gid_maps);
   }
   free(m);
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "namespaces.h"
 
 struct berth_mount {
   char *destination;        /* absolute path inside the container */
@@ -22,6 +23,12 @@ struct berth_mount {
   unsigned long rec_flags;  /* MS_* set recursively: rro, rnosuid, rnodev... */
   unsigned long rec_clear;  /* MS_* cleared recursively: rrw, rsuid, rexec... */
   bool tmpcopyup;
+  /* Idmapped mount (runtime-spec: "idmap"/"ridmap" options, mount
+   * uidMappings/gidMappings): the source's ids seen through the given
+   * mappings, or the container's user namespace's when none are given. */
+  bool idmap, idmap_recursive;
+  struct berth_id_map *uid_maps, *gid_maps;
+  size_t n_uid_maps, n_gid_maps;
 };
 
 /* mounts: the JSON array (may be NULL; `path` is its field path, e.g.
@@ -33,12 +40,13 @@ struct berth_mount {
  * unbindable, runbindable, tmpcopyup, and the recursive rro, rrw, rnosuid,
  * rsuid, rnodev, rdev, rnoexec, rexec, rnoatime, ratime, rrelatime,
  * rnorelatime, rstrictatime, rnostrictatime, rnodiratime, rdiratime,
- * rnosymfollow, rsymfollow); the last of conflicting
+ * rnosymfollow, rsymfollow, and idmap, ridmap); the last of conflicting
  * options wins; anything else is passed on in `data` (at most 4095 bytes).
  * type "bind"/"rbind" implies a bind.  Errors (BERTH_ERR_SPEC, field set):
  * a destination that is not absolute, a bind without source, a non-bind
- * without type, idmap/ridmap or uid/gidMappings (unsupported), more than
- * 4096 mounts.  On success *out is NULL when *n is 0. */
+ * without type, idmap/ridmap or uid/gidMappings on a mount that is not a
+ * bind, uidMappings without gidMappings or the reverse, more than 4096
+ * mounts.  On success *out is NULL when *n is 0. */
 int berth_mounts_parse(json_t *mounts, const char *path,
                        struct berth_mount **out, size_t *n, berth_error **err);
 /* Frees an array from berth_mounts_parse; NULL is fine. */

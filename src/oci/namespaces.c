@@ -65,9 +65,9 @@ static int parse_one_ns(json_t *e, const char *p, struct berth_namespaces *out,
   return 0;
 }
 
-static int parse_id_maps(json_t *linux_obj, const char *key, const char *path,
-                         struct berth_id_map **out, size_t *n,
-                         berth_error **err) {
+int berth_id_maps_parse(json_t *linux_obj, const char *key, const char *path,
+                        struct berth_id_map **out, size_t *n,
+                        berth_error **err) {
   json_t *arr = NULL;
   char p[BERTH_PATH_MAX_LEN], ep[BERTH_PATH_MAX_LEN];
   int rc = bj_array(linux_obj, key, path, &arr, err);
@@ -152,9 +152,9 @@ int berth_namespaces_parse(json_t *linux_obj, const char *path,
     if (parse_one_ns(json_array_get(arr, i), ep, out, err) < 0)
       return -1;
   }
-  if (parse_id_maps(linux_obj, "uidMappings", path, &out->uid_maps,
+  if (berth_id_maps_parse(linux_obj, "uidMappings", path, &out->uid_maps,
                     &out->n_uid_maps, err) < 0 ||
-      parse_id_maps(linux_obj, "gidMappings", path, &out->gid_maps,
+      berth_id_maps_parse(linux_obj, "gidMappings", path, &out->gid_maps,
                     &out->n_gid_maps, err) < 0)
     return -1;
   bool new_user = out->present[BERTH_NS_USER] && !out->path[BERTH_NS_USER];

@@ -45,6 +45,12 @@ struct berth_ns_info {
 
 extern const struct berth_ns_info berth_ns_table[BERTH_NS_COUNT];
 
+/* obj[key]: an array of {containerID, hostID, size} (at most 340, size
+ * > 0) into *out and *n.  Returns 1 when present, 0 when absent, -1 on error
+ * (BERTH_ERR_SPEC naming path.key[i]). */
+int berth_id_maps_parse(json_t *obj, const char *key, const char *path,
+                        struct berth_id_map **out, size_t *n,
+                        berth_error **err);
 /* Parses linux.namespaces, linux.uidMappings/gidMappings, linux.timeOffsets
  * from the `linux` object. */
 int berth_namespaces_parse(json_t *linux_obj, const char *path,

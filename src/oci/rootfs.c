@@ -173,6 +173,22 @@ static int open_target(int root_fd, const char *dest, bool is_file,
   return berth_mkdir_in_root(root_fd, dest, 0755, is_file, err);
 }
 
+/* An idmapped mount's source is already a detached, idmapped clone made
+ * by the runtime (idmapped_mounts.h): it is attached as it is, with the
+ * mount's flags. */
+static int own_idmapped(int source_fd, const struct berth_mount *m,
+                        struct attrs a, berth_error **err) {
+  _cleanup_close_ int tree = fcntl(source_fd, F_DUPFD_CLOEXEC, 3);
+  if (tree < 0)
+    return berth_error_sys(err, "bind `%s`", m->source);
+  if (setattr_fd(tree, a.set, a.clr, 0, false, m->source, err) < 0 ||
+      setattr_fd(tree, ms_to_attrs(m->rec_flags, m->rec_clear).set,
+                 ms_to_attrs(m->rec_flags, m->rec_clear).clr, 0, true,
+                 m->source, err) < 0)
+    return -1;
+  return steal_fd(&tree);
+}
+
 /* The source comes as an fd the runtime opened (rootfs_fds.h): the
  * caller may be a user namespace's root that cannot search its parents. */
 static int mount_bind(int root_fd, int source_fd, const struct berth_mount *m,
@@ -182,8 +198,9 @@ static int mount_bind(int root_fd, int source_fd, const struct berth_mount *m,
     return berth_error_set(err, BERTH_ERR_SYSTEM, EBADF,
                            "bind `%s`: source not opened", m->source);
   _cleanup_close_ int tree =
-      clone_tree_at(source_fd, "", m->source, m->recursive, a,
-                    ms_to_attrs(m->rec_flags, m->rec_clear), err);
+      m->idmap ? own_idmapped(source_fd, m, a, err)
+               : clone_tree_at(source_fd, "", m->source, m->recursive, a,
+                               ms_to_attrs(m->rec_flags, m->rec_clear), err);
   if (tree < 0)
     return -1;
   struct stat st;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "idmapped_mounts.h"
 #include "sync.h"
 
 /* Below the kernel's SCM_MAX_FD (253) fds per message. */
@@ -141,11 +142,27 @@ static int open_ns_fd(const struct berth_spec *s, int init_pidfd, int *out,
   return 0;
 }
 
+/* The fds, with idmapped mounts' sources made idmapped clones
+ * (idmapped_mounts.h), in the caller's mount namespace. */
+static int open_here_for(const struct berth_spec *s, const char *bundle,
+                         int init_pidfd, struct berth_rootfs_fds *out,
+                         berth_error **err) {
+  if (berth_rootfs_fds_open(s->root_path, s->mounts, s->n_mounts, bundle,
+                            out, err) < 0)
+    return -1;
+  if (berth_idmapped_sources(s, init_pidfd, out, err) < 0) {
+    berth_rootfs_fds_close(out);
+    return -1;
+  }
+  return 0;
+}
+
 /* Opens them in mount namespace ns and comes back (the first error is
  * the one reported).  Opens nothing when we may not enter it: rootless,
  * the init's root is our own user, who reaches the paths by itself. */
 static int open_in_ns(int ns, const struct berth_spec *s, const char *bundle,
-                      struct berth_rootfs_fds *out, berth_error **err) {
+                      int init_pidfd, struct berth_rootfs_fds *out,
+                      berth_error **err) {
   struct place p = {-1, -1, -1};
   berth_error *enter_err = NULL;
   int rc = enter_mntns(ns, &p, &enter_err);
@@ -154,8 +171,7 @@ static int open_in_ns(int ns, const struct berth_spec *s, const char *bundle,
     *err = steal_pointer(&enter_err);
   berth_error_free(enter_err);
   if (rc == 0)
-    rc = berth_rootfs_fds_open(s->root_path, s->mounts, s->n_mounts, bundle,
-                               out, err);
+    rc = open_here_for(s, bundle, init_pidfd, out, err);
   /* Back in any case: staying would leave the runtime in the container's
    * filesystem view. */
   if (!refused && p.mnt >= 0 && leave_mntns(&p, rc == 0 ? err : NULL) < 0) {
@@ -177,9 +193,8 @@ int berth_rootfs_fds_open_for(const struct berth_spec *s, const char *bundle,
   if (open_ns_fd(s, init_pidfd, &ns, err) < 0)
     return -1;
   if (ns >= 0)
-    return open_in_ns(ns, s, abs, out, err);
-  return berth_rootfs_fds_open(s->root_path, s->mounts, s->n_mounts, abs, out,
-                               err);
+    return open_in_ns(ns, s, abs, init_pidfd, out, err);
+  return open_here_for(s, abs, init_pidfd, out, err);
 }
 
 static int send_batch(int sock, const int *fds, size_t n) {
@@ -322,11 +337,19 @@ static int place_all(struct berth_rootfs_fds *f, int min_fd,
   return 0;
 }
 
-/* The runtime sent none (rootless): open them here, as its user. */
+/* The runtime sent none (rootless): open them here, as its user.  An
+ * idmapped mount needs privileges over the source's filesystem that such
+ * a runtime lacks. */
 static int open_here(const char *rootfs, const struct berth_mount *m, size_t n,
                      const char *bundle, int min_fd,
                      struct berth_rootfs_fds *out, berth_error **err) {
   berth_rootfs_fds_close(out);
+  for (size_t i = 0; i < n; i++)
+    if (m[i].idmap)
+      return berth_error_set(err, BERTH_ERR_UNSUPPORTED, EPERM,
+                             "mounts[%zu] `%s`: an idmapped mount needs a "
+                             "runtime privileged over `%s`",
+                             i, m[i].destination, m[i].source);
   if (berth_rootfs_fds_open(rootfs, m, n, bundle, out, err) < 0)
     return -1;
   if (place_all(out, min_fd, err) < 0) {

@@ -52,7 +52,9 @@ int berth_rootfs_fds_open(const char *rootfs, const struct berth_mount *m,
  * that may not enter that namespace (EPERM: a rootless runtime lacks
  * CAP_SYS_ADMIN and CAP_SYS_CHROOT where it runs) opens nothing and
  * leaves *out empty (rootfs -1): its init's root is the calling user, who
- * reaches the paths itself (berth_rootfs_fds_recv). */
+ * reaches the paths itself (berth_rootfs_fds_recv; it refuses idmapped
+ * mounts).  The source of an idmapped mount is sent as a detached,
+ * idmapped clone (idmapped_mounts.h) rather than an O_PATH fd. */
 int berth_rootfs_fds_open_for(const struct berth_spec *s, const char *bundle,
                               int init_pidfd, struct berth_rootfs_fds *out,
                               berth_error **err);

@@ -13,9 +13,9 @@
 
 static const char *mount_options[] = {
     "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync",
-    "exec", "mand", "noatime", "nodev", "nodiratime", "noexec", "nomand",
+    "exec", "idmap", "mand", "noatime", "nodev", "nodiratime", "noexec", "nomand",
     "norelatime", "nostrictatime", "nosuid", "private", "rbind", "relatime",
-    "remount", "ro", "rprivate", "rro", "rshared", "rslave", "runbindable",
+    "remount", "ridmap", "ro", "rprivate", "rro", "rshared", "rslave", "runbindable",
     "rw", "shared", "slave", "strictatime", "suid", "sync", "tmpcopyup",
     "unbindable"};
 
@@ -37,7 +37,7 @@ static json_t *linux_features(void) {
                    "cgroup", cgroup, "seccomp", berth_seccomp_features(),
                    "apparmor", "enabled", 0, "selinux", "enabled", 0,
                    "intelRdt", "enabled", 0, "mountExtensions", "idmap",
-                   "enabled", 0);
+                   "enabled", 1);
 }
 
 json_t *berth_features(void) {

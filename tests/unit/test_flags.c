@@ -390,6 +390,33 @@ static void test_volume_good(void **state) {
   check_mount_cases(berth_parse_volume_flag, c, ARRAY_SIZE(c));
 }
 
+/* `./dir`, `../dir`, `.` and `..` are host paths relative to the cwd, as
+ * the Docker CLI reads them; `.v` stays an (invalid) volume name. */
+static void test_volume_relative(void **state) {
+  (void)state;
+  char cwd[4096], dir[] = "/tmp/berth-flags-XXXXXX";
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_non_null(mkdtemp(dir));
+  assert_int_equal(chdir(dir), 0);
+  char sub[4200], parent[4200];
+  snprintf(sub, sizeof sub, "%s/src", dir);
+  snprintf(parent, sizeof parent, "%s/../x", dir);
+  const struct mount_case c[] = {
+      {"./src:/dst", BERTH_MOUNT_BIND, sub, "/dst", false, "rprivate"},
+      {"./src/:/dst:ro", BERTH_MOUNT_BIND, sub, "/dst", true, "rprivate"},
+      {".:/dst", BERTH_MOUNT_BIND, dir, "/dst", false, "rprivate"},
+      {"../x:/dst", BERTH_MOUNT_BIND, parent, "/dst", false, "rprivate"},
+  };
+  check_mount_cases(berth_parse_volume_flag, c, ARRAY_SIZE(c));
+  const struct mount_case mc[] = {
+      {"type=bind,src=./src,dst=/dst", BERTH_MOUNT_BIND, sub, "/dst", false,
+       "rprivate"},
+  };
+  check_mount_cases(berth_parse_mount_flag, mc, ARRAY_SIZE(mc));
+  assert_int_equal(chdir(cwd), 0);
+  assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_volume_bad(void **state) {
   (void)state;
   static const char *const bad[] = {
@@ -398,8 +425,8 @@ static void test_volume_bad(void **state) {
       "/s:/d:ro,rw",   "/s:/d:ro,ro",    "/s:/d:z,Z",      "/s:/d:bogus",
       "/s:/d:nocopy",  "v:/d:rshared",   "v:/d:nocopy,nocopy",
       "/s:/d:shared,slave", "/s:/d:ro:x", "/s:/d/../x",   "/s:/..",
-      "/s:/",          "/s://",          "/s:/.",          "./s:/d",
-      "../s:/d",       "~/s:/d",         "_v:/d",          "-v:/d",
+      "/s:/",          "/s://",          "/s:/.",          "~/s:/d",
+      "_v:/d",         "-v:/d",          "..v:/d",
       ".v:/d",         "v/x:/d",         "v x:/d",         "v$:/d",
       "/d:ro",         "/s:/d:RO",       "/anon/..",       "/",
       "s:d",
@@ -950,6 +977,7 @@ int main(void) {
       cmocka_unit_test(test_restart),
       cmocka_unit_test(test_restart_format_small_buffer),
       cmocka_unit_test(test_volume_good),
+      cmocka_unit_test(test_volume_relative),
       cmocka_unit_test(test_volume_bad),
       cmocka_unit_test(test_mount_good),
       cmocka_unit_test(test_mount_bad),

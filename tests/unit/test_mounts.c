@@ -122,15 +122,52 @@ static void test_mount_errors(void **state) {
                      "mounts[0].source");
   expect_mount_error("[{\"destination\":\"/a\",\"source\":\"x\"}]",
                      "mounts[0].type");
+  /* runtime-spec idmapped mounts: binds only, both mappings or none. */
+  expect_mount_error("[{\"destination\":\"/a\",\"type\":\"tmpfs\","
+                     "\"options\":[\"idmap\"]}]",
+                     "mounts[0].options");
   expect_mount_error("[{\"destination\":\"/a\",\"source\":\"/x\","
-                     "\"options\":[\"rbind\",\"idmap\"]}]",
-                     "mounts[0].options[1]");
+                     "\"options\":[\"rbind\",\"idmap\"],\"uidMappings\":"
+                     "[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]",
+                     "mounts[0].gidMappings");
+  expect_mount_error("[{\"destination\":\"/a\",\"source\":\"/x\","
+                     "\"options\":[\"bind\"],\"uidMappings\":[{}],"
+                     "\"gidMappings\":[]}]",
+                     "mounts[0].uidMappings[0]");
   expect_mount_error("[{\"destination\":\"/a\",\"type\":\"tmpfs\","
                      "\"options\":[\"a,b\"]}]",
                      "mounts[0].options[0]");
   expect_mount_error("{}", "mounts");
   expect_mount_error("[3]", "mounts[0]");
   expect_mount_error("[{\"destination\":\"/a\",\"type\":5}]", "mounts[0].type");
+}
+
+static void test_idmap_parse(void **state) {
+  struct berth_mount *m = NULL;
+  size_t n = 0;
+  berth_error *err = NULL;
+  assert_int_equal(
+      parse_mounts("[{\"destination\":\"/a\",\"source\":\"/x\","
+                   "\"options\":[\"rbind\",\"ridmap\"]},"
+                   "{\"destination\":\"/b\",\"source\":\"/y\","
+                   "\"options\":[\"bind\",\"idmap\"],\"uidMappings\":"
+                   "[{\"containerID\":0,\"hostID\":7,\"size\":9}],"
+                   "\"gidMappings\":[{\"containerID\":1,\"hostID\":8,"
+                   "\"size\":2}]},"
+                   "{\"destination\":\"/c\",\"source\":\"/z\","
+                   "\"options\":[\"bind\"]}]",
+                   &m, &n, &err),
+      0);
+  assert_int_equal(n, 3);
+  assert_true(m[0].idmap && m[0].idmap_recursive && m[0].recursive);
+  assert_int_equal(m[0].n_uid_maps, 0);
+  assert_true(m[1].idmap && !m[1].idmap_recursive);
+  assert_int_equal(m[1].n_uid_maps, 1);
+  assert_int_equal(m[1].uid_maps[0].host_id, 7);
+  assert_int_equal(m[1].uid_maps[0].size, 9);
+  assert_int_equal(m[1].gid_maps[0].container_id, 1);
+  assert_false(m[2].idmap);
+  berth_mounts_free(m, n);
 }
 
 static int parse_devices(const char *text, struct berth_device **d, size_t *n,
@@ -789,6 +826,7 @@ int main(void) {
       cmocka_unit_test(test_option_table),
       cmocka_unit_test(test_propagation_names),
       cmocka_unit_test(test_mount_errors),
+      cmocka_unit_test(test_idmap_parse),
       cmocka_unit_test(test_devices_parse),
       cmocka_unit_test(test_full_rootfs),
       cmocka_unit_test(test_full_rootfs_cgroupns),

@@ -235,6 +235,31 @@ static void test_rootless_init_opens_itself(void **state) {
   close(sp[1]);
 }
 
+/* An idmapped mount needs the runtime's privileges: an init whose runtime
+ * sent nothing refuses it rather than mounting the source unmapped. */
+static void test_rootless_refuses_idmap(void **state) {
+  (void)state;
+  char rootfs[128];
+  snprintf(rootfs, sizeof rootfs, "%s/rootfs", dir);
+  struct berth_mount m[] = {bind_of("src", "/a")};
+  m[0].idmap = true;
+  int sp[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp),
+                   0);
+  struct berth_rootfs_fds none = BERTH_ROOTFS_FDS_INIT, got = none;
+  assert_int_equal(berth_rootfs_fds_send(sp[0], &none), 0);
+  berth_error *err = NULL;
+  assert_int_equal(
+      berth_rootfs_fds_recv(sp[1], rootfs, m, 1, dir, 30, &got, &err), -1);
+  assert_non_null(err);
+  assert_int_equal(err->kind, BERTH_ERR_UNSUPPORTED);
+  assert_non_null(strstr(err->msg, "idmapped mount"));
+  assert_int_equal(got.rootfs, -1);
+  berth_error_free(err);
+  close(sp[0]);
+  close(sp[1]);
+}
+
 /* A child in its own mount namespace with a tmpfs on src: the fds are
  * opened there (the tmpfs is seen), and the caller's namespace, root and
  * cwd are as before afterwards. */
@@ -310,6 +335,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_recv_count_mismatch, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_open_in_init_namespace, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_rootless_refuses_idmap, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_rootless_init_opens_itself, setup,
                                       teardown),
