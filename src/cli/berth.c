@@ -72,6 +72,8 @@ static const struct command {
     {"container", "inspect", cmd_inspect, NULL},
     {"container", "pause", cmd_pause, NULL},
     {"container", "unpause", cmd_unpause, NULL},
+    {NULL, "update", cmd_update, "update [OPTIONS] CONTAINER..."},
+    {"container", "update", cmd_update, NULL},
     {NULL, "exec", cmd_exec, "exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]"},
     {"container", "exec", cmd_exec, NULL},
     {NULL, "cp", cmd_cp, "cp [-aL] CONTAINER:SRC DEST|- | SRC|- CONTAINER:DEST"},
