@@ -127,6 +127,7 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv);
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv);
 int cmd_pause(struct berth_cli *cli, int argc, char **argv);
 int cmd_unpause(struct berth_cli *cli, int argc, char **argv);
+int cmd_update(struct berth_cli *cli, int argc, char **argv);
 int cmd_exec(struct berth_cli *cli, int argc, char **argv);
 int cmd_attach(struct berth_cli *cli, int argc, char **argv);
 

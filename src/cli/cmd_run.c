@@ -1,4 +1,8 @@
 /* berth run, create, start: creating containers and attaching to them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +107,17 @@
   {"detach-keys", OPT_STRING, &(f).detach_keys, NULL,                         \
    "Override the key sequence for detaching a container"},                    \
   {"sig-proxy", OPT_BOOL, &(f).sig_proxy, NULL,                               \
-   "Proxy received signals to the process"}
+   "Proxy received signals to the process"},                                  \
+  {"pid", OPT_STRING, &(f).pid, NULL, "PID namespace to use"},                \
+  {"ipc", OPT_STRING, &(f).ipc, NULL, "IPC mode to use"},                     \
+  {"group-add", OPT_LIST, &(f).group_add, NULL,                               \
+   "Add additional groups to join"},                                          \
+  {"cidfile", OPT_STRING, &(f).cidfile, NULL,                                 \
+   "Write the container ID to the file"},                                     \
+  {"domainname", OPT_STRING, &(f).domainname, NULL,                           \
+   "Container NIS domain name"},                                              \
+  {"label-file", OPT_LIST, &(f).label_file, NULL,                             \
+   "Read in a line delimited file of labels"}
 
 /* The image, pulled when missing (--pull missing, the default), always,
  * or never. */
@@ -183,6 +197,40 @@ static int attach_flags_of(const char *cmd, const struct run_flags *f,
   return 0;
 }
 
+/* --cidfile, made before the container (as Docker: an existing file is
+ * refused, so a second run cannot overwrite the first one's id).  The
+ * file is the client's: written by the CLI, not the engine. */
+static int cidfile_open(const char *cmd, const char *path) {
+  if (!path)
+    return -2;
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0)
+    return fd;
+  if (errno == EEXIST)
+    cli_errorf(EXIT_USAGE,
+               "%s: Container ID file found, make sure the other container "
+               "isn't running or delete %s",
+               cmd, path);
+  else
+    cli_errorf(EXIT_USAGE, "%s: --cidfile `%s`: %s", cmd, path,
+               strerror(errno));
+  return -1;
+}
+
+static int cidfile_write(const char *cmd, int fd, const char *path,
+                         const char *id) {
+  size_t len = strlen(id);
+  bool ok = write(fd, id, len) == (ssize_t)len;
+  if (close(fd) < 0)
+    ok = false;
+  if (!ok) {
+    cli_errorf(EXIT_USAGE, "%s: write --cidfile `%s`: %s", cmd, path,
+               strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
 static int create_from_flags(struct berth_cli *cli, const char *cmd,
                              int argc, char **argv, struct run_flags *f,
                              char id[65]) {
@@ -214,11 +262,25 @@ static int create_from_flags(struct berth_cli *cli, const char *cmd,
       json_object_set_new(req, "ConsoleSize",
                           json_pack("[i,i]", ws.ws_row, ws.ws_col));
   }
+  int cid_fd = cidfile_open(cmd, f->cidfile);
+  if (cid_fd == -1) {
+    json_decref(req);
+    return -1;
+  }
   _cleanup_free_ char *name = image_name(words[pos]);
   int rc = berth_ctr_new(e, image_id, name, req, f->name, id, &err);
   json_decref(req);
   if (rc < 0) {
+    if (cid_fd >= 0) {
+      close(cid_fd);
+      unlink(f->cidfile);
+    }
     cli_engine_error(err);
+    return -1;
+  }
+  if (cid_fd >= 0 && cidfile_write(cmd, cid_fd, f->cidfile, id) < 0) {
+    berth_ctr_remove(e, id, true, true, NULL);
+    unlink(f->cidfile);
     return -1;
   }
   return 0;

@@ -44,11 +44,35 @@ static int labels(const struct strlist *l, const char *flag, json_t *out,
                   berth_error **err) {
   for (size_t i = 0; i < l->n; i++) {
     char *k, *v;
-    if (berth_parse_key_value(flag, l->items[i], &k, &v, err) < 0)
+    /* Docker: `--label k` is k with an empty value (not so --log-opt). */
+    if ((strcmp(flag, "--label") == 0
+             ? berth_parse_label(l->items[i], &k, &v, err)
+             : berth_parse_key_value(flag, l->items[i], &k, &v, err)) < 0)
       return -1;
     json_object_set_new(out, k, json_string(v));
     free(k);
     free(v);
+  }
+  return 0;
+}
+
+/* --label-file: lines as --label, read before the --label flags (which
+ * win, as Docker). */
+static int label_files(const struct run_flags *f, json_t *out,
+                       berth_error **err) {
+  for (size_t i = 0; i < f->label_file.n; i++) {
+    _cleanup_strv_ char **lines = NULL;
+    if (berth_label_file_read(f->label_file.items[i], &lines, err) < 0)
+      return -1;
+    for (char **p = lines; p && *p; p++) {
+      char *k, *v;
+      if (berth_parse_label(*p, &k, &v, err) < 0)
+        return berth_error_prefix(err, "--label-file `%s`",
+                                  f->label_file.items[i]);
+      json_object_set_new(out, k, json_string(v));
+      free(k);
+      free(v);
+    }
   }
   return 0;
 }
@@ -116,11 +140,6 @@ static int resources(const struct run_flags *f, json_t *hc,
   if (f->memory) {
     if (berth_parse_size("--memory", f->memory, &v, err) < 0)
       return -1;
-    /* The kernel needs some room; Docker refuses below 6 MB. */
-    if (v < 6 * 1024 * 1024)
-      return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                             "invalid --memory `%s`: minimum is 6MB",
-                             f->memory);
     json_object_set_new(hc, "Memory", json_integer(v));
   }
   if (f->memory_swap) {
@@ -128,12 +147,6 @@ static int resources(const struct run_flags *f, json_t *hc,
       v = -1;
     else if (berth_parse_size("--memory-swap", f->memory_swap, &v, err) < 0)
       return -1;
-    int64_t mem = json_integer_value(json_object_get(hc, "Memory"));
-    if (v != -1 && (mem == 0 || v < mem))
-      return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                             "invalid --memory-swap `%s`: must be at least "
-                             "--memory (which it needs)",
-                             f->memory_swap);
     json_object_set_new(hc, "MemorySwap", json_integer(v));
   }
   if (f->shm_size) {
@@ -144,11 +157,6 @@ static int resources(const struct run_flags *f, json_t *hc,
   if (f->cpus) {
     if (berth_parse_cpus(f->cpus, &v, err) < 0)
       return -1;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    if (ncpu > 0 && v > ncpu * 1000000000LL)
-      return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                             "invalid --cpus `%s`: this machine has %ld CPUs",
-                             f->cpus, ncpu);
     json_object_set_new(hc, "NanoCpus", json_integer(v));
   }
   if (f->cpuset)
@@ -342,50 +350,28 @@ int run_request_build(const struct run_flags *f, char *const *cmd,
   json_t *cfg = json_object();
   json_t *hc = json_object();
   json_object_set_new(cfg, "HostConfig", hc);
+  /* Validated (and defaulted) by the engine, for every front end. */
   const char *net = f->network ? f->network : "none";
-  if (strcmp(net, "none") != 0 && strcmp(net, "host") != 0) {
-    json_decref(cfg);
-    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
-                           "invalid --network `%s`: only none and host are "
-                           "supported yet",
-                           net);
-  }
   json_object_set_new(hc, "NetworkMode", json_string(net));
   /* --cgroup-parent, else $BERTH_CGROUP_PARENT (tests keep their
-   * cgroups apart with it), else /berth. */
+   * cgroups apart with it), else the engine's default. */
   const char *cgp = f->cgroup_parent ? f->cgroup_parent
                                      : getenv("BERTH_CGROUP_PARENT");
-  if (cgp && *cgp) {
-    if (cgp[0] != '/' || strstr(cgp, "..")) {
-      json_decref(cfg);
-      return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                             "invalid --cgroup-parent `%s`: an absolute "
-                             "path without `..`",
-                             cgp);
-    }
+  if (cgp && *cgp)
     json_object_set_new(hc, "CgroupParent", json_string(cgp));
-  }
-  if (f->userns && strcmp(f->userns, "host") != 0 && *f->userns) {
-    json_decref(cfg);
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "invalid --userns `%s`: only host (to opt out of "
-                           "the per-container user namespace)",
-                           f->userns);
-  }
-  if (f->userns)
-    json_object_set_new(hc, "UsernsMode", json_string(f->userns));
+  const char *strs[][2] = {{"UsernsMode", f->userns}, {"PidMode", f->pid},
+                           {"IpcMode", f->ipc}};
+  for (size_t i = 0; i < 3; i++)
+    if (strs[i][1])
+      json_object_set_new(hc, strs[i][0], json_string(strs[i][1]));
+  json_object_set_new(hc, "GroupAdd", strlist_json(&f->group_add));
+  if (f->domainname)
+    json_object_set_new(cfg, "Domainname", json_string(f->domainname));
   json_object_set_new(cfg, "Tty", json_boolean(f->tty));
   json_object_set_new(cfg, "OpenStdin", json_boolean(f->interactive));
   json_object_set_new(cfg, "AttachStdin", json_boolean(f->interactive));
-  if (f->workdir) {
-    if (f->workdir[0] != '/') {
-      json_decref(cfg);
-      return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                             "invalid --workdir `%s`: must be absolute",
-                             f->workdir);
-    }
+  if (f->workdir)
     json_object_set_new(cfg, "WorkingDir", json_string(f->workdir));
-  }
   if (f->user)
     json_object_set_new(cfg, "User", json_string(f->user));
   if (f->hostname)
@@ -404,7 +390,8 @@ int run_request_build(const struct run_flags *f, char *const *cmd,
   json_object_set_new(hc, "Init", json_boolean(f->init));
   json_t *lab = json_object();
   json_object_set_new(cfg, "Labels", lab);
-  if (env(f, envp, cfg, err) < 0 || labels(&f->label, "--label", lab, err) < 0 ||
+  if (env(f, envp, cfg, err) < 0 || label_files(f, lab, err) < 0 ||
+      labels(&f->label, "--label", lab, err) < 0 ||
       mounts(f, hc, err) < 0 || resources(f, hc, err) < 0 ||
       devices_sysctls(f, hc, strcmp(net, "host") != 0, err) < 0 ||
       security(f, hc, err) < 0 || policy(f, cfg, hc, err) < 0 ||

@@ -25,9 +25,9 @@ struct run_flags {
   long health_retries;
   bool health_retries_set;
   const char *pull, *network, *userns, *log_driver, *platform,
-      *cgroup_parent;
+      *cgroup_parent, *pid, *ipc, *domainname, *cidfile;
   struct strlist env, env_file, volume, mount, tmpfs, label, ulimit, cap_add,
-      cap_drop, security_opt, device, sysctl, log_opt;
+      cap_drop, security_opt, device, sysctl, log_opt, group_add, label_file;
   /* How `run` attaches (not part of the create request). */
   struct strlist attach; /* -a STDIN|STDOUT|STDERR */
   const char *detach_keys;

@@ -17,20 +17,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "caps.h"
+#include "caps_set.h"
 #include "cleanup.h"
+#include "ns_share.h"
+#include "resources.h"
 #include "seccomp_profile.h"
-
-const char *const berth_default_caps[] = {
-    "CAP_CHOWN",      "CAP_DAC_OVERRIDE",     "CAP_FSETID",
-    "CAP_FOWNER",     "CAP_MKNOD",            "CAP_NET_RAW",
-    "CAP_SETGID",     "CAP_SETUID",           "CAP_SETFCAP",
-    "CAP_SETPCAP",    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-    "CAP_KILL",       "CAP_AUDIT_WRITE",      NULL};
-
-/* Podman's default: a fork bomb in one container cannot exhaust the
- * host's pids (Docker sets none). */
-#define DEFAULT_PIDS_LIMIT 2048
 
 static const char *const masked_paths[] = {
     "/proc/asound",        "/proc/acpi",         "/proc/kcore",
@@ -129,62 +120,6 @@ static json_t *process_env(const struct berth_ctr *c) {
   return env;
 }
 
-/* The capability set: Docker's defaults, then --cap-add / --cap-drop
- * ("ALL" allowed in both), or everything with --privileged. */
-static int capabilities(const struct berth_ctr *c, json_t **out,
-                        berth_error **err) {
-  json_t *h = hostcfg(c);
-  bool have[64] = {false};
-  unsigned last = berth_cap_last();
-  /* "All" is what berth itself may hand out: its bounding set (a host
-   * may withhold some from root, as CAP_SYS_RESOURCE here). */
-  bool bounded[64] = {false};
-  for (unsigned i = 0; i <= last; i++)
-    bounded[i] = prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1;
-  if (cfg_bool(h, "Privileged")) {
-    for (unsigned i = 0; i <= last; i++)
-      have[i] = bounded[i];
-  } else {
-    for (const char *const *p = berth_default_caps; *p; p++) {
-      int n = berth_cap_from_name(*p);
-      if (n >= 0)
-        have[n] = true;
-    }
-  }
-  const char *lists[2] = {"CapAdd", "CapDrop"};
-  for (int l = 0; l < 2; l++) {
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(h, lists[l]), i, v) {
-      const char *name = json_string_value(v);
-      if (!name)
-        continue;
-      if (strcasecmp(name, "ALL") == 0) {
-        for (unsigned k = 0; k <= last; k++)
-          have[k] = l == 0 && bounded[k];
-        continue;
-      }
-      char full[64];
-      snprintf(full, sizeof full, "%s%s",
-               strncasecmp(name, "CAP_", 4) == 0 ? "" : "CAP_", name);
-      for (char *p = full; *p; p++)
-        *p = (char)toupper((unsigned char)*p);
-      int n = berth_cap_from_name(full);
-      if (n < 0)
-        return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                               "invalid --cap-%s `%s`: unknown capability",
-                               l == 0 ? "add" : "drop", name);
-      have[n] = l == 0;
-    }
-  }
-  json_t *set = json_array();
-  for (unsigned i = 0; i <= last; i++)
-    if (have[i])
-      json_array_append_new(set, json_string(berth_cap_name(i)));
-  *out = set;
-  return 0;
-}
-
 static json_t *mount_obj(const char *dst, const char *type, const char *src,
                          json_t *opts) {
   return json_pack("{s:s,s:s,s:s,s:o}", "destination", dst, "type", type,
@@ -201,14 +136,66 @@ static json_t *opts_of(const char *first, ...) {
   return a;
 }
 
+/* A new proc can only be mounted by whom holds CAP_SYS_ADMIN over the
+ * pid namespace's owner: in the container's own user namespace that is
+ * true of its own pid namespace only.  The host's is then bound from the
+ * host's /proc, another container's from the proc the engine mounted
+ * for it (in->proc_source); masked and read-only paths apply on top. */
+static void proc_mount(const struct berth_bundle_in *in, json_t *m) {
+  enum berth_ns_mode pm;
+  if (berth_ns_mode(hostcfg(in->ctr), "PidMode", &pm, NULL, NULL) < 0)
+    pm = BERTH_NSMODE_PRIVATE;
+  const char *src = NULL;
+  if (!userns_host(in->ctr) && pm == BERTH_NSMODE_HOST)
+    src = "/proc";
+  else if (!userns_host(in->ctr) && pm == BERTH_NSMODE_CONTAINER)
+    src = in->proc_source;
+  if (src)
+    json_array_append_new(m, mount_obj("/proc", "bind", src,
+                                       opts_of("rbind", "nosuid", "noexec",
+                                               "nodev", NULL)));
+  else
+    json_array_append_new(m, mount_obj("/proc", "proc", "proc",
+                                       opts_of("nosuid", "noexec", "nodev",
+                                               NULL)));
+}
+
+/* /dev/shm and /dev/mqueue by --ipc mode, as Docker: the host's /dev/shm
+ * with the host's IPC namespace, none with --ipc none.  An mqueue
+ * filesystem, like proc, can only be mounted for an IPC namespace owned
+ * by the container's user namespace: with another's, /dev/mqueue is left
+ * out (POSIX queues are still reachable with mq_open). */
+static void ipc_mounts(const struct berth_ctr *c, json_t *m) {
+  enum berth_ns_mode im;
+  if (berth_ns_mode(hostcfg(c), "IpcMode", &im, NULL, NULL) < 0)
+    im = BERTH_NSMODE_PRIVATE;
+  if (im == BERTH_NSMODE_HOST) {
+    json_array_append_new(m, mount_obj("/dev/shm", "bind", "/dev/shm",
+                                       opts_of("rbind", "nosuid", "noexec",
+                                               "nodev", NULL)));
+  } else if (im != BERTH_NSMODE_NONE) {
+    char shm[64];
+    int64_t shm_size = cfg_int(hostcfg(c), "ShmSize");
+    snprintf(shm, sizeof shm, "size=%lld",
+             (long long)(shm_size > 0 ? shm_size : 64LL << 20));
+    json_array_append_new(m, mount_obj("/dev/shm", "tmpfs", "shm",
+                                       opts_of("nosuid", "noexec", "nodev",
+                                               "mode=1777", shm, NULL)));
+  }
+  bool own = im == BERTH_NSMODE_PRIVATE || im == BERTH_NSMODE_NONE;
+  if (own || userns_host(c))
+    json_array_append_new(m, mount_obj("/dev/mqueue", "mqueue", "mqueue",
+                                       opts_of("nosuid", "noexec", "nodev",
+                                               NULL)));
+}
+
 /* /proc, /dev, /sys... as Docker mounts them.  In a user namespace with
  * the host's network namespace sysfs cannot be mounted (the kernel wants
  * a network namespace owned by the user namespace): bind it read-only. */
-static void base_mounts(const struct berth_ctr *c, json_t *m) {
+static void base_mounts(const struct berth_bundle_in *in, json_t *m) {
+  const struct berth_ctr *c = in->ctr;
   bool priv = cfg_bool(hostcfg(c), "Privileged");
-  json_array_append_new(m, mount_obj("/proc", "proc", "proc",
-                                     opts_of("nosuid", "noexec", "nodev",
-                                             NULL)));
+  proc_mount(in, m);
   json_array_append_new(m, mount_obj("/dev", "tmpfs", "tmpfs",
                                      opts_of("nosuid", "strictatime",
                                              "mode=755", "size=65536k",
@@ -217,16 +204,7 @@ static void base_mounts(const struct berth_ctr *c, json_t *m) {
       m, mount_obj("/dev/pts", "devpts", "devpts",
                    opts_of("nosuid", "noexec", "newinstance", "ptmxmode=0666",
                            "mode=0620", "gid=5", NULL)));
-  char shm[64];
-  int64_t shm_size = cfg_int(hostcfg(c), "ShmSize");
-  snprintf(shm, sizeof shm, "size=%lld",
-           (long long)(shm_size > 0 ? shm_size : 64LL << 20));
-  json_array_append_new(m, mount_obj("/dev/shm", "tmpfs", "shm",
-                                     opts_of("nosuid", "noexec", "nodev",
-                                             "mode=1777", shm, NULL)));
-  json_array_append_new(m, mount_obj("/dev/mqueue", "mqueue", "mqueue",
-                                     opts_of("nosuid", "noexec", "nodev",
-                                             NULL)));
+  ipc_mounts(c, m);
   const char *ro = priv ? "rw" : "ro";
   if (!userns_host(c) && net_host(c))
     json_array_append_new(m, mount_obj("/sys", "bind", "/sys",
@@ -346,82 +324,36 @@ static json_t *idmap(uint32_t base, uint32_t count) {
                    (json_int_t)base, "size", (json_int_t)count);
 }
 
-static json_t *namespaces(const struct berth_ctr *c) {
-  json_t *ns = json_pack("[{s:s},{s:s},{s:s},{s:s},{s:s}]", "type", "pid",
-                         "type", "ipc", "type", "uts", "type", "mount",
-                         "type", "cgroup");
+/* pid and ipc: none for the host's (--pid/--ipc host: the container
+ * stays in berth's, which is the host's), another container's by path,
+ * else a new one.  The user namespace stays the container's own in
+ * every case: seeing the host's or another container's processes gives
+ * no power over them (ptrace, signals and /proc/PID files of processes
+ * whose ids are not mapped in it are refused by the kernel). */
+static void shared_ns(const struct berth_bundle_in *in, json_t *ns,
+                      const char *type, const char *key, const char *path) {
+  enum berth_ns_mode m;
+  if (berth_ns_mode(hostcfg(in->ctr), key, &m, NULL, NULL) < 0)
+    m = BERTH_NSMODE_PRIVATE;
+  if (m == BERTH_NSMODE_HOST)
+    return;
+  json_t *o = json_pack("{s:s}", "type", type);
+  if (m == BERTH_NSMODE_CONTAINER && path && *path)
+    json_object_set_new(o, "path", json_string(path));
+  json_array_append_new(ns, o);
+}
+
+static json_t *namespaces(const struct berth_bundle_in *in) {
+  const struct berth_ctr *c = in->ctr;
+  json_t *ns = json_pack("[{s:s},{s:s},{s:s}]", "type", "uts", "type",
+                         "mount", "type", "cgroup");
+  shared_ns(in, ns, "pid", "PidMode", in->pid_ns_path);
+  shared_ns(in, ns, "ipc", "IpcMode", in->ipc_ns_path);
   if (!net_host(c))
     json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
   if (!userns_host(c))
     json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
   return ns;
-}
-
-/* cgroup limits: memory, swap, CPU (a quota per 100 ms period), cpuset,
- * pids, and the device rules (deny all but the standard devices). */
-static json_t *resources(const struct berth_ctr *c) {
-  json_t *h = hostcfg(c);
-  json_t *r = json_object();
-  int64_t mem = cfg_int(h, "Memory"), swap = cfg_int(h, "MemorySwap");
-  if (mem > 0 || swap != 0) {
-    json_t *m = json_object();
-    if (mem > 0)
-      json_object_set_new(m, "limit", json_integer(mem));
-    /* Docker: --memory-swap is memory plus swap; unset means twice the
-     * memory; -1 unlimited. */
-    if (swap != 0)
-      json_object_set_new(m, "swap", json_integer(swap));
-    else if (mem > 0)
-      json_object_set_new(m, "swap", json_integer(2 * mem));
-    json_object_set_new(r, "memory", m);
-  }
-  json_t *cpu = json_object();
-  int64_t nano = cfg_int(h, "NanoCpus");
-  if (nano > 0) {
-    json_object_set_new(cpu, "period", json_integer(100000));
-    json_object_set_new(cpu, "quota", json_integer(nano / 10000));
-  }
-  if (cfg_str(h, "CpusetCpus"))
-    json_object_set_new(cpu, "cpus", json_string(cfg_str(h, "CpusetCpus")));
-  if (cfg_int(h, "CpuShares") > 0)
-    json_object_set_new(cpu, "shares", json_integer(cfg_int(h, "CpuShares")));
-  if (json_object_size(cpu))
-    json_object_set_new(r, "cpu", cpu);
-  else
-    json_decref(cpu);
-  json_t *pl = json_object_get(h, "PidsLimit");
-  int64_t pids = json_is_integer(pl) ? json_integer_value(pl)
-                                     : DEFAULT_PIDS_LIMIT;
-  if (pids > 0)
-    json_object_set_new(r, "pids", json_pack("{s:I}", "limit",
-                                             (json_int_t)pids));
-  json_t *dev = json_array();
-  json_array_append_new(dev, json_pack("{s:b,s:s}", "allow", 0, "access",
-                                       "rwm"));
-  if (cfg_bool(h, "Privileged")) {
-    json_array_append_new(dev, json_pack("{s:b,s:s}", "allow", 1, "access",
-                                         "rwm"));
-  } else {
-    /* null, zero, full, random, urandom, tty, console, ptmx and ptys:
-     * what every container needs; mknod of anything else is refused. */
-    static const struct { char type; int major, minor; } std[] = {
-        {'c', 1, 3}, {'c', 1, 5}, {'c', 1, 7}, {'c', 1, 8}, {'c', 1, 9},
-        {'c', 5, 0}, {'c', 5, 1}, {'c', 5, 2}, {'c', 136, -1}};
-    for (size_t i = 0; i < ARRAY_SIZE(std); i++) {
-      json_t *rule = json_pack("{s:b,s:s#,s:i,s:s}", "allow", 1, "type",
-                               &std[i].type, 1, "major", std[i].major,
-                               "access", "rwm");
-      if (std[i].minor >= 0)
-        json_object_set_new(rule, "minor", json_integer(std[i].minor));
-      json_array_append_new(dev, rule);
-    }
-  }
-  size_t i;
-  json_t *d;
-  json_array_foreach(json_object_get(h, "DeviceRules"), i, d)
-      json_array_append(dev, d);
-  json_object_set_new(r, "devices", dev);
-  return r;
 }
 
 /* --device: the node as the host has it now, and a cgroup rule for it. */
@@ -576,14 +508,14 @@ int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
   json_t *h = hostcfg(c);
   json_t *caps = NULL, *filter = NULL;
   json_t *args = process_args(c, err);
-  if (!args || capabilities(c, &caps, err) < 0 ||
+  if (!args || berth_caps_set(h, &caps, err) < 0 ||
       seccomp(c, caps, in->arch, &filter, err) < 0) {
     json_decref(args);
     json_decref(caps);
     return -1;
   }
   json_t *mounts = json_array();
-  base_mounts(c, mounts);
+  base_mounts(in, mounts);
   user_mounts(c, mounts);
   etc_mounts(in, mounts);
   if (cfg_bool(h, "Init")) {
@@ -603,8 +535,8 @@ int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
   const char *parent = cfg_str(h, "CgroupParent");
   snprintf(cgpath, sizeof cgpath, "%s/%s", parent ? parent : "/berth",
            c->id);
-  json_t *res = resources(c);
-  json_t *lx = json_pack("{s:o,s:s,s:o}", "namespaces", namespaces(c),
+  json_t *res = berth_resources_of(h);
+  json_t *lx = json_pack("{s:o,s:s,s:o}", "namespaces", namespaces(in),
                          "cgroupsPath", cgpath, "resources", res);
   if (devices(c, lx, res, err) < 0) {
     json_decref(lx);
@@ -639,6 +571,10 @@ int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
   json_decref(caps);
   if (!spec)
     return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "build config.json");
+  /* --domainname: the NIS domain name of its own UTS namespace. */
+  const char *domain = cfg_str(c->config, "Domainname");
+  if (domain)
+    json_object_set_new(spec, "domainname", json_string(domain));
   *out = spec;
   return 0;
 }

@@ -264,6 +264,15 @@ int berth_ctr_rename(struct berth_db *db, const char *id, const char *name,
   return 0;
 }
 
+int berth_ctr_save_config(struct berth_db *db, const char *id, json_t *config,
+                          berth_error **err) {
+  _cleanup_free_ char *cfg = json_dumps(config, JSON_COMPACT);
+  if (!cfg)
+    return berth_error_sys(err, "serialise container config");
+  return exec_id(db, "UPDATE containers SET config=?2 WHERE id=?1", id, cfg,
+                 err);
+}
+
 int berth_ctr_delete(struct berth_db *db, const char *id, berth_error **err) {
   return exec_id(db, "DELETE FROM containers WHERE id=?", id, NULL, err);
 }

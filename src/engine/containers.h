@@ -25,6 +25,10 @@ int berth_ctr_list(struct berth_db *db, struct berth_ctr **out, size_t *n,
  * error) of c back; the config and names are not touched. */
 int berth_ctr_save_state(struct berth_db *db, const struct berth_ctr *c,
                          berth_error **err);
+/* Replaces the record's config (the create request, as `update` changes
+ * it). */
+int berth_ctr_save_config(struct berth_db *db, const char *id, json_t *config,
+                          berth_error **err);
 int berth_ctr_rename(struct berth_db *db, const char *id, const char *name,
                      berth_error **err);
 int berth_ctr_delete(struct berth_db *db, const char *id, berth_error **err);

@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "containers.h"
+#include "create_check.h"
 #include "fs.h"
 #include "images.h"
 #include "manifest.h"
@@ -213,13 +214,23 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
   char gen_name[64];
   if (name && berth_ctr_name_validate(name, err) < 0)
     return -1;
+  /* Checked (and normalised) on a copy: the request is the caller's. */
+  json_t *rq = json_deep_copy(req);
+  if (!rq)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "copy the request");
+  if (berth_create_check(e, rq, err) < 0) {
+    json_decref(rq);
+    return -1;
+  }
   if (!name) {
     new_name(gen_name, sizeof gen_name);
     name = gen_name;
   }
   json_t *img = NULL;
-  if (load_image_config(e, image_id, &img, err) < 0)
+  if (load_image_config(e, image_id, &img, err) < 0) {
+    json_decref(rq);
     return -1;
+  }
   struct berth_ctr c = {0};
   new_id(c.id);
   c.name = (char *)name;
@@ -228,8 +239,9 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   c.created = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-  c.config = merge_config(req, img);
+  c.config = merge_config(rq, img);
   json_decref(img);
+  json_decref(rq);
   snprintf(c.state, sizeof c.state, "%s", BERTH_ST_CREATED);
   json_t *hn = json_object_get(c.config, "Hostname");
   if (!json_string_value(hn) || !*json_string_value(hn)) {

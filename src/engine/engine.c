@@ -28,7 +28,9 @@ static int find_programs(struct berth_engine *e, berth_error **err) {
     e->monitor_exe = NULL;
   if (asprintf(&e->init_exe, "%s/berth-init", self) < 0)
     e->init_exe = NULL;
-  if (!e->self_exe || !e->monitor_exe || !e->init_exe)
+  if (asprintf(&e->runtime_exe, "%s/berth-runtime", self) < 0)
+    e->runtime_exe = NULL;
+  if (!e->self_exe || !e->monitor_exe || !e->init_exe || !e->runtime_exe)
     return berth_error_sys(err, "allocate");
   return 0;
 }
@@ -132,5 +134,6 @@ void berth_engine_free(struct berth_engine *e) {
   free(e->self_exe);
   free(e->monitor_exe);
   free(e->init_exe);
+  free(e->runtime_exe);
   free(e);
 }

@@ -34,6 +34,8 @@ struct berth_engine {
   char *self_exe;       /* berth itself, for the monitor's helpers */
   char *monitor_exe;    /* berth-monitor */
   char *init_exe;       /* berth-init (--init) */
+  char *runtime_exe;    /* berth-runtime: creates containers whose init
+                           must run from a sealed copy (--pid container:) */
   char *const *envp;
 };
 

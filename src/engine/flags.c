@@ -382,6 +382,20 @@ int berth_parse_key_value(const char *flag, const char *s, char **key,
   return 0;
 }
 
+int berth_parse_label(const char *s, char **key, char **value,
+                      berth_error **err) {
+  if (strchr(s, '='))
+    return berth_parse_key_value("--label", s, key, value, err);
+  if (*s == '\0')
+    return FLAG_INVALID(err, "--label", s, "empty key");
+  _cleanup_free_ char *k = strdup(s), *v = strdup("");
+  if (k == NULL || v == NULL)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "--label");
+  *key = steal_pointer(&k);
+  *value = steal_pointer(&v);
+  return 0;
+}
+
 /* ---- environment -------------------------------------------------------- */
 
 static int strv_append(char ***v, char *owned) {
@@ -493,5 +507,32 @@ int berth_env_file_read(char ***env, const char *path, char *const *envp,
   memcpy(nv + n, add, (m + 1) * sizeof(char *));
   *env = nv;
   free(steal_pointer(&add)); /* the strings now belong to *env */
+  return 0;
+}
+
+int berth_label_file_read(const char *path, char ***lines, berth_error **err) {
+  _cleanup_free_ char *buf = NULL;
+  size_t len;
+  if (berth_read_file(AT_FDCWD, path, ENV_FILE_MAX, &buf, &len, err) < 0)
+    return berth_error_prefix(err, "--label-file");
+  if (memchr(buf, '\0', len))
+    return FLAG_INVALID(err, "--label-file", path, "contains a NUL byte");
+  _cleanup_strv_ char **out = NULL;
+  char *p = buf;
+  for (char *line = strsep(&p, "\n"); line; line = strsep(&p, "\n")) {
+    size_t n = strlen(line);
+    if (n && line[n - 1] == '\r')
+      line[--n] = '\0';
+    while (isspace((unsigned char)*line))
+      line++;
+    if (*line == '\0' || *line == '#')
+      continue;
+    char *copy = strdup(line);
+    if (copy == NULL || strv_append(&out, copy) < 0)
+      return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "--label-file");
+  }
+  if (out == NULL && (out = calloc(1, sizeof(char *))) == NULL)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "--label-file");
+  *lines = steal_pointer(&out);
   return 0;
 }

@@ -126,4 +126,11 @@ int berth_env_file_read(char ***env, const char *path, char *const *envp,
 int berth_parse_key_value(const char *flag, const char *s, char **key,
                           char **value, berth_error **err);
 
+/* --label: "KEY=VALUE", or "KEY" alone with an empty value (Docker). */
+int berth_parse_label(const char *s, char **key, char **value,
+                      berth_error **err);
+/* --label-file: one label per line; blank lines and lines starting with
+ * '#' skipped.  *lines: NULL-terminated, malloc'd.  Errors name the file. */
+int berth_label_file_read(const char *path, char ***lines, berth_error **err);
+
 #endif

@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
+#include "runtime_create.h"
 #include "create.h"
 #include "fs.h"
 #include "restart.h"

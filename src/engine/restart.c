@@ -17,6 +17,7 @@
 #include "create.h"
 #include "exit_status.h"
 #include "lifecycle.h"
+#include "runtime_create.h"
 #include "start.h"
 #include "state.h"
 
@@ -73,14 +74,11 @@ int berth_ctr_restart_child(struct berth_engine *e, const char *id,
                            c->name);
   char dir[4096];
   berth_ctr_dir(e, id, dir, sizeof dir);
-  struct berth_ctx ctx;
-  berth_log log;
-  berth_engine_runtime_ctx(e, &ctx, &log);
   struct berth_create_opts co = {.bundle = dir, .mode = BERTH_RUN_DETACHED,
                                  .console_socket = tty ? console_socket
                                                        : NULL};
   struct berth_state *st = NULL;
-  if (berth_container_create(&ctx, id, &co, NULL, err) < 0 ||
+  if (berth_runtime_create(e, c, &co, err) < 0 ||
       berth_state_read(e->run_root, id, &st, err) < 0) {
     snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
     free(c->error);

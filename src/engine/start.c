@@ -33,6 +33,8 @@
 #include "idmap_bind.h"
 #include "images.h"
 #include "json.h"
+#include "ns_share.h"
+#include "runtime_create.h"
 #include "overlay.h"
 #include "state.h"
 #include "terminal.h"
@@ -85,6 +87,49 @@ struct child {
   int sync_fd;
 };
 
+/* --group-add, as a NULL-terminated list (*out NULL when none). */
+static int group_add(const struct berth_ctr *c, char ***out,
+                     berth_error **err) {
+  json_t *l = json_object_get(json_object_get(c->config, "HostConfig"),
+                              "GroupAdd");
+  size_t n = json_array_size(l);
+  *out = NULL;
+  if (n == 0)
+    return 0;
+  _cleanup_strv_ char **v = calloc(n + 1, sizeof(char *));
+  for (size_t i = 0; v && i < n; i++)
+    if (!(v[i] = strdup(json_string_value(json_array_get(l, i)) ?: "")))
+      return berth_error_sys(err, "allocate");
+  if (!v)
+    return berth_error_sys(err, "allocate");
+  *out = steal_pointer(&v);
+  return 0;
+}
+
+struct shared_ns {
+  char pid[64], ipc[64];
+  char proc[4200]; /* "" unless a proc is mounted for another's pid ns */
+};
+
+/* --pid/--ipc container:X: X's namespaces, which must still be there
+ * (X running); in a user namespace of its own the container gets a proc
+ * of X's pid namespace made here (see berth_ns_proc_of). */
+static int shared_namespaces(struct child *ch, struct shared_ns *sh,
+                             berth_error **err) {
+  json_t *hc = json_object_get(ch->c->config, "HostConfig");
+  pid_t pid_of_pidns, pid_of_ipcns;
+  sh->proc[0] = '\0';
+  if (berth_ns_join_path(ch->e, hc, "PidMode", sh->pid, sizeof sh->pid,
+                         &pid_of_pidns, err) < 0 ||
+      berth_ns_join_path(ch->e, hc, "IpcMode", sh->ipc, sizeof sh->ipc,
+                         &pid_of_ipcns, err) < 0)
+    return -1;
+  if (!*sh->pid || !ch->c->id_count)
+    return 0;
+  snprintf(sh->proc, sizeof sh->proc, "%s/proc-ns", ch->dir);
+  return berth_ns_proc_of(pid_of_pidns, sh->proc, err);
+}
+
 static int write_bundle(struct child *ch, berth_error **err) {
   char rootfs[4096];
   snprintf(rootfs, sizeof rootfs, "%s/rootfs", ch->dir);
@@ -93,14 +138,21 @@ static int write_bundle(struct child *ch, berth_error **err) {
     return berth_error_sys(err, "open `%s`", rootfs);
   const char *user =
       json_string_value(json_object_get(ch->c->config, "User"));
+  struct shared_ns sh;
+  if (shared_namespaces(ch, &sh, err) < 0)
+    return -1;
+  _cleanup_strv_ char **groups = NULL;
   struct berth_userspec us = {0};
-  if (berth_userspec_resolve(rfd, user, NULL, &us, err) < 0)
+  if (group_add(ch->c, &groups, err) < 0 ||
+      berth_userspec_resolve(rfd, user, groups, &us, err) < 0)
     return -1;
   struct utsname un;
   uname(&un);
   struct berth_bundle_in in = {.ctr = ch->c, .dir = ch->dir, .user = &us,
                                .arch = un.machine,
-                               .init_exe = ch->e->init_exe};
+                               .init_exe = ch->e->init_exe,
+                               .pid_ns_path = sh.pid, .ipc_ns_path = sh.ipc,
+                               .proc_source = *sh.proc ? sh.proc : NULL};
   json_t *spec = NULL;
   int rc = berth_bundle_spec(&in, &spec, err);
   berth_userspec_clear(&us);
@@ -418,14 +470,11 @@ static void child_main(struct child *ch) {
   if (mount_rootfs(ch, &err) < 0 || write_bundle(ch, &err) < 0 ||
       setup_stdio(ch, mon, sock_path, &listen_fd, &err) < 0)
     goto fail;
-  struct berth_ctx ctx;
-  berth_log log;
-  berth_engine_runtime_ctx(ch->e, &ctx, &log);
   struct berth_create_opts co = {.bundle = ch->dir,
                                  .console_socket = *sock_path ? sock_path
                                                               : NULL,
                                  .mode = BERTH_RUN_DETACHED};
-  if (berth_container_create(&ctx, ch->c->id, &co, NULL, &err) < 0)
+  if (berth_runtime_create(ch->e, ch->c, &co, &err) < 0)
     goto fail;
   struct berth_state *st = NULL;
   if (berth_state_read(ch->e->run_root, ch->c->id, &st, &err) < 0)

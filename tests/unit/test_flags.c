@@ -909,6 +909,51 @@ static void test_env_file_missing(void **state) {
   berth_error_free(err);
 }
 
+/* ---- labels ------------------------------------------------------------- */
+
+static void test_label(void **state) {
+  (void)state;
+  char *k = NULL, *v = NULL;
+  berth_error *err = NULL;
+  assert_int_equal(berth_parse_label("a=b=c", &k, &v, &err), 0);
+  assert_string_equal(k, "a");
+  assert_string_equal(v, "b=c");
+  free(k);
+  free(v);
+  /* Docker: a bare key is the key with an empty value. */
+  assert_int_equal(berth_parse_label("bare", &k, &v, &err), 0);
+  assert_string_equal(k, "bare");
+  assert_string_equal(v, "");
+  free(k);
+  free(v);
+  int rc = berth_parse_label("", &k, &v, &err);
+  check_invalid(rc, err, "--label", "");
+  err = NULL;
+  rc = berth_parse_label("=v", &k, &v, &err);
+  check_invalid(rc, err, "--label", "=v");
+}
+
+static void test_label_file(void **state) {
+  (void)state;
+  char path[64];
+  static const char text[] = "x=y\n# c\n\n  a=1\r\nb\n";
+  write_tmp(path, text, sizeof(text) - 1);
+  char **lines = NULL;
+  berth_error *err = NULL;
+  assert_int_equal(berth_label_file_read(path, &lines, &err), 0);
+  assert_string_equal(lines[0], "x=y");
+  assert_string_equal(lines[1], "a=1");
+  assert_string_equal(lines[2], "b");
+  assert_null(lines[3]);
+  berth_strv_freep(&lines);
+  lines = NULL;
+  unlink(path);
+  assert_true(berth_label_file_read(path, &lines, &err) < 0);
+  assert_non_null(strstr(err->msg, "--label-file"));
+  assert_null(lines);
+  berth_error_free(err);
+}
+
 /* ---- messages ----------------------------------------------------------- */
 
 static void expect_msg(int rc, berth_error *err, const char *want) {
@@ -995,6 +1040,8 @@ int main(void) {
       cmocka_unit_test(test_env_file_empty),
       cmocka_unit_test(test_env_file_bad),
       cmocka_unit_test(test_env_file_missing),
+      cmocka_unit_test(test_label),
+      cmocka_unit_test(test_label_file),
       cmocka_unit_test(test_env_file_message),
       cmocka_unit_test(test_messages),
   };

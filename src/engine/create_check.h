@@ -1,0 +1,19 @@
+/* Validation of a create request (Docker Engine API ContainerCreate
+ * body), whichever front end built it: the CLI's flags or an API
+ * client's JSON get the same checks and the same messages. */
+#ifndef BERTH_ENGINE_CREATE_CHECK_H
+#define BERTH_ENGINE_CREATE_CHECK_H
+
+#include "engine.h"
+
+/* Checks (and where Docker does, normalises or defaults) in req:
+ * HostConfig.NetworkMode (none, the default, or host), .CgroupParent (an
+ * absolute path without `..`), .UsernsMode ("" or host), .PidMode and
+ * .IpcMode (see ns_share.h), .GroupAdd (names or ids), .Sysctls (IPC
+ * ones need the container's own IPC namespace), the resource limits
+ * (berth_resources_check), and the Config fields
+ * WorkingDir (absolute) and Domainname.  INVALID naming the flag. */
+int berth_create_check(struct berth_engine *e, json_t *req,
+                       berth_error **err);
+
+#endif

@@ -1,0 +1,108 @@
+/* Creating (and starting, detached) a container's init through the
+ * runtime: in-process, or as a berth-runtime process where the init must
+ * run from a sealed copy of the runtime. */
+#include "runtime_create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "ns_share.h"
+
+/* The runtime's error: the "msg" of the last entry of its JSON log.
+ * Its kind does not cross the process boundary (the runtime exits 1):
+ * SYSTEM. */
+static int runtime_error(const char *log, berth_error **err) {
+  _cleanup_free_ char *text = NULL;
+  if (berth_read_file(AT_FDCWD, log, 64 << 10, &text, NULL, NULL) < 0 ||
+      !text || !*text)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "berth-runtime failed");
+  size_t len = strlen(text);
+  while (len && text[len - 1] == '\n')
+    text[--len] = '\0';
+  char *last = strrchr(text, '\n');
+  json_t *entry = json_loads(last ? last + 1 : text, 0, NULL);
+  const char *msg = json_string_value(json_object_get(entry, "msg"));
+  berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s",
+                  msg ? msg : (last ? last + 1 : text));
+  json_decref(entry);
+  return -1;
+}
+
+/* berth-runtime run --detach, for a container whose init joins another
+ * container's pid namespace: until it execs, the init is visible there
+ * and must run from a sealed copy of the runtime (CVE-2019-5736), which
+ * only a runtime process of its own can re-execute into; the engine's
+ * in-process runtime cannot. */
+/* berth-runtime --root STATE --log LOG --log-format json run --detach
+ * --bundle DIR [--console-socket S] ID, into argv (16 slots). */
+static void runtime_argv(char *argv[16], const char *exe, const char *root,
+                         char *log, const struct berth_create_opts *co,
+                         const char *id) {
+  int n = 0;
+  const char *fixed[] = {exe,  "--root", root,       "--log", log,
+                         "--log-format", "json", "run", "--detach",
+                         "--bundle", co->bundle};
+  for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+    argv[n++] = (char *)fixed[i];
+  if (co->console_socket) {
+    argv[n++] = "--console-socket";
+    argv[n++] = (char *)co->console_socket;
+  }
+  argv[n++] = (char *)id;
+  argv[n] = NULL;
+}
+
+static int create_by_runtime(struct berth_engine *e, const struct berth_ctr *c,
+                             const struct berth_ctx *ctx,
+                             const struct berth_create_opts *co,
+                             berth_error **err) {
+  /* Its messages go to a log of its own: its stderr is the container's
+   * (fds 0-2 are what the init inherits). */
+  char log[4200];
+  snprintf(log, sizeof log, "%s/runtime.log", co->bundle);
+  unlink(log);
+  char *argv[16];
+  runtime_argv(argv, e->runtime_exe, ctx->state_root, log, co, c->id);
+  /* The init, orphaned when the runtime exits, comes to us: we become
+   * its monitor, which must be its parent to learn its exit. */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+    return berth_error_sys(err, "become a subreaper");
+  pid_t p = fork();
+  if (p < 0)
+    return berth_error_sys(err, "fork");
+  if (p == 0) {
+    char *env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    execve(argv[0], argv, env);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(p, &st, 0) < 0)
+    if (errno != EINTR)
+      return berth_error_sys(err, "wait for `%s`", argv[0]);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+    return 0;
+  return runtime_error(log, err);
+}
+
+int berth_runtime_create(struct berth_engine *e, const struct berth_ctr *c,
+                         const struct berth_create_opts *co,
+                         berth_error **err) {
+  struct berth_ctx ctx;
+  berth_log log;
+  berth_engine_runtime_ctx(e, &ctx, &log);
+  json_t *hc = json_object_get(c->config, "HostConfig");
+  enum berth_ns_mode pm;
+  if (berth_ns_mode(hc, "PidMode", &pm, NULL, err) < 0)
+    return -1;
+  if (pm == BERTH_NSMODE_CONTAINER)
+    return create_by_runtime(e, c, &ctx, co, err);
+  return berth_container_create(&ctx, c->id, co, NULL, err);
+}
+
