@@ -12,25 +12,34 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "exit_status.h"
 #include "fs.h"
 #include "ns_share.h"
 
-/* The runtime's error: the "msg" of the last entry of its JSON log.
- * Its kind does not cross the process boundary (the runtime exits 1):
- * SYSTEM. */
-static int runtime_error(const char *log, berth_error **err) {
+/* The runtime's error: the "msg" of the last entry of its JSON log.  Its
+ * kind crosses the process boundary only as the runtime's exit status,
+ * which is exit_status.h's table: 127 a missing program, 126 one that
+ * cannot run; anything else is SYSTEM. */
+static int runtime_error(const char *log, int status, berth_error **err) {
+  berth_error_kind kind = BERTH_ERR_SYSTEM;
+  int errno_value = 0;
+  if (status == BERTH_EXIT_NOT_FOUND || status == BERTH_EXIT_CANNOT_RUN) {
+    kind = BERTH_ERR_EXEC;
+    errno_value = status == BERTH_EXIT_NOT_FOUND ? ENOENT : EACCES;
+  }
   _cleanup_free_ char *text = NULL;
   if (berth_read_file(AT_FDCWD, log, 64 << 10, &text, NULL, NULL) < 0 ||
       !text || !*text)
-    return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "berth-runtime failed");
+    return berth_error_set(err, kind, errno_value, "berth-runtime failed");
   size_t len = strlen(text);
   while (len && text[len - 1] == '\n')
     text[--len] = '\0';
   char *last = strrchr(text, '\n');
   json_t *entry = json_loads(last ? last + 1 : text, 0, NULL);
   const char *msg = json_string_value(json_object_get(entry, "msg"));
-  berth_error_set(err, BERTH_ERR_SYSTEM, 0, "%s",
-                  msg ? msg : (last ? last + 1 : text));
+  berth_error_set(err, kind, 0, "%s", msg ? msg : (last ? last + 1 : text));
+  if (err && *err)
+    (*err)->errno_value = errno_value; /* not appended: msg names it */
   json_decref(entry);
   return -1;
 }
@@ -88,7 +97,7 @@ static int create_by_runtime(struct berth_engine *e, const struct berth_ctr *c,
       return berth_error_sys(err, "wait for `%s`", argv[0]);
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
     return 0;
-  return runtime_error(log, err);
+  return runtime_error(log, WIFEXITED(st) ? WEXITSTATUS(st) : -1, err);
 }
 
 int berth_runtime_create(struct berth_engine *e, const struct berth_ctr *c,

@@ -59,6 +59,12 @@ ctr_count() { berth ps -aq | wc -l; }
   run berth exec pjoin sh -c 'cat /proc/*/cmdline | tr "\0" " "'
   [ "$status" -eq 0 ]
   [[ "$output" == *"sleep 1000"* && "$output" == *"sleep 1001"* ]]
+  # Docker's statuses also through the runtime process that creates a
+  # joiner: 127 for a missing program, 126 for one that cannot run.
+  run -127 berth run --rm --pid container:px bb /no/such/program
+  [ "$status" -eq 127 ]
+  run berth run --rm --pid container:px bb /etc/passwd
+  [ "$status" -eq 126 ]
   run berth run --rm --pid bogus bb true
   [ "$status" -eq 125 ]
   [[ "$output" == *"--pid"* ]]
