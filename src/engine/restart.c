@@ -152,3 +152,29 @@ int berth_ctr_restart(struct berth_engine *e, const char *ref, int sig,
   unlink(path);
   return rc;
 }
+
+void berth_restart_marker_path(struct berth_engine *e, const char *id,
+                               char *buf, size_t len) {
+  char dir[4096];
+  berth_ctr_dir(e, id, dir, sizeof dir);
+  snprintf(buf, len, "%s/restarts", dir);
+}
+
+int berth_restart_marker_sync(struct berth_engine *e, const char *id,
+                              json_t *hostconfig, berth_error **err) {
+  json_t *rp = json_object_get(hostconfig, "RestartPolicy");
+  const char *policy = json_string_value(json_object_get(rp, "Name"));
+  bool restarts = policy && *policy && strcmp(policy, "no") != 0;
+  char path[4200];
+  berth_restart_marker_path(e, id, path, sizeof path);
+  if (!restarts) {
+    if (unlink(path) < 0 && errno != ENOENT)
+      return berth_error_sys(err, "remove `%s`", path);
+    return 0;
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return berth_error_sys(err, "create `%s`", path);
+  close(fd);
+  return 0;
+}

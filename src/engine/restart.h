@@ -17,6 +17,15 @@ bool berth_restart_policy_wants(const struct berth_ctr *c, int code);
  * 10 s or more (finished_ns: when the last run ended). */
 int64_t berth_restart_delay_ms(const struct berth_ctr *c, int64_t finished_ns);
 
+/* The file whose presence tells a container's monitor to keep the
+ * rootfs mounted after the container exits (a restart will need it):
+ * made or removed to match the policy at start and at `berth update
+ * --restart`, which changes the policy under a running monitor. */
+int berth_restart_marker_sync(struct berth_engine *e, const char *id,
+                              json_t *hostconfig, berth_error **err);
+void berth_restart_marker_path(struct berth_engine *e, const char *id,
+                               char *buf, size_t len);
+
 /* `berth _restart ID` (the monitor's helper): creates the container
  * again after its policy said so and reports the new init's pid on
  * report_fd.  console_socket: where the runtime sends the new pty master

@@ -1,6 +1,7 @@
 /* berth start: the parent side (berth) and the child that becomes the
  * container's monitor. */
 #include "start.h"
+#include "restart.h"
 #include "volumes.h"
 
 #include <errno.h>
@@ -396,16 +397,15 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
              (long long)(hc.interval_ns / 1000000));
   char pid_s[16];
   snprintf(pid_s, sizeof pid_s, "%d", pid);
-  /* Without a restart policy the rootfs (mounted only in the monitor's
-   * namespace) is finished with when the container exits: the monitor
-   * detaches it then, while the exit is being recorded, instead of the
-   * kernel doing it on the critical path when the directory is removed. */
-  json_t *rp = json_object_get(json_object_get(ch->c->config, "HostConfig"),
-                               "RestartPolicy");
-  const char *policy = json_string_value(json_object_get(rp, "Name"));
-  char rootfs[4096];
+  /* The rootfs (mounted only in the monitor's namespace) is finished
+   * with when the container exits, unless its policy restarts it (the
+   * marker, which `berth update --restart` may make or remove while it
+   * runs): the monitor detaches it then, while the exit is being
+   * recorded, instead of the kernel doing it on the critical path when
+   * the directory is removed. */
+  char rootfs[4096], keep_if[4200];
   snprintf(rootfs, sizeof rootfs, "%s/rootfs", ch->dir);
-  bool never_restarts = !policy || !*policy || strcmp(policy, "no") == 0;
+  berth_restart_marker_path(ch->e, ch->c->id, keep_if, sizeof keep_if);
   char *argv[48];
   int n = 0;
 #define ARG(k, v) (argv[n++] = (char *)(k), argv[n++] = (char *)(v))
@@ -423,8 +423,8 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
   ARG("--attach-socket", attach_sock);
   if (status_fd >= 0)
     ARG("--detach-keys", keys);
-  if (never_restarts)
-    ARG("--unmount-on-exit", rootfs);
+  ARG("--unmount-on-exit", rootfs);
+  ARG("--keep-rootfs-if", keep_if);
   if (mon[0] >= 0)
     ARG("--stdout", fd_arg(mon[0]));
   if (mon[1] >= 0)
@@ -468,6 +468,9 @@ static void child_main(struct child *ch) {
       att[2] = fcntl(ch->o->err, F_DUPFD_CLOEXEC, 10);
   }
   if (mount_rootfs(ch, &err) < 0 || write_bundle(ch, &err) < 0 ||
+      berth_restart_marker_sync(ch->e, ch->c->id,
+                                json_object_get(ch->c->config, "HostConfig"),
+                                &err) < 0 ||
       setup_stdio(ch, mon, sock_path, &listen_fd, &err) < 0)
     goto fail;
   struct berth_create_opts co = {.bundle = ch->dir,

@@ -1,5 +1,6 @@
 /* `update`: a container's limits changed live and in its record. */
 #include "update.h"
+#include "restart.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -137,6 +138,9 @@ int berth_ctr_update(struct berth_engine *e, const char *ref, json_t *changes,
                    (is_running(c) && apply_live(e, c, h, err) < 0)
                ? -1
                : save(e, c, h, err);
+  /* A running monitor learns the new policy from the marker. */
+  if (rc == 0)
+    rc = berth_restart_marker_sync(e, c->id, h, err);
   json_decref(h);
   if (rc < 0)
     return berth_error_prefix(err, "update `%s`", ref);

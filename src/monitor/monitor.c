@@ -64,6 +64,8 @@ struct open_how {
 struct monitor {
   const char *id, *root, *helper, *exit_file, *log_path;
   const char *unmount_on_exit; /* rootfs to detach once the init is gone */
+  const char *keep_rootfs_if;  /* ... unless this file exists (a restart
+                                  policy, which `berth update` may set) */
   pid_t init;
   bool init_reaped;
   int init_status;
@@ -562,6 +564,8 @@ static bool restart(struct monitor *m) {
 static void release_rootfs(struct monitor *m) {
   if (m->unmount_on_exit == NULL)
     return;
+  if (m->keep_rootfs_if && access(m->keep_rootfs_if, F_OK) == 0)
+    return;
   while (umount2(m->unmount_on_exit, MNT_DETACH) == 0)
     ;
   m->unmount_on_exit = NULL;
@@ -703,6 +707,7 @@ static void parse_args(struct monitor *m, int argc, char **argv,
     else if (!strcmp(k, "--helper")) m->helper = v;
     else if (!strcmp(k, "--exit-file")) m->exit_file = v;
     else if (!strcmp(k, "--unmount-on-exit")) m->unmount_on_exit = v;
+    else if (!strcmp(k, "--keep-rootfs-if")) m->keep_rootfs_if = v;
     else if (!strcmp(k, "--log")) m->log_path = v;
     else if (!strcmp(k, "--log-max-size")) *max_size = strtoull(v, NULL, 10);
     else if (!strcmp(k, "--log-max-file")) *max_files = atoi(v);

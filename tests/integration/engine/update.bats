@@ -79,3 +79,44 @@ cg_file() {
   [ "$status" -eq 1 ]
   [[ "$output" == *AutoRemove* ]]
 }
+
+is_running() { [ "$(berth inspect -f '{{.State.Running}}' "$1")" = true ]; }
+
+# Waits (at most 10 s) until the container's RestartCount is at least $2.
+restarts_reach() {
+  local i
+  for i in $(seq 1 100); do
+    [ "$(berth inspect -f '{{.RestartCount}}' "$1")" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+@test "update --restart on a running container: its monitor restarts it" {
+  # The file the container waits for lets each run end on cue.
+  berth run -d --name u7 -v "$BATS_TEST_TMPDIR:/w" bb \
+    sh -c 'while [ ! -e /w/go ]; do sleep 0.1; done; rm -f /w/go; exit 3' >/dev/null
+  berth update --restart on-failure:2 u7 >/dev/null
+  touch "$BATS_TEST_TMPDIR/go"
+  restarts_reach u7 1
+  # The restarted run works (its rootfs was kept): it waits again.
+  wait_until is_running u7
+  touch "$BATS_TEST_TMPDIR/go"
+  restarts_reach u7 2
+  # CONTROL: without the update the container is not restarted.
+  berth run -d --name u8 -v "$BATS_TEST_TMPDIR:/w" bb \
+    sh -c 'while [ ! -e /w/go8 ]; do sleep 0.1; done; exit 3' >/dev/null
+  touch "$BATS_TEST_TMPDIR/go8"
+  [ "$(berth wait u8)" = 3 ]
+  sleep 0.5
+  [ "$(berth inspect -f '{{.RestartCount}}' u8)" = 0 ]
+  [ "$(berth inspect -f '{{.State.Running}}' u8)" = false ]
+  # And the reverse: policy removed while running, no restart.
+  berth run -d --name u9 --restart always -v "$BATS_TEST_TMPDIR:/w" bb \
+    sh -c 'while [ ! -e /w/go9 ]; do sleep 0.1; done; exit 4' >/dev/null
+  berth update --restart no u9 >/dev/null
+  touch "$BATS_TEST_TMPDIR/go9"
+  [ "$(berth wait u9)" = 4 ]
+  sleep 0.5
+  [ "$(berth inspect -f '{{.RestartCount}}' u9)" = 0 ]
+}
