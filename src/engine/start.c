@@ -1,7 +1,6 @@
 /* berth start: the parent side (berth) and the child that becomes the
  * container's monitor. */
 #include "start.h"
-#include "restart.h"
 #include "volumes.h"
 
 #include <errno.h>
@@ -37,6 +36,7 @@
 #include "ns_share.h"
 #include "runtime_create.h"
 #include "overlay.h"
+#include "restart.h"
 #include "state.h"
 #include "terminal.h"
 #include "userspec.h"
