@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "engine.h"
 #include "images.h"
+#include "lookup.h"
 #include "reference.h"
 
 #define VERSION "0.1.0"
@@ -24,8 +25,8 @@ static const struct command {
 } commands[] = {
     {NULL, "pull", cmd_pull, "pull [-q] [--platform OS/ARCH] NAME[:TAG|@DIGEST]"},
     {NULL, "push", cmd_push, "push [-q] IMAGE [DESTINATION]"},
-    {NULL, "images", cmd_images, "images [-q] [--digests] [--format json]"},
-    {NULL, "rmi", cmd_rmi, "rmi [-f] IMAGE..."},
+    {NULL, "images", cmd_images, "images [-q] [-a] [--digests] [--filter K=V] [--format json] [REPO[:TAG]]"},
+    {NULL, "rmi", cmd_rmi, "rmi [-f] [--no-prune] IMAGE..."},
     {NULL, "tag", cmd_tag, "tag SOURCE TARGET"},
     {NULL, "save", cmd_save, "save [-o FILE] [--format oci-archive|docker-archive] IMAGE..."},
     {NULL, "load", cmd_load, "load [-i FILE]"},
@@ -43,7 +44,11 @@ static const struct command {
     {"image", "load", cmd_load, NULL},
     {"image", "import", cmd_import, NULL},
     {"image", "prune", cmd_image_prune, "image prune [-a] [-f]"},
-    {"system", "df", cmd_system_df, "system df"},
+    {"system", "df", cmd_system_df, "system df [-v]"},
+    {NULL, "history", cmd_history, "history [--no-trunc] [-q] [-H] IMAGE"},
+    {"image", "history", cmd_history, NULL},
+    {NULL, "diff", cmd_diff, "diff CONTAINER"},
+    {"container", "diff", cmd_diff, NULL},
     {"system", "check", cmd_system_check, "system check [--dry-run]"},
     {NULL, "run", cmd_run, "run [OPTIONS] IMAGE [COMMAND [ARG...]]"},
     {NULL, "create", cmd_create, "create [OPTIONS] IMAGE [COMMAND [ARG...]]"},
@@ -188,30 +193,52 @@ int cli_resolve_image(struct berth_cli *cli, const char *what,
   struct berth_imgstore *is;
   if (cli_store(cli, &is) < 0)
     return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open the image store");
-  struct berth_ref ref = {0};
-  _cleanup_free_ char *name = NULL;
-  berth_error *perr = NULL;
-  if (berth_ref_parse(what, &ref, &perr) == 0) {
-    _cleanup_free_ char *repo = berth_ref_repository(&ref);
-    if (repo && ref.digest)
-      (void)!asprintf(&name, "%s%s%s@%s", repo, ref.tag ? ":" : "",
-                      ref.tag ? ref.tag : "", ref.digest);
-    else if (repo)
-      (void)!asprintf(&name, "%s:%s", repo, ref.tag ? ref.tag : "latest");
-    berth_ref_free(&ref);
-  }
-  berth_error_free(perr);
-  return berth_images_resolve(is->db, name, what, id, err);
+  struct berth_image_match m;
+  if (berth_image_lookup(is->db, what, &m, err) < 0)
+    return -1;
+  memcpy(id, m.id, BERTH_DIGEST_SIZE);
+  berth_image_match_clear(&m);
+  return 0;
 }
 
-void cli_human_size(double bytes, char *out, size_t len) {
+static void human_size(double bytes, int precision, char *out, size_t len) {
   static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
   size_t u = 0;
   while (bytes >= 1000 && u + 1 < ARRAY_SIZE(units)) {
     bytes /= 1000;
     u++;
   }
-  snprintf(out, len, u == 0 ? "%.0f%s" : "%.3g%s", bytes, units[u]);
+  if (u == 0)
+    snprintf(out, len, "%.0f%s", bytes, units[u]);
+  else
+    snprintf(out, len, "%.*g%s", precision, bytes, units[u]);
+}
+
+void cli_human_size(double bytes, char *out, size_t len) {
+  human_size(bytes, 3, out, len);
+}
+
+void cli_human_size4(double bytes, char *out, size_t len) {
+  human_size(bytes, 4, out, len);
+}
+
+void cli_split_image_name(const char *name, char *repo, size_t rlen,
+                          char *tag, size_t tlen) {
+  struct berth_ref ref = {0};
+  if (berth_ref_parse(name, &ref, NULL) < 0) {
+    snprintf(repo, rlen, "%s", name);
+    snprintf(tag, tlen, "<none>");
+    return;
+  }
+  struct berth_ref plain = ref;
+  plain.tag = plain.digest = NULL;
+  _cleanup_free_ char *fam = berth_ref_familiar(&plain);
+  char *colon = fam ? strrchr(fam, ':') : NULL;
+  if (colon && !strchr(colon, '/'))
+    *colon = '\0'; /* familiar() adds ":latest" */
+  snprintf(repo, rlen, "%s", fam ? fam : name);
+  snprintf(tag, tlen, "%s", ref.tag ? ref.tag : "<none>");
+  berth_ref_free(&ref);
 }
 
 void cli_human_ago(const char *rfc3339, long long unix_s, char *out,

@@ -7,6 +7,8 @@
 #include "berth.h"
 #include "cleanup.h"
 #include "images.h"
+#include "image_filter.h"
+#include "image_remove.h"
 #include "manifest.h"
 #include "reference.h"
 #include "snapshot.h"
@@ -82,30 +84,47 @@ static void print_image_rows(const struct berth_image *img, bool digests) {
 int cmd_images(struct berth_cli *cli, int argc, char **argv) {
   bool quiet = false, digests = false, all = false, no_trunc = false;
   const char *format = NULL;
-  const struct opt opts[] = {{"quiet,q", OPT_BOOL, &quiet, NULL},
-                             {"digests", OPT_BOOL, &digests, NULL},
-                             {"all,a", OPT_BOOL, &all, NULL},
-                             {"no-trunc", OPT_BOOL, &no_trunc, NULL},
-                             {"format", OPT_STRING, &format, NULL}};
+  struct strlist filters = {0};
+  const struct opt opts[] = {
+      {"quiet,q", OPT_BOOL, &quiet, NULL, "Only show image IDs"},
+      {"digests", OPT_BOOL, &digests, NULL, "Show digests"},
+      {"all,a", OPT_BOOL, &all, NULL,
+       "Show all images (default hides intermediate images)"},
+      {"no-trunc", OPT_BOOL, &no_trunc, NULL, "Don't truncate output"},
+      {"filter,f", OPT_LIST, &filters, NULL,
+       "Filter output based on conditions provided"},
+      {"format", OPT_STRING, &format, NULL,
+       "Format output using a custom template"}};
   char *pos[1];
   size_t npos;
-  if (cli_args("images", argc, argv, opts, ARRAY_SIZE(opts), pos, 1, &npos) <
-      0)
+  int nw;
+  _cleanup_free_ char **w = cli_expand_short(argc, argv, opts,
+                                             ARRAY_SIZE(opts), &nw, false);
+  if (!w ||
+      cli_args("images", nw, w, opts, ARRAY_SIZE(opts), pos, 1, &npos) < 0)
     return EXIT_USAGE;
   if (format && strcmp(format, "json") != 0 && strcmp(format, "table") != 0)
     return cli_errorf(EXIT_USAGE,
                       "images: unknown --format `%s` (table or json)", format);
+  struct berth_image_filter f;
+  berth_image_filter_init(&f);
+  berth_error *err = NULL;
+  /* REPO[:TAG] is a reference filter (Docker's CLI sends it as one). */
+  _cleanup_free_ char *ref = NULL;
+  if (npos && (asprintf(&ref, "reference=%s", pos[0]) < 0 ||
+               berth_image_filter_add(&f, ref, &err) < 0))
+    return err ? cli_error(err, EXIT_USAGE) : EXIT_USAGE;
+  for (size_t i = 0; !err && i < filters.n; i++)
+    berth_image_filter_add(&f, filters.items[i], &err);
+  if (err)
+    return cli_error(err, EXIT_USAGE);
   struct berth_imgstore *is;
   if (cli_store(cli, &is) < 0)
     return 1;
   struct berth_image *imgs;
   size_t n;
-  berth_error *err = NULL;
-  if (berth_images_list(is->db, &imgs, &n, &err) < 0)
+  if (berth_images_list_filtered(is, &f, &imgs, &n, &err) < 0)
     return cli_error(err, 1);
-  char filter_id[BERTH_DIGEST_SIZE] = "";
-  if (npos && cli_resolve_image(cli, pos[0], filter_id, NULL) < 0)
-    filter_id[0] = '\0';
   json_t *arr = format && strcmp(format, "json") == 0 ? json_array() : NULL;
   if (!quiet && !arr)
     printf(digests ? "%-40s %-16s %-72s %-13s %-16s %s\n"
@@ -114,8 +133,6 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv) {
            digests ? "IMAGE ID" : "CREATED", digests ? "CREATED" : "SIZE",
            digests ? "SIZE" : "");
   for (size_t i = 0; i < n; i++) {
-    if (npos && strcmp(imgs[i].id, filter_id) != 0)
-      continue;
     if (arr)
       json_array_append_new(arr, image_summary_json(&imgs[i]));
     else if (quiet)
@@ -238,7 +255,7 @@ int cmd_tag(struct berth_cli *cli, int argc, char **argv) {
   _cleanup_free_ char *name = NULL;
   int rc = repo && asprintf(&name, "%s:%s", repo,
                             ref.tag ? ref.tag : "latest") >= 0
-               ? berth_images_tag(cli->is->db, id, name, &err)
+               ? berth_image_tag(cli->is, id, name, &err)
                : berth_error_sys(&err, "allocate");
   berth_ref_free(&ref);
   return rc < 0 ? cli_error(err, 1) : 0;

@@ -9,6 +9,7 @@
 #include "berth.h"
 #include "cleanup.h"
 #include "containers.h"
+#include "ctr_filter.h"
 #include "create.h"
 #include "engine.h"
 #include "images.h"
@@ -160,51 +161,21 @@ static json_t *inspect_json(struct berth_engine *e, const struct berth_ctr *c) {
   return j;
 }
 
-struct ps_filter {
-  const char *key, *value;
-};
-
-static bool matches(const struct berth_ctr *c, const struct ps_filter *f,
-                    size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    const char *k = f[i].key, *v = f[i].value;
-    bool ok = true;
-    if (strcmp(k, "status") == 0)
-      ok = strcmp(c->state, v) == 0;
-    else if (strcmp(k, "name") == 0)
-      ok = strstr(c->name, v) != NULL;
-    else if (strcmp(k, "id") == 0)
-      ok = strncmp(c->id, v, strlen(v)) == 0;
-    else if (strcmp(k, "exited") == 0)
-      ok = strcmp(c->state, BERTH_ST_EXITED) == 0 && c->exit_code == atoi(v);
-    else if (strcmp(k, "ancestor") == 0)
-      ok = strcmp(c->image_name, v) == 0 ||
-           strncmp(c->image_id + 7, v, strlen(v)) == 0;
-    else if (strcmp(k, "label") == 0) {
-      json_t *labels = json_object_get(c->config, "Labels");
-      char key[256];
-      const char *eq = strchr(v, '=');
-      snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - v) : (int)strlen(v),
-               v);
-      json_t *lv = json_object_get(labels, key);
-      ok = lv && (!eq || strcmp(json_string_value(lv), eq + 1) == 0);
-    }
-    if (!ok)
-      return false;
-  }
-  return true;
-}
-
 int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
   bool all = false, quiet = false, no_trunc = false, latest = false;
   const char *format = NULL;
   struct strlist filters = {0};
-  const struct opt opts[] = {{"all,a", OPT_BOOL, &all, NULL},
-                             {"quiet,q", OPT_BOOL, &quiet, NULL},
-                             {"no-trunc", OPT_BOOL, &no_trunc, NULL},
-                             {"latest,l", OPT_BOOL, &latest, NULL},
-                             {"filter,f", OPT_LIST, &filters, NULL},
-                             {"format", OPT_STRING, &format, NULL}};
+  const struct opt opts[] = {
+      {"all,a", OPT_BOOL, &all, NULL,
+       "Show all containers (default shows just running)"},
+      {"quiet,q", OPT_BOOL, &quiet, NULL, "Only display container IDs"},
+      {"no-trunc", OPT_BOOL, &no_trunc, NULL, "Don't truncate output"},
+      {"latest,l", OPT_BOOL, &latest, NULL,
+       "Show the latest created container (includes all states)"},
+      {"filter,f", OPT_LIST, &filters, NULL,
+       "Filter output based on conditions provided"},
+      {"format", OPT_STRING, &format, NULL,
+       "Format output using a custom template"}};
   char *pos[1];
   size_t npos;
   int nw;
@@ -212,42 +183,23 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
                                              ARRAY_SIZE(opts), &nw, false);
   if (!w || cli_args("ps", nw, w, opts, ARRAY_SIZE(opts), pos, 0, &npos) < 0)
     return EXIT_USAGE;
-  struct ps_filter f[64];
-  for (size_t i = 0; i < filters.n; i++) {
-    const char *eq = strchr(filters.items[i], '=');
-    static const char *known[] = {"status", "name", "id", "exited",
-                                  "ancestor", "label"};
-    bool ok = false;
-    for (size_t k = 0; eq && k < ARRAY_SIZE(known); k++)
-      ok |= strlen(known[k]) == (size_t)(eq - filters.items[i]) &&
-            strncmp(known[k], filters.items[i], strlen(known[k])) == 0;
-    if (!ok)
-      return cli_errorf(EXIT_USAGE, "ps: invalid filter `%s`",
-                        filters.items[i]);
-    char *key = strndup(filters.items[i], (size_t)(eq - filters.items[i]));
-    f[i] = (struct ps_filter){key, eq + 1};
-    if (strcmp(key, "status") == 0 || strcmp(key, "exited") == 0)
-      all = true;
-  }
+  struct berth_ctr_filter f = {.all = all || latest, .limit = latest ? 1 : 0};
+  berth_error *err = NULL;
+  for (size_t i = 0; i < filters.n; i++)
+    if (berth_ctr_filter_add(&f, filters.items[i], &err) < 0)
+      return cli_error(err, EXIT_USAGE);
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
     return EXIT_USAGE;
   struct berth_ctr *list = NULL;
   size_t n = 0;
-  berth_error *err = NULL;
-  if (berth_ctr_list(e->db, &list, &n, &err) < 0)
+  if (berth_ctr_list_filtered(e, &f, &list, &n, &err) < 0)
     return cli_error(err, 1);
   if (!quiet && !format)
     printf("%-14s %-20s %-22s %-16s %-26s %-7s %s\n", "CONTAINER ID", "IMAGE",
            "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
   for (size_t i = 0; i < n; i++) {
     struct berth_ctr *c = &list[i];
-    berth_ctr_refresh(e, c, NULL);
-    bool running = strcmp(c->state, BERTH_ST_RUNNING) == 0 ||
-                   strcmp(c->state, BERTH_ST_PAUSED) == 0 ||
-                   strcmp(c->state, BERTH_ST_RESTARTING) == 0;
-    if ((!all && !running) || !matches(c, f, filters.n))
-      continue;
     char status[96], created[64], id[65];
     snprintf(id, sizeof id, "%.*s", no_trunc ? 64 : 12, c->id);
     if (quiet) {
@@ -269,11 +221,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
       printf("%-14s %-20s %-22s %-16s %-26s %-7s %s\n", id, c->image_name,
              quoted, created, status, "", c->name);
     }
-    if (latest)
-      break;
   }
-  for (size_t i = 0; i < filters.n; i++)
-    free((char *)f[i].key);
   berth_ctrs_free(list, n);
   return 0;
 }
@@ -317,7 +265,7 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv) {
         continue;
       }
       berth_error_set(&err, BERTH_ERR_NOT_FOUND, 0,
-                      "no such container: `%s`", pos[i]);
+                      "No such container: %s", pos[i]);
     }
     status = cli_error(err, 1);
   }

@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
+#include "volumes.h"
 #include "create.h"
 #include "fs.h"
 #include "signals.h"
@@ -41,7 +42,9 @@ static int save(struct berth_engine *e, const struct berth_ctr *c,
     return -1;
   if (berth_ctr_save_state(e->db, c, err) < 0 ||
       (event && berth_event_add(e->db, "container", event, c->id, NULL,
-                                err) < 0)) {
+                                err) < 0) ||
+      (event && strcmp(event, "die") == 0 &&
+       berth_volumes_event(e, c->id, "unmount", err) < 0)) {
     berth_db_rollback(e->db);
     return -1;
   }
@@ -172,7 +175,8 @@ int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c,
                       "unknown");
   }
   if (berth_ctr_save_state(e->db, c, err) < 0 ||
-      berth_event_add(e->db, "container", "die", c->id, NULL, err) < 0) {
+      berth_event_add(e->db, "container", "die", c->id, NULL, err) < 0 ||
+      berth_volumes_event(e, c->id, "unmount", err) < 0) {
     berth_db_rollback(e->db);
     return -1;
   }
