@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "help.h"
 #include "images.h"
+#include "lookup.h"
 #include "reference.h"
 
 #define VERSION "0.1.0"
@@ -54,6 +55,12 @@ const struct cli_command cli_commands[] = {
     {"image", "import", cmd_import, NULL, NULL},
     {"image", "prune", cmd_image_prune, "[OPTIONS]", "Remove unused images"},
     {"system", "df", cmd_system_df, "[OPTIONS]", "Show berth disk usage"},
+    {NULL, "history", cmd_history, "[OPTIONS] IMAGE",
+     "Show the history of an image"},
+    {"image", "history", cmd_history, NULL, NULL},
+    {NULL, "diff", cmd_diff, "CONTAINER",
+     "Inspect changes to files or directories on a container's filesystem"},
+    {"container", "diff", cmd_diff, NULL, NULL},
     {"system", "check", cmd_system_check, "[OPTIONS]",
      "Find and repair what a crash left behind in berth's store"},
     {NULL, "run", cmd_run, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
@@ -242,30 +249,52 @@ int cli_resolve_image(struct berth_cli *cli, const char *what,
   struct berth_imgstore *is;
   if (cli_store(cli, &is) < 0)
     return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open the image store");
-  struct berth_ref ref = {0};
-  _cleanup_free_ char *name = NULL;
-  berth_error *perr = NULL;
-  if (berth_ref_parse(what, &ref, &perr) == 0) {
-    _cleanup_free_ char *repo = berth_ref_repository(&ref);
-    if (repo && ref.digest)
-      (void)!asprintf(&name, "%s%s%s@%s", repo, ref.tag ? ":" : "",
-                      ref.tag ? ref.tag : "", ref.digest);
-    else if (repo)
-      (void)!asprintf(&name, "%s:%s", repo, ref.tag ? ref.tag : "latest");
-    berth_ref_free(&ref);
-  }
-  berth_error_free(perr);
-  return berth_images_resolve(is->db, name, what, id, err);
+  struct berth_image_match m;
+  if (berth_image_lookup(is->db, what, &m, err) < 0)
+    return -1;
+  memcpy(id, m.id, BERTH_DIGEST_SIZE);
+  berth_image_match_clear(&m);
+  return 0;
 }
 
-void cli_human_size(double bytes, char *out, size_t len) {
+static void human_size(double bytes, int precision, char *out, size_t len) {
   static const char *units[] = {"B", "kB", "MB", "GB", "TB"};
   size_t u = 0;
   while (bytes >= 1000 && u + 1 < ARRAY_SIZE(units)) {
     bytes /= 1000;
     u++;
   }
-  snprintf(out, len, u == 0 ? "%.0f%s" : "%.3g%s", bytes, units[u]);
+  if (u == 0)
+    snprintf(out, len, "%.0f%s", bytes, units[u]);
+  else
+    snprintf(out, len, "%.*g%s", precision, bytes, units[u]);
+}
+
+void cli_human_size(double bytes, char *out, size_t len) {
+  human_size(bytes, 3, out, len);
+}
+
+void cli_human_size4(double bytes, char *out, size_t len) {
+  human_size(bytes, 4, out, len);
+}
+
+void cli_split_image_name(const char *name, char *repo, size_t rlen,
+                          char *tag, size_t tlen) {
+  struct berth_ref ref = {0};
+  if (berth_ref_parse(name, &ref, NULL) < 0) {
+    snprintf(repo, rlen, "%s", name);
+    snprintf(tag, tlen, "<none>");
+    return;
+  }
+  struct berth_ref plain = ref;
+  plain.tag = plain.digest = NULL;
+  _cleanup_free_ char *fam = berth_ref_familiar(&plain);
+  char *colon = fam ? strrchr(fam, ':') : NULL;
+  if (colon && !strchr(colon, '/'))
+    *colon = '\0'; /* familiar() adds ":latest" */
+  snprintf(repo, rlen, "%s", fam ? fam : name);
+  snprintf(tag, tlen, "%s", ref.tag ? ref.tag : "<none>");
+  berth_ref_free(&ref);
 }
 
 void cli_human_ago(const char *rfc3339, long long unix_s, char *out,

@@ -52,6 +52,12 @@ int cli_errorf(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "12.3MB" as docker writes sizes (decimal units). */
 void cli_human_size(double bytes, char *out, size_t len);
+/* "12.34MB": four significant digits, as `docker system df`. */
+void cli_human_size4(double bytes, char *out, size_t len);
+/* "docker.io/library/busybox:1" -> repo "busybox", tag "1" ("<none>"
+ * for a digest-only or unparsable name). */
+void cli_split_image_name(const char *name, char *repo, size_t rlen,
+                          char *tag, size_t tlen);
 /* Docker's prune prompt: the warning, "Are you sure you want to
  * continue? [y/N]" on stderr; true for an answer starting with y. */
 bool cli_confirm(const char *warning);
@@ -112,6 +118,9 @@ int cmd_save(struct berth_cli *cli, int argc, char **argv);
 int cmd_load(struct berth_cli *cli, int argc, char **argv);
 int cmd_import(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
+/* cmd_layers.c */
+int cmd_diff(struct berth_cli *cli, int argc, char **argv);
+int cmd_history(struct berth_cli *cli, int argc, char **argv);
 
 /* Container commands. */
 int cmd_run(struct berth_cli *cli, int argc, char **argv);

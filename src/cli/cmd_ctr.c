@@ -38,10 +38,11 @@ static int each(struct berth_cli *cli, const char *cmd, int argc, char **argv,
   int status = 0;
   for (size_t i = 0; i < npos; i++) {
     berth_error *err = NULL;
-    if (fn(e, pos[i], arg, &err) < 0)
+    int rc = fn(e, pos[i], arg, &err);
+    if (rc < 0)
       status = cli_error(err, 1);
-    else
-      puts(pos[i]);
+    else if (rc == 0)
+      puts(pos[i]); /* rc 1: nothing done, already said on stderr */
   }
   return status;
 }
@@ -120,7 +121,17 @@ struct rm_args {
 static int rm_one(struct berth_engine *e, const char *ref, void *a,
                   berth_error **err) {
   struct rm_args *r = a;
-  return berth_ctr_remove(e, ref, r->force, r->volumes, err);
+  berth_error *e1 = NULL;
+  if (berth_ctr_remove(e, ref, r->force, r->volumes, &e1) == 0)
+    return 0;
+  /* As Docker: with -f a container that does not exist is reported on
+   * stderr and does not fail the command. */
+  if (r->force && e1->kind == BERTH_ERR_NOT_FOUND) {
+    cli_error(e1, 0);
+    return 1;
+  }
+  *err = e1;
+  return -1;
 }
 
 int cmd_rm(struct berth_cli *cli, int argc, char **argv) {

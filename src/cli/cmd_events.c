@@ -18,6 +18,7 @@
 #include "containers.h"
 #include "engine.h"
 #include "logs.h"
+#include "lookup.h"
 #include "state.h"
 #include "stats.h"
 
@@ -34,7 +35,7 @@ struct ev_filter {
 };
 
 static const char *const ev_filter_keys[] = {"type", "event", "container",
-                                             "image"};
+                                             "image", "volume"};
 
 /* Docker matches a container by an id or name prefix. */
 static bool prefix_of(const char *want, const char *have) {
@@ -51,7 +52,19 @@ static bool ev_key_match(const struct berth_event *ev, const char *key,
   if (strcmp(key, "event") == 0)
     return strcmp(ev->action, v) == 0;
   if (strcmp(key, "container") == 0)
-    return prefix_of(v, ev->actor) || prefix_of(v, name);
+    return strcmp(ev->type, "container") == 0 &&
+           (prefix_of(v, ev->actor) || prefix_of(v, name));
+  if (strcmp(key, "volume") == 0)
+    return strcmp(ev->type, "volume") == 0 && strcmp(ev->actor, v) == 0;
+  /* image: an image event's own image (its id, id prefix or name as
+   * typed or normalised), as Docker. */
+  if (strcmp(ev->type, "image") == 0) {
+    _cleanup_free_ char *full = berth_image_normalise(v);
+    return strcmp(ev->actor, v) == 0 ||
+           (name && (strcmp(name, v) == 0 || (full && !strcmp(name, full)))) ||
+           (strncmp(ev->actor, "sha256:", 7) == 0 &&
+            prefix_of(v, ev->actor + 7));
+  }
   /* image: as given, or its name without the tag. */
   size_t vl = strlen(v);
   return image && (strcmp(image, v) == 0 ||

@@ -10,6 +10,8 @@
 #include "image_inspect.h"
 #include "images.h"
 #include "rows.h"
+#include "image_filter.h"
+#include "image_remove.h"
 #include "manifest.h"
 #include "reference.h"
 #include "snapshot.h"
@@ -46,19 +48,25 @@ static int print_image(struct berth_engine *e, const struct berth_image *img,
 
 int cmd_images(struct berth_cli *cli, int argc, char **argv) {
   struct images_opts o = {0};
+  struct strlist filters = {0};
   const struct opt opts[] = {
       {"quiet,q", OPT_BOOL, &o.quiet, NULL, "Only show image IDs"},
       {"digests", OPT_BOOL, &o.digests, NULL, "Show digests"},
       {"all,a", OPT_BOOL, &o.all, NULL,
        "Show all images (default hides intermediate images)"},
       {"no-trunc", OPT_BOOL, &o.no_trunc, NULL, "Don't truncate output"},
+      {"filter,f", OPT_LIST, &filters, NULL,
+       "Filter output based on conditions provided"},
       {"format", OPT_STRING, &o.format, NULL,
        "Format output using a custom template: 'table', 'table TEMPLATE', "
        "'json' or a Go template"}};
   char *pos[1];
   size_t npos;
-  if (cli_args("images", argc, argv, opts, ARRAY_SIZE(opts), pos, 1, &npos) <
-      0)
+  int nw;
+  _cleanup_free_ char **w = cli_expand_short(argc, argv, opts,
+                                             ARRAY_SIZE(opts), &nw, false);
+  if (!w ||
+      cli_args("images", nw, w, opts, ARRAY_SIZE(opts), pos, 1, &npos) < 0)
     return EXIT_USAGE;
   struct cli_format f = {0};
   json_t *headers = berth_image_row_headers();
@@ -70,20 +78,27 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv) {
   json_decref(headers);
   if (rc < 0)
     return EXIT_USAGE;
+  /* REPO[:TAG] is a reference filter (Docker's CLI sends it as one). */
+  struct berth_image_filter filter;
+  berth_image_filter_init(&filter);
+  berth_error *err = NULL;
+  _cleanup_free_ char *ref = NULL;
+  if (npos && (asprintf(&ref, "reference=%s", pos[0]) < 0 ||
+               berth_image_filter_add(&filter, ref, &err) < 0))
+    rc = err ? cli_error(err, EXIT_USAGE) : EXIT_USAGE;
+  for (size_t i = 0; rc == 0 && i < filters.n; i++)
+    if (berth_image_filter_add(&filter, filters.items[i], &err) < 0)
+      rc = cli_error(err, EXIT_USAGE);
   struct berth_engine *e;
   struct berth_image *imgs = NULL;
   size_t n = 0;
-  berth_error *err = NULL;
-  if (cli_engine(cli, &e) < 0)
+  if (rc == 0 && cli_engine(cli, &e) < 0)
     rc = 1;
-  else if (berth_images_list(e->db, &imgs, &n, &err) < 0)
+  else if (rc == 0 &&
+           berth_images_list_filtered(e->is, &filter, &imgs, &n, &err) < 0)
     rc = cli_error(err, 1);
-  char filter_id[BERTH_DIGEST_SIZE] = "";
-  if (rc == 0 && npos && cli_resolve_image(cli, pos[0], filter_id, NULL) < 0)
-    filter_id[0] = '\0';
   for (size_t i = 0; rc == 0 && i < n; i++)
-    if (!npos || strcmp(imgs[i].id, filter_id) == 0)
-      rc = print_image(e, &imgs[i], &o, &f) < 0 ? EXIT_USAGE : 0;
+    rc = print_image(e, &imgs[i], &o, &f) < 0 ? EXIT_USAGE : 0;
   cli_format_close(&f);
   berth_images_free(imgs, n);
   return rc;
@@ -145,7 +160,7 @@ int cmd_tag(struct berth_cli *cli, int argc, char **argv) {
   _cleanup_free_ char *name = NULL;
   int rc = repo && asprintf(&name, "%s:%s", repo,
                             ref.tag ? ref.tag : "latest") >= 0
-               ? berth_images_tag(cli->is->db, id, name, &err)
+               ? berth_image_tag(cli->is, id, name, &err)
                : berth_error_sys(&err, "allocate");
   berth_ref_free(&ref);
   return rc < 0 ? cli_error(err, 1) : 0;

@@ -12,47 +12,13 @@
 #include "create.h"
 #include "engine.h"
 #include "images.h"
+#include "ctr_filter.h"
 #include "image_inspect.h"
 #include "inspect.h"
 #include "rows.h"
 #include "logs.h"
 #include "start.h"
 #include "state.h"
-
-struct ps_filter {
-  const char *key, *value;
-};
-
-static bool matches(const struct berth_ctr *c, const struct ps_filter *f,
-                    size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    const char *k = f[i].key, *v = f[i].value;
-    bool ok = true;
-    if (strcmp(k, "status") == 0)
-      ok = strcmp(c->state, v) == 0;
-    else if (strcmp(k, "name") == 0)
-      ok = strstr(c->name, v) != NULL;
-    else if (strcmp(k, "id") == 0)
-      ok = strncmp(c->id, v, strlen(v)) == 0;
-    else if (strcmp(k, "exited") == 0)
-      ok = strcmp(c->state, BERTH_ST_EXITED) == 0 && c->exit_code == atoi(v);
-    else if (strcmp(k, "ancestor") == 0)
-      ok = strcmp(c->image_name, v) == 0 ||
-           strncmp(c->image_id + 7, v, strlen(v)) == 0;
-    else if (strcmp(k, "label") == 0) {
-      json_t *labels = json_object_get(c->config, "Labels");
-      char key[256];
-      const char *eq = strchr(v, '=');
-      snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - v) : (int)strlen(v),
-               v);
-      json_t *lv = json_object_get(labels, key);
-      ok = lv && (!eq || strcmp(json_string_value(lv), eq + 1) == 0);
-    }
-    if (!ok)
-      return false;
-  }
-  return true;
-}
 
 /* Docker's default table; -s adds SIZE. */
 #define PS_TABLE                                                               \
@@ -65,31 +31,22 @@ struct ps_opts {
   const char *format;
 };
 
-/* Rows of the containers shown, newest first, through f (or ids). */
+/* Rows of the containers the filter shows, newest first. */
 static int ps_print(struct berth_engine *e, const struct ps_opts *o,
-                    const struct ps_filter *f, size_t nf,
+                    const struct berth_ctr_filter *filter,
                     struct cli_format *out) {
   struct berth_ctr *list = NULL;
   size_t n = 0;
   berth_error *err = NULL;
-  if (berth_ctr_list(e->db, &list, &n, &err) < 0)
+  if (berth_ctr_list_filtered(e, filter, &list, &n, &err) < 0)
     return cli_error(err, 1);
   /* Docker computes sizes when -s is given or the template uses them */
   struct berth_row_opts ro = {.no_trunc = o->no_trunc,
                               .size = o->size || (o->format &&
                                                   strstr(o->format, ".Size"))};
-  long shown = 0, limit = o->latest ? 1 : o->last;
   int rc = 0;
-  for (size_t i = 0; i < n && rc == 0 && (limit < 0 || shown < limit); i++) {
+  for (size_t i = 0; i < n && rc == 0; i++) {
     struct berth_ctr *c = &list[i];
-    berth_ctr_refresh(e, c, NULL);
-    bool running = strcmp(c->state, BERTH_ST_RUNNING) == 0 ||
-                   strcmp(c->state, BERTH_ST_PAUSED) == 0 ||
-                   strcmp(c->state, BERTH_ST_RESTARTING) == 0;
-    /* -n and -l include every state, as Docker's */
-    if ((!o->all && limit < 0 && !running) || !matches(c, f, nf))
-      continue;
-    shown++;
     if (o->quiet) {
       printf("%.*s\n", o->no_trunc ? 64 : 12, c->id);
       continue;
@@ -129,23 +86,14 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
                                              ARRAY_SIZE(opts), &nw, false);
   if (!w || cli_args("ps", nw, w, opts, ARRAY_SIZE(opts), pos, 0, &npos) < 0)
     return EXIT_USAGE;
-  struct ps_filter f[64];
-  for (size_t i = 0; i < filters.n; i++) {
-    const char *eq = strchr(filters.items[i], '=');
-    static const char *known[] = {"status", "name", "id", "exited",
-                                  "ancestor", "label"};
-    bool ok = false;
-    for (size_t k = 0; eq && k < ARRAY_SIZE(known); k++)
-      ok |= strlen(known[k]) == (size_t)(eq - filters.items[i]) &&
-            strncmp(known[k], filters.items[i], strlen(known[k])) == 0;
-    if (!ok)
-      return cli_errorf(EXIT_USAGE, "ps: invalid filter `%s`",
-                        filters.items[i]);
-    char *key = strndup(filters.items[i], (size_t)(eq - filters.items[i]));
-    f[i] = (struct ps_filter){key, eq + 1};
-    if (strcmp(key, "status") == 0 || strcmp(key, "exited") == 0)
-      o.all = true;
-  }
+  /* -n and -l include every state, as Docker's */
+  long limit = o.latest ? 1 : o.last;
+  struct berth_ctr_filter filter = {.all = o.all || limit > 0,
+                                    .limit = limit > 0 ? (size_t)limit : 0};
+  berth_error *err = NULL;
+  for (size_t i = 0; i < filters.n; i++)
+    if (berth_ctr_filter_add(&filter, filters.items[i], &err) < 0)
+      return cli_error(err, EXIT_USAGE);
   struct cli_format out = {0};
   json_t *headers = berth_ctr_row_headers();
   int rc = o.quiet ? 0
@@ -156,12 +104,10 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv) {
   struct berth_engine *e;
   if (rc == 0)
     rc = cli_engine(cli, &e) < 0 ? EXIT_USAGE
-                                 : ps_print(e, &o, f, filters.n, &out);
+                                 : ps_print(e, &o, &filter, &out);
   else
     rc = EXIT_USAGE;
   cli_format_close(&out);
-  for (size_t i = 0; i < filters.n; i++)
-    free((char *)f[i].key);
   return rc;
 }
 
@@ -238,7 +184,7 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv) {
         berth_error_free(err);
         err = NULL;
         berth_error_set(&err, BERTH_ERR_NOT_FOUND, 0,
-                        "no such object: `%s`", pos[i]);
+                        "No such object: %s", pos[i]);
       }
     }
     if (doc)

@@ -14,6 +14,7 @@
 #include "attach.h"
 #include "containers.h"
 #include "create.h"
+#include "lookup.h"
 #include "lifecycle.h"
 #include "engine.h"
 #include "images.h"
@@ -132,8 +133,19 @@ static int image_for_run(struct berth_cli *cli, const struct run_flags *f,
                            pull);
   if (strcmp(pull, "always") != 0) {
     berth_error *local = NULL;
-    if (cli_resolve_image(cli, what, id, &local) == 0)
+    struct berth_image_match m;
+    struct berth_imgstore *is;
+    if (cli_store(cli, &is) < 0)
+      return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open the image store");
+    if (berth_image_lookup(is->db, what, &m, &local) == 0) {
+      /* podman's short-name rule: say which image a short name ran. */
+      if (m.localhost)
+        fprintf(stderr, "Using %s for \"%s\" (no such image from "
+                "docker.io here)\n", m.name, what);
+      memcpy(id, m.id, BERTH_DIGEST_SIZE);
+      berth_image_match_clear(&m);
       return 0;
+    }
     if (local->kind != BERTH_ERR_NOT_FOUND || strcmp(pull, "never") == 0) {
       *err = local;
       return -1;

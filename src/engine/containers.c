@@ -20,16 +20,20 @@ void berth_ctr_free(struct berth_ctr *c) {
   berth_ctrs_free(c, 1);
 }
 
+void berth_ctr_clear(struct berth_ctr *c) {
+  free(c->name);
+  free(c->image_name);
+  json_decref(c->config);
+  free(c->health);
+  free(c->error);
+  memset(c, 0, sizeof *c);
+}
+
 void berth_ctrs_free(struct berth_ctr *c, size_t n) {
   if (!c)
     return;
-  for (size_t i = 0; i < n; i++) {
-    free(c[i].name);
-    free(c[i].image_name);
-    json_decref(c[i].config);
-    free(c[i].health);
-    free(c[i].error);
-  }
+  for (size_t i = 0; i < n; i++)
+    berth_ctr_clear(&c[i]);
   free(c);
 }
 
@@ -163,7 +167,7 @@ int berth_ctr_get(struct berth_db *db, const char *id, struct berth_ctr **out,
     return -1;
   if (n == 0)
     return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0,
-                           "no such container: `%s`", id);
+                           "No such container: %s", id);
   return 0;
 }
 
@@ -200,7 +204,7 @@ int berth_ctr_find(struct berth_db *db, const char *ref,
                              "container id prefix `%s` is ambiguous", ref);
   }
   return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0,
-                         "no such container: `%s`", ref);
+                         "No such container: %s", ref);
 }
 
 int berth_ctr_list(struct berth_db *db, struct berth_ctr **out, size_t *n,

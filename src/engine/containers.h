@@ -11,7 +11,7 @@
 int berth_ctr_insert(struct berth_db *db, const struct berth_ctr *c,
                      berth_error **err);
 /* Finds a container by full id, name or unique id prefix, as Docker:
- * NOT_FOUND "no such container: `x`", INVALID when a prefix is
+ * NOT_FOUND "No such container: x", INVALID when a prefix is
  * ambiguous.  *out is malloc'd (berth_ctr_free). */
 int berth_ctr_find(struct berth_db *db, const char *ref,
                    struct berth_ctr **out, berth_error **err);

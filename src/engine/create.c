@@ -301,7 +301,8 @@ static int drop_record(struct berth_engine *e, const char *id, bool volumes,
                        int died, berth_error **err) {
   if (berth_db_begin(e->db, err) < 0)
     return -1;
-  if ((died >= 0 && berth_event_add_die(e->db, id, died, err) < 0) ||
+  if ((died >= 0 && (berth_event_add_die(e->db, id, died, err) < 0 ||
+                     berth_volumes_event(e, id, "unmount", err) < 0)) ||
       berth_event_add(e->db, "container", "destroy", id, NULL, err) < 0 ||
       berth_volumes_detach(e, id, volumes, err) < 0 ||
       berth_ctr_delete(e->db, id, err) < 0) {

@@ -1,6 +1,8 @@
 /* Opening the engine: stores, database, helper programs. */
 #include "engine.h"
 
+#include "containers.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +89,16 @@ static int private_dir(const char *root, const char *name, bool create,
   return rc;
 }
 
+/* Image events go where container events go: the engine's event log
+ * (best effort, as every event: the operation itself has succeeded). */
+static void image_event(void *arg, const char *action, const char *actor,
+                        const char *name) {
+  struct berth_engine *e = arg;
+  json_t *attrs = name ? json_pack("{s:s}", "name", name) : json_object();
+  (void)berth_event_add(e->db, "image", action, actor, attrs, NULL);
+  json_decref(attrs);
+}
+
 int berth_engine_open(const char *root, char *const *envp,
                       struct berth_engine **out, berth_error **err) {
   struct berth_engine *e = calloc(1, sizeof *e);
@@ -115,6 +127,8 @@ int berth_engine_open(const char *root, char *const *envp,
     berth_engine_free(e);
     return -1;
   }
+  e->is->on_event = image_event;
+  e->is->event_arg = e;
   *out = e;
   return 0;
 }

@@ -83,6 +83,8 @@ struct berth_ctr {
                                  the host's (--userns=host) */
 };
 void berth_ctr_free(struct berth_ctr *c);
+/* Frees what one entry of an array owns (the entry stays, zeroed). */
+void berth_ctr_clear(struct berth_ctr *c);
 void berth_ctrs_free(struct berth_ctr *c, size_t n);
 static inline void berth_ctr_freep(struct berth_ctr **c) {
   if (*c) {

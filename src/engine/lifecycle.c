@@ -18,6 +18,7 @@
 #include "container.h"
 #include "containers.h"
 #include "runtime_create.h"
+#include "volumes.h"
 #include "create.h"
 #include "fs.h"
 #include "restart.h"
@@ -43,7 +44,8 @@ int berth_ctr_save(struct berth_engine *e, const struct berth_ctr *c,
     return -1;
   bool die = event && strcmp(event, "die") == 0;
   if (berth_ctr_save_state(e->db, c, err) < 0 ||
-      (die && berth_event_add_die(e->db, c->id, c->exit_code, err) < 0) ||
+      (die && (berth_event_add_die(e->db, c->id, c->exit_code, err) < 0 ||
+               berth_volumes_event(e, c->id, "unmount", err) < 0)) ||
       (event && !die &&
        berth_event_add(e->db, "container", event, c->id, NULL, err) < 0)) {
     berth_db_rollback(e->db);
@@ -176,7 +178,8 @@ int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c,
                       "unknown");
   }
   if (berth_ctr_save_state(e->db, c, err) < 0 ||
-      berth_event_add_die(e->db, c->id, code, err) < 0) {
+      berth_event_add_die(e->db, c->id, code, err) < 0 ||
+      berth_volumes_event(e, c->id, "unmount", err) < 0) {
     berth_db_rollback(e->db);
     return -1;
   }

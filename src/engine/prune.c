@@ -88,8 +88,10 @@ int berth_images_prune(struct berth_engine *e, bool all,
     if (users < 0 ||
         (users == 0 && berth_images_delete(e->db, imgs[i].id, err) < 0))
       rc = -1;
-    else if (users == 0)
+    else if (users == 0) {
+      berth_imgstore_event(e->is, "delete", imgs[i].id, NULL);
       fn(&imgs[i], arg);
+    }
   }
   berth_images_free(imgs, n);
   uint64_t gc = 0;

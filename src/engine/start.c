@@ -553,6 +553,7 @@ static int record_started(struct berth_engine *e, struct berth_ctr *c,
   if (berth_db_begin(e->db, err) < 0)
     return -1;
   if (berth_ctr_save_state(e->db, c, err) < 0 ||
+      berth_volumes_event(e, c->id, "mount", err) < 0 ||
       berth_event_add(e->db, "container", "start", c->id, NULL, err) < 0) {
     berth_db_rollback(e->db);
     return -1;

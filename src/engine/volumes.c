@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "containers.h"
 #include "fs.h"
 #include "snapshot.h"
 #include "volume_files.h"
@@ -305,11 +306,45 @@ static int volume_exists(struct berth_engine *e, const char *name,
   return 0;
 }
 
+/* Docker's volume events: the volume's name as actor, its driver, and
+ * for mount/unmount the container and where it is mounted. */
+static int volume_event(struct berth_engine *e, const char *action,
+                        const char *name, const char *ctr_id,
+                        const char *destination, berth_error **err) {
+  json_t *attrs = json_pack("{s:s}", "driver", "local");
+  if (ctr_id)
+    json_object_set_new(attrs, "container", json_string(ctr_id));
+  if (destination)
+    json_object_set_new(attrs, "destination", json_string(destination));
+  int rc = berth_event_add(e->db, "volume", action, name, attrs, err);
+  json_decref(attrs);
+  return rc;
+}
+
+int berth_volumes_event(struct berth_engine *e, const char *ctr_id,
+                        const char *action, berth_error **err) {
+  _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  if (berth_db_prepare(e->db,
+                       "SELECT volume, target FROM container_volumes WHERE "
+                       "container_id = ? ORDER BY target",
+                       &st, err) < 0)
+    return -1;
+  sqlite3_bind_text(st, 1, ctr_id, -1, SQLITE_STATIC);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    if (volume_event(e, action, (const char *)sqlite3_column_text(st, 0),
+                     ctr_id, (const char *)sqlite3_column_text(st, 1),
+                     err) < 0)
+      return -1;
+  return rc == SQLITE_DONE ? 0 : berth_db_error(e->db, "list volumes", err);
+}
+
 /* A record and its directories, in the open transaction. */
 static int new_volume(struct berth_engine *e, const char *name, json_t *labels,
                       bool anonymous, uint32_t base, berth_error **err) {
   bool made;
-  if (insert_volume(e, name, labels, anonymous, err) < 0)
+  if (insert_volume(e, name, labels, anonymous, err) < 0 ||
+      volume_event(e, "create", name, NULL, NULL, err) < 0)
     return -1;
   if (make_dirs(e, name, base, &made, err) < 0) {
     remove_dir(e, name, NULL);
@@ -373,7 +408,9 @@ static int delete_row(struct berth_engine *e, const char *name,
                        err) < 0)
     return -1;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-  return berth_db_step_done(e->db, st, err);
+  if (berth_db_step_done(e->db, st, err) < 0)
+    return -1;
+  return volume_event(e, "destroy", name, NULL, NULL, err);
 }
 
 /* In the open transaction: the record goes, the directory to the trash. */
@@ -571,7 +608,7 @@ static int ctr_block(struct berth_engine *e, const char *ctr_id,
   int rc = sqlite3_step(st);
   if (rc == SQLITE_DONE)
     return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0,
-                           "no such container: `%s`", ctr_id);
+                           "No such container: %s", ctr_id);
   if (rc != SQLITE_ROW)
     return berth_db_error(e->db, "read container", err);
   /* Volume files keep the ids the containers see (block 0): a container

@@ -81,6 +81,11 @@ int berth_volume_prune(struct berth_engine *e, bool all, char ***removed,
  * writes config back to the record.  An empty volume mounted without
  * NoCopy gets the image's content at the target (see volumes.c).  On
  * failure the directories it created are removed; the caller rolls back. */
+/* Records a volume event (action "mount" or "unmount") for each volume
+ * the container uses, in the caller's transaction. */
+int berth_volumes_event(struct berth_engine *e, const char *ctr_id,
+                        const char *action, berth_error **err);
+
 int berth_volumes_attach(struct berth_engine *e, const char *ctr_id,
                          json_t *config, berth_error **err);
 

@@ -121,6 +121,8 @@ int berth_import(struct berth_imgstore *is, int in_fd, const char *name,
     return -1;
   int rc = import_steps(is, in_fd, name, changes_json, &added, id, err);
   berth_imgstore_unlock(is);
+  if (rc == 0)
+    berth_imgstore_event(is, "import", id, name);
   if (rc < 0)
     berth_added_undo(is, &added);
   berth_added_free(&added);

@@ -260,6 +260,8 @@ static int load_manifest(struct loader *l, const char *digest,
     _cleanup_free_ char *tag = tag_name(name);
     char id[BERTH_DIGEST_SIZE];
     rc = berth_image_record_local(l->is, digest, &m, tag, &l->added, id, err);
+    if (rc == 0)
+      berth_imgstore_event(l->is, "load", id, tag);
     if (rc == 0 && l->loaded)
       l->loaded(l->ctx, id, tag);
   }

@@ -292,6 +292,8 @@ int berth_save(struct berth_imgstore *is, const struct berth_save_item *items,
   }
   if (archive_write_close(s->a) != ARCHIVE_OK && rc == 0)
     rc = arch_error(s, "close", err);
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    berth_imgstore_event(is, "save", items[i].id, items[i].name);
   archive_write_free(s->a);
   for (size_t i = 0; i < s->n_written; i++)
     free(s->written[i]);

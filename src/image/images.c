@@ -200,8 +200,10 @@ int berth_images_resolve(struct berth_db *db, const char *name,
     /* "busybox:latest@sha256:..." is stored as "busybox@sha256:...". */
     if (r == 0 && strchr(name, '@')) {
       const char *at = strchr(name, '@');
-      const char *slash = strrchr(name, '/');
-      const char *colon = strrchr(name, ':');
+      /* The tag's colon: the last one before the digest ("sha256:" has
+       * another), after the last slash (not a registry's port). */
+      const char *slash = memrchr(name, '/', (size_t)(at - name));
+      const char *colon = memrchr(name, ':', (size_t)(at - name));
       if (colon && colon < at && (!slash || colon > slash)) {
         _cleanup_free_ char *plain = NULL;
         if (asprintf(&plain, "%.*s%s", (int)(colon - name), name, at) < 0)
@@ -215,7 +217,7 @@ int berth_images_resolve(struct berth_db *db, const char *name,
   if (r < 0)
     return -1;
   if (r == 0)
-    return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0, "no such image: %s",
+    return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0, "No such image: %s",
                            raw);
   return 0;
 }
@@ -314,7 +316,7 @@ int berth_images_get(struct berth_db *db, const char *id,
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
   if (rc == SQLITE_DONE)
-    return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0, "no such image: %s",
+    return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0, "No such image: %s",
                            id);
   if (rc != SQLITE_ROW)
     return berth_db_error(db, "read image", err);
@@ -366,7 +368,7 @@ int berth_images_untag(struct berth_db *db, const char *name,
   if (r <= 0) {
     berth_db_rollback(db);
     if (r == 0)
-      berth_error_set(err, BERTH_ERR_NOT_FOUND, 0, "no such image: %s", name);
+      berth_error_set(err, BERTH_ERR_NOT_FOUND, 0, "No such image: %s", name);
     return -1;
   }
   char sql[64];

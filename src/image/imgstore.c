@@ -43,6 +43,12 @@ fail:
   return -1;
 }
 
+void berth_imgstore_event(struct berth_imgstore *is, const char *action,
+                          const char *actor, const char *name) {
+  if (is && is->on_event)
+    is->on_event(is->event_arg, action, actor, name);
+}
+
 void berth_imgstore_free(struct berth_imgstore *is) {
   if (!is)
     return;

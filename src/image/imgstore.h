@@ -14,12 +14,26 @@
 #include "error.h"
 #include "store.h"
 
+/* What happened to an image, for the event log: action is Docker's
+ * ("pull", "tag", "untag", "delete", "load", "import", "push", "save"),
+ * actor the image id or the name Docker reports, name the reference
+ * involved (may be NULL).  The image layer knows nothing of where events
+ * are kept; whoever opens the store (the engine) installs the hook. */
+typedef void (*berth_image_event_fn)(void *arg, const char *action,
+                                     const char *actor, const char *name);
+
 struct berth_imgstore {
   char *root;
   struct berth_store *store;
   struct berth_db *db;
   int lock_fd;
+  berth_image_event_fn on_event; /* NULL: events are not recorded */
+  void *event_arg;
 };
+
+/* Reports an image event through is->on_event, if any. */
+void berth_imgstore_event(struct berth_imgstore *is, const char *action,
+                          const char *actor, const char *name);
 
 int berth_imgstore_open(const char *root, struct berth_imgstore **out,
                         berth_error **err);

@@ -388,8 +388,13 @@ int berth_pull(struct berth_imgstore *is, const struct berth_ref *ref,
     if (rc < 0)
       undo(&p);
   }
-  if (rc == 0)
+  if (rc == 0) {
     memcpy(id, p.m.config.digest, BERTH_DIGEST_SIZE);
+    /* Docker's pull event names the image as the user sees it. */
+    _cleanup_free_ char *shown = berth_ref_familiar(ref);
+    _cleanup_free_ char *full = berth_ref_string(ref);
+    berth_imgstore_event(is, "pull", shown ? shown : id, full);
+  }
   pull_free(&p);
   if (rc < 0) {
     _cleanup_free_ char *name = berth_ref_familiar(ref);

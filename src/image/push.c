@@ -76,8 +76,10 @@ int berth_push(struct berth_imgstore *is, const char *id,
     rc = berth_error_sys(err, "allocate");
   if (rc == 0)
     rc = berth_images_add(is->db, &img, NULL, digest_name, err);
-  if (rc == 0)
+  if (rc == 0) {
     memcpy(digest, img.manifest_digest, BERTH_DIGEST_SIZE);
+    berth_imgstore_event(is, "push", name, name);
+  }
 out:
   berth_registry_free(reg);
   berth_image_free(&img);

@@ -2,7 +2,8 @@
 """Builds OCI image layouts for the image tests, offline and exactly.
 
   ociimg.py layout OUT --ref TAG [--arch A] [--variant V] [--compress
-            gzip|zstd|none] [--cmd ARG]... LAYER...
+            gzip|zstd|none] [--cmd ARG]... [--created RFC3339]
+            [--empty-step TEXT]... LAYER...
       Adds an image to the OCI layout OUT (created when missing).  Each
       LAYER is a directory (archived as a pax tar, owners and modes kept)
       or an existing .tar file used as it is.
@@ -110,14 +111,16 @@ def cmd_layout(args):
         layers.append({"mediaType": LAYER_TYPES[args.compress],
                        "digest": put_blob(out, blob), "size": len(blob)})
     config = {
-        "created": "2026-01-01T00:00:00Z",
+        "created": args.created,
         "architecture": args.arch, "os": "linux",
         "config": {"Cmd": args.cmd or ["/bin/sh"],
                    "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
                    "Labels": {"berth.test": ref}},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created_by": "ociimg.py layer %d" % i}
-                    for i in range(len(layers))],
+                    for i in range(len(layers))] +
+                   [{"created_by": e, "empty_layer": True}
+                    for e in args.empty_step or []],
     }
     if args.variant:
         config["variant"] = args.variant
@@ -207,6 +210,9 @@ def main():
     a.add_argument("--variant")
     a.add_argument("--compress", default="gzip", choices=LAYER_TYPES)
     a.add_argument("--cmd", action="append")
+    a.add_argument("--created", default="2026-01-01T00:00:00Z")
+    a.add_argument("--empty-step", action="append",
+                   help="a history entry that made no layer")
     a.add_argument("layers", nargs="+")
     a.set_defaults(fn=cmd_layout)
     i = sub.add_parser("index")

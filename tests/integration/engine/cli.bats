@@ -98,7 +98,7 @@ teardown() { engine_teardown; }
   sleep 0.3
   run berth system df
   [[ "${lines[1]}" =~ ^Images\ +1\ +1\  ]]
-  [[ "${lines[2]}" =~ ^Containers\ +1\ +1\ +6[0-9][0-9]kB ]]
+  [[ "${lines[2]}" =~ ^Containers\ +1\ +1\ +6[0-9][0-9](\.[0-9])?kB ]]
   [[ "${lines[3]}" =~ ^Local\ Volumes\ +1\ +0\  ]]
   berth volume rm dfv
 }

@@ -123,7 +123,7 @@ load_fresh() {
   [ "$status" -eq 125 ]
   run berth save -o "$BATS_TEST_TMPDIR/x.tar" nosuchimage
   [ "$status" -ne 0 ]
-  [[ "$output" == *"no such image"* ]]
+  [[ "$output" == *"No such image"* ]]
   [ ! -e "$BATS_TEST_TMPDIR/x.tar" ]
   [ -z "$(ls "$BATS_TEST_TMPDIR" | grep 'x.tar.')" ]
 }

@@ -60,7 +60,7 @@ count() { find "$BERTH_ROOT/$1" -mindepth 1 -maxdepth 1 ! -name tmp | wc -l; }
   [ "$(count blobs/sha256)" -eq 4 ]                     # nothing freed
   run berth image inspect mine:1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"no such image: mine:1"* ]]
+  [[ "$output" == *"No such image: mine:1"* ]]
   # by id: several names, so docker's rule: only with -f
   run berth rmi "${ID:7:12}"
   [ "$status" -ne 0 ]
@@ -82,7 +82,7 @@ count() { find "$BERTH_ROOT/$1" -mindepth 1 -maxdepth 1 ! -name tmp | wc -l; }
   [ "$(count blobs/sha256)" -eq 0 ]
   run berth rmi "$REG_ADDR/test/second"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"no such image"* ]]
+  [[ "$output" == *"No such image"* ]]
 }
 
 @test "image prune removes dangling images; -a removes all" {
@@ -109,14 +109,14 @@ count() { find "$BERTH_ROOT/$1" -mindepth 1 -maxdepth 1 ! -name tmp | wc -l; }
   [[ "${lines[1]}" == Images*2* ]]
   want=$(python3 -c "import sys; b=$a+$b; u=['B','kB','MB','GB']; i=0
 while b >= 1000 and i < 3: b/=1000; i+=1
-print(('%.0f' if i == 0 else '%.3g') % b + u[i])")
+print(('%.0f' if i == 0 else '%.4g') % b + u[i])")
   [[ "${lines[1]}" == *"$want"* ]]
 }
 
 @test "image inspect: unknown images fail, several at once work" {
   run berth image inspect nosuch
   [ "$status" -ne 0 ]
-  [[ "$output" == *"no such image: nosuch"* ]]
+  [[ "$output" == *"No such image: nosuch"* ]]
   run berth image inspect "$REG_ADDR/test/busybox" "${ID:7:12}"
   [ "$(jq length <<<"$output")" -eq 2 ]
   [ "$(jq -r '.[0].RootFS.Layers | length' <<<"$output")" -eq 2 ]
