@@ -468,9 +468,12 @@ static char *new_config(const char *base_text, size_t base_len,
   }
   if (o->changes)
     apply_config(cfg, o->changes);
-  char now[32];
-  time_t tt = time(NULL);
-  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+  /* Nanoseconds, as Docker's commit (see archive_import.c). */
+  char now[48], base[24];
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", gmtime(&ts.tv_sec));
+  snprintf(now, sizeof now, "%s.%09ldZ", base, ts.tv_nsec);
   json_object_set_new(doc, "created", json_string(now));
   if (o->author)
     json_object_set_new(doc, "author", json_string(o->author));

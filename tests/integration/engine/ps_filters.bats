@@ -16,7 +16,7 @@ setup_file() {
 }
 teardown_file() { engine_teardown_file; }
 
-names() { berth ps -a "$@" --format '{{.Name}}' | sort | tr '\n' ' '; }
+names() { berth ps -a "$@" --format '{{.Names}}' | sort | tr '\n' ' '; }
 
 @test "ancestor: by name, name:tag, id, id prefix, and images built on it" {
   berth create --name of-bb bb true >/dev/null
@@ -24,17 +24,17 @@ names() { berth ps -a "$@" --format '{{.Name}}' | sort | tr '\n' ' '; }
   id=$(berth image inspect bb | jq -r '.[0].Id')
   cid=$(berth image inspect child:1 | jq -r '.[0].Id')
   # bb's containers and those of child:1, which is bb plus a layer.
-  [ "$(names --filter ancestor=bb)" = "/of-bb /of-child " ]
-  [ "$(names --filter ancestor=bb:latest)" = "/of-bb /of-child " ]
-  [ "$(names --filter ancestor="$id")" = "/of-bb /of-child " ]
-  [ "$(names --filter ancestor="${id:7:12}")" = "/of-bb /of-child " ]
+  [ "$(names --filter ancestor=bb)" = "of-bb of-child " ]
+  [ "$(names --filter ancestor=bb:latest)" = "of-bb of-child " ]
+  [ "$(names --filter ancestor="$id")" = "of-bb of-child " ]
+  [ "$(names --filter ancestor="${id:7:12}")" = "of-bb of-child " ]
   # child:1 is not an ancestor of bb.
-  [ "$(names --filter ancestor=child:1)" = "/of-child " ]
-  [ "$(names --filter ancestor="${cid:7:10}")" = "/of-child " ]
+  [ "$(names --filter ancestor=child:1)" = "of-child " ]
+  [ "$(names --filter ancestor="${cid:7:10}")" = "of-child " ]
   # other has the same files but not bb's layers: not a descendant.
-  [ "$(names --filter ancestor=other)" = "/other-img " ]
+  [ "$(names --filter ancestor=other)" = "other-img " ]
   # Several values: either; a name that is no image matches nothing.
-  [ "$(names --filter ancestor=child:1 --filter ancestor=other)" = "/of-child /other-img " ]
+  [ "$(names --filter ancestor=child:1 --filter ancestor=other)" = "of-child other-img " ]
   [ -z "$(names --filter ancestor=nosuch)" ]
   berth rm of-bb of-child >/dev/null
 }
@@ -43,18 +43,18 @@ names() { berth ps -a "$@" --format '{{.Name}}' | sort | tr '\n' ' '; }
   berth create --name first bb true >/dev/null
   berth create --name middle --label tier=web --label solo=1 bb true >/dev/null
   berth run --name last bb sh -c 'exit 3' || true
-  [ "$(names --filter before=middle)" = "/first /other-img " ]
-  [ "$(names --filter since=middle)" = "/last " ]
-  [ "$(names --filter since=first --filter before=last)" = "/middle " ]
+  [ "$(names --filter before=middle)" = "first other-img " ]
+  [ "$(names --filter since=middle)" = "last " ]
+  [ "$(names --filter since=first --filter before=last)" = "middle " ]
   mid=$(berth inspect -f '{{.Id}}' middle)
-  [ "$(names --filter id="${mid:0:10}")" = "/middle " ]
-  [ "$(names --filter 'name=^mid')" = "/middle " ]
-  [ "$(names --filter 'name=^(first|last)$')" = "/first /last " ]
-  [ "$(names --filter label=tier=web --filter label=solo)" = "/middle " ]
+  [ "$(names --filter id="${mid:0:10}")" = "middle " ]
+  [ "$(names --filter 'name=^mid')" = "middle " ]
+  [ "$(names --filter 'name=^(first|last)$')" = "first last " ]
+  [ "$(names --filter label=tier=web --filter label=solo)" = "middle " ]
   [ -z "$(names --filter label=tier=web --filter label=nosuch)" ]
-  [ "$(names --filter exited=3)" = "/last " ]
+  [ "$(names --filter exited=3)" = "last " ]
   # status implies -a, as Docker.
-  [ "$(berth ps --filter status=created --format '{{.Name}}' | sort | tr '\n' ' ')" = "/first /middle " ]
+  [ "$(berth ps --filter status=created --format '{{.Names}}' | sort | tr '\n' ' ')" = "first middle " ]
   run berth ps --filter status=bogus
   [ "$status" -eq 125 ]
   [[ "$output" == *"status=bogus"* ]]
@@ -69,8 +69,8 @@ names() { berth ps -a "$@" --format '{{.Name}}' | sort | tr '\n' ' '; }
 @test "volume filter: by volume name and by mount point" {
   berth create --name withvol -v fvol:/data bb true >/dev/null
   berth create --name novol bb true >/dev/null
-  [ "$(names --filter volume=fvol)" = "/withvol " ]
-  [ "$(names --filter volume=/data)" = "/withvol " ]
+  [ "$(names --filter volume=fvol)" = "withvol " ]
+  [ "$(names --filter volume=/data)" = "withvol " ]
   [ -z "$(names --filter volume=nosuch)" ]
   berth rm -v withvol novol >/dev/null
   berth volume rm fvol >/dev/null

@@ -19,7 +19,7 @@ teardown_file() { engine_teardown_file; }
 teardown() { engine_teardown; }
 
 @test "run SHORT finds localhost/SHORT and prints one notice" {
-  [ "$(berth images --format json | jq -r '.[].RepoTags[]' | grep bbshort)" = localhost/bbshort:latest ]
+  [ "$(berth images --format '{{.Repository}}:{{.Tag}}' | grep bbshort)" = localhost/bbshort:latest ]
   run --separate-stderr berth run --rm --pull never bbshort cat /marker
   [ "$status" -eq 0 ]
   [ "$output" = local ]
