@@ -304,11 +304,19 @@ json_t *berth_image_rows(struct berth_engine *e, const struct berth_image *img,
                             ? strchr(img->digests[0], '@')
                             : NULL;
   json_t *rows = json_array();
+  /* An image pulled by digest only shows under its repository with tag
+   * <none>, as Docker's; one without any name is <none> <none>. */
   char *none[] = {"<none>", NULL};
-  char **names = img->tags && img->tags[0] ? img->tags : none;
+  char **names = img->tags && img->tags[0]       ? img->tags
+                 : img->digests && img->digests[0] ? img->digests
+                                                   : none;
   for (char **n = names; *n; n++) {
     char repo[512], tag[160];
     split_name(*n, repo, sizeof repo, tag, sizeof tag);
+    /* "repo@sha256:..." (a digest-only name): the part before the @ */
+    char *cut = names == img->digests ? strchr(repo, '@') : NULL;
+    if (cut)
+      *cut = '\0';
     json_array_append_new(
         rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
                         "ID", id, "Repository", repo, "Tag", tag, "Digest",

@@ -42,7 +42,7 @@ nothing_left() {
   [ "$output" = 5 ]
   # Control: a container that never existed is still an error.
   run -1 berth wait no-such-container-here
-  [[ "$output" == *"no such container"* ]]
+  [[ "$output" == *"No such container: no-such-container-here"* ]]
 }
 
 @test "stop racing a --rm container's own exit never fails, and leaves nothing" {

@@ -173,7 +173,7 @@ teardown() { engine_teardown; }
   berth create --name user solo >/dev/null
   run berth rmi solo
   [ "$status" -ne 0 ]
-  [[ "$output" == *"being used by 1 container"* ]]
+  [[ "$output" == *"(must force) - container "*" is using its referenced image"* ]]
   run berth rmi -f solo
   [ "$status" -eq 0 ]
   [[ "$output" == *Untagged* ]]

@@ -86,7 +86,7 @@ ctr_count() { berth ps -aq | wc -l; }
   berth rm -f pgone >/dev/null
   run berth start joiner
   [ "$status" -ne 0 ]
-  [[ "$output" == *"no such container"* ]]
+  [[ "${output,,}" == *"no such container"* ]]
   [ "$(berth inspect -f '{{.State.Status}}' joiner)" = created ]
 }
 

@@ -171,8 +171,8 @@ registry_digest() {
 @test "pull by digest records no tag" {
   d=$(registry_digest "$REG_ADDR/test/busybox:latest")
   berth pull -q "$REG_ADDR/test/busybox@sha256:$d" >/dev/null
-  run berth images --format json
-  [ "$(jq -r '.[0].RepoTags | length' <<<"$output")" = 0 ]
+  run berth images --format '{{.Repository}} {{.Tag}}'
+  [ "$output" = "$REG_ADDR/test/busybox <none>" ]
   run berth image inspect "$REG_ADDR/test/busybox@sha256:$d"
   [ "$status" -eq 0 ]
 }
