@@ -15,14 +15,12 @@
 #include "images.h"
 #include "progress.h"
 #include "pull.h"
+#include "registry_options.h"
 
 /* Flags every command that talks to a registry takes. */
 struct reg_flags {
   const char *authfile, *cert_dir, *platform;
   bool tls_verify, quiet;
-  const char *files[4];
-  char buf[3][4096];
-  char ca[4200];
 };
 
 #define REG_OPTS(f)                                                            \
@@ -39,69 +37,22 @@ struct reg_flags {
     "quiet,q", OPT_BOOL, &(f).quiet, NULL, "Suppress verbose output"           \
   }
 
-/* Where credentials are looked up, as podman and docker do. */
-static void auth_files(struct reg_flags *f) {
-  size_t n = 0;
-  const char *env;
-  if (f->authfile) {
-    f->files[n++] = f->authfile;
-  } else {
-    if ((env = getenv("REGISTRY_AUTH_FILE")) && *env)
-      f->files[n++] = env;
-    if ((env = getenv("XDG_RUNTIME_DIR")) && *env) {
-      snprintf(f->buf[0], sizeof f->buf[0], "%s/containers/auth.json", env);
-      f->files[n++] = f->buf[0];
-    }
-    if ((env = getenv("DOCKER_CONFIG")) && *env)
-      snprintf(f->buf[1], sizeof f->buf[1], "%s/config.json", env);
-    else
-      snprintf(f->buf[1], sizeof f->buf[1], "%s/.docker/config.json",
-               getenv("HOME") ? getenv("HOME") : "/root");
-    f->files[n++] = f->buf[1];
-  }
-  f->files[n] = NULL;
+static struct berth_registry_flags image_flags(const struct reg_flags *f) {
+  return (struct berth_registry_flags){.authfile = f->authfile,
+                                       .cert_dir = f->cert_dir,
+                                       .insecure = !f->tls_verify};
 }
 
-/* The file login writes: --authfile, $REGISTRY_AUTH_FILE, docker's. */
-static const char *login_file(struct reg_flags *f) {
-  auth_files(f);
-  if (f->authfile)
-    return f->authfile;
-  const char *env = getenv("REGISTRY_AUTH_FILE");
-  return env && *env ? env : f->buf[1];
-}
-
-/* A registry's CA as docker and podman find it: --cert-dir, else
- * /etc/containers/certs.d/<registry>/ca.crt or /etc/docker/certs.d/... */
-static const char *ca_file(struct reg_flags *f, const char *registry) {
-  if (f->cert_dir) {
-    snprintf(f->ca, sizeof f->ca, "%s/ca.crt", f->cert_dir);
-    return f->ca;
+/* The image layer decides which credential files and CA apply. */
+static int reg_opts(const struct reg_flags *f, const char *registry,
+                    struct berth_registry_setup *setup) {
+  struct berth_registry_flags rf = image_flags(f);
+  berth_error *err = NULL;
+  if (berth_registry_options_for(registry, &rf, setup, &err) < 0) {
+    cli_error(err, 1);
+    return -1;
   }
-  static const char *const dirs[] = {"/etc/containers/certs.d",
-                                     "/etc/docker/certs.d"};
-  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-    snprintf(f->ca, sizeof f->ca, "%s/%s/ca.crt", dirs[i], registry);
-    if (access(f->ca, R_OK) == 0)
-      return f->ca;
-  }
-  return NULL;
-}
-
-static void reg_opts(struct reg_flags *f, const char *registry,
-                     struct berth_registry_opts *o) {
-  auth_files(f);
-  memset(o, 0, sizeof *o);
-  o->auth_files = f->files;
-  o->insecure = !f->tls_verify;
-  o->ca_file = ca_file(f, registry);
-  /* Tests and slow links tune these without new flags. */
-  const char *env = getenv("BERTH_REGISTRY_TIMEOUT");
-  if (env && atol(env) > 0)
-    o->stall_timeout_s = atol(env);
-  env = getenv("BERTH_REGISTRY_RETRIES");
-  if (env && *env)
-    o->retries = atoi(env) > 0 ? atoi(env) : -1;
+  return 0;
 }
 
 static int parse_ref(const char *s, struct berth_ref *ref) {
@@ -130,18 +81,19 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv) {
     return cli_errorf(EXIT_USAGE, "pull: --all-tags is not supported");
   struct berth_ref ref = {0};
   struct berth_imgstore *is;
+  _cleanup_(berth_registry_setup_free) struct berth_registry_setup rs = {0};
   if (parse_ref(pos[0], &ref) < 0)
     return 1;
-  if (cli_store(cli, &is) < 0) {
+  if (reg_opts(&f, ref.registry, &rs) < 0 || cli_store(cli, &is) < 0) {
     berth_ref_free(&ref);
     return 1;
   }
   struct progress prog;
   progress_init(&prog, f.quiet);
   struct berth_pull_opts po = {.platform = f.platform,
+                               .reg = rs.opts,
                                .xfer = progress_event,
                                .xfer_ctx = &prog};
-  reg_opts(&f, ref.registry, &po.reg);
   char id[BERTH_DIGEST_SIZE];
   berth_error *err = NULL;
   int rc = berth_pull(is, &ref, &po, id, &err);
@@ -174,12 +126,17 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv) {
   if (cli_resolve_image(cli, pos[0], id, &err) < 0)
     return cli_error(err, 1);
   struct berth_ref dest = {0};
+  _cleanup_(berth_registry_setup_free) struct berth_registry_setup rs = {0};
   if (parse_ref(npos == 2 ? pos[1] : pos[0], &dest) < 0)
     return 1;
+  if (reg_opts(&f, dest.registry, &rs) < 0) {
+    berth_ref_free(&dest);
+    return 1;
+  }
   struct progress prog;
   progress_init(&prog, f.quiet);
-  struct berth_pull_opts po = {.xfer = progress_event, .xfer_ctx = &prog};
-  reg_opts(&f, dest.registry, &po.reg);
+  struct berth_pull_opts po = {.reg = rs.opts, .xfer = progress_event,
+                               .xfer_ctx = &prog};
   char digest[BERTH_DIGEST_SIZE];
   int rc = berth_push(cli->is, id, &dest, &po, digest, &err);
   progress_finish(&prog);
@@ -215,17 +172,6 @@ static int read_password(char *buf, size_t len) {
   return 0;
 }
 
-/* "https://host/v1/" and "host" both name host. */
-static const char *registry_arg(const char *s, char *buf, size_t len) {
-  const char *p = strstr(s, "://");
-  p = p ? p + 3 : s;
-  snprintf(buf, len, "%.*s", (int)strcspn(p, "/"), p);
-  if (strcmp(buf, "index.docker.io") == 0 ||
-      strcmp(buf, "registry-1.docker.io") == 0)
-    snprintf(buf, len, "docker.io");
-  return buf;
-}
-
 int cmd_login(struct berth_cli *cli, int argc, char **argv) {
   (void)cli;
   struct reg_flags f = {.tls_verify = true};
@@ -242,7 +188,7 @@ int cmd_login(struct berth_cli *cli, int argc, char **argv) {
   if (cli_args("login", argc, argv, opts, ARRAY_SIZE(opts), pos, 1, &npos) < 0)
     return EXIT_USAGE;
   char reg[256], pw[1024];
-  registry_arg(npos ? pos[0] : "docker.io", reg, sizeof reg);
+  berth_registry_login_name(npos ? pos[0] : "docker.io", reg, sizeof reg);
   if (!user)
     return cli_errorf(EXIT_USAGE, "login: --username is required");
   if (pass && pass_stdin)
@@ -255,16 +201,21 @@ int cmd_login(struct berth_cli *cli, int argc, char **argv) {
   }
   /* Check the credentials before saving them, as docker login does: a
    * token request (or the Basic challenge) with them must succeed. */
-  struct berth_registry_opts o;
-  reg_opts(&f, reg, &o);
-  o.username = user;
-  o.password = pass;
+  struct berth_registry_flags rf = image_flags(&f);
+  rf.username = user;
+  rf.password = pass;
+  _cleanup_(berth_registry_setup_free) struct berth_registry_setup rs = {0};
+  _cleanup_free_ char *file = berth_registry_login_file(&rf);
   struct berth_registry *r = NULL;
   berth_error *err = NULL;
-  int rc = berth_registry_open(reg, "berth/login-check", false, &o, &r, &err);
+  int rc = berth_registry_options_for(reg, &rf, &rs, &err);
+  if (rc == 0)
+    rc = berth_registry_open(reg, "berth/login-check", false, &rs.opts, &r,
+                             &err);
   berth_registry_free(r);
   if (rc == 0)
-    rc = berth_auth_store(login_file(&f), reg, user, pass, &err);
+    rc = file ? berth_auth_store(file, reg, user, pass, &err)
+              : berth_error_sys(&err, "allocate");
   explicit_bzero(pw, sizeof pw);
   if (rc < 0)
     return cli_error(err, 1);
@@ -285,9 +236,13 @@ int cmd_logout(struct berth_cli *cli, int argc, char **argv) {
       0)
     return EXIT_USAGE;
   char reg[256];
-  registry_arg(npos ? pos[0] : "docker.io", reg, sizeof reg);
+  berth_registry_login_name(npos ? pos[0] : "docker.io", reg, sizeof reg);
+  struct berth_registry_flags rf = image_flags(&f);
+  _cleanup_free_ char *file = berth_registry_login_file(&rf);
   berth_error *err = NULL;
-  if (berth_auth_remove(login_file(&f), reg, &err) < 0)
+  if (!file)
+    berth_error_sys(&err, "allocate");
+  if (!file || berth_auth_remove(file, reg, &err) < 0)
     return cli_error(err, 1);
   printf("Removed login credentials for %s\n", reg);
   return 0;
@@ -300,6 +255,12 @@ int cli_pull_image(struct berth_cli *cli, const char *name, bool quiet,
   struct berth_imgstore *is;
   if (berth_ref_parse(name, &ref, err) < 0)
     return -1;
+  struct berth_registry_flags rf = image_flags(&f);
+  _cleanup_(berth_registry_setup_free) struct berth_registry_setup rs = {0};
+  if (berth_registry_options_for(ref.registry, &rf, &rs, err) < 0) {
+    berth_ref_free(&ref);
+    return -1;
+  }
   if (cli_store(cli, &is) < 0) {
     berth_ref_free(&ref);
     return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open the image store");
@@ -307,8 +268,8 @@ int cli_pull_image(struct berth_cli *cli, const char *name, bool quiet,
   curl_global_init(CURL_GLOBAL_DEFAULT);
   struct progress prog;
   progress_init(&prog, f.quiet);
-  struct berth_pull_opts po = {.xfer = progress_event, .xfer_ctx = &prog};
-  reg_opts(&f, ref.registry, &po.reg);
+  struct berth_pull_opts po = {.reg = rs.opts, .xfer = progress_event,
+                               .xfer_ctx = &prog};
   int rc = berth_pull(is, &ref, &po, id, err);
   progress_finish(&prog);
   berth_ref_free(&ref);

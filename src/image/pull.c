@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fs.h"
 #include "images.h"
 #include "layer.h"
 #include "manifest.h"
@@ -60,6 +61,10 @@ struct pull {
   char added_docs[3][BERTH_DIGEST_SIZE];
   size_t n_added_docs;
   bool *blob_added, *snap_added;
+  /* Layers unpacked but not yet published (snapshots/tmp/...), and the
+   * fd whose syncfs publishes them, opened before the first unpack. */
+  char **tmps;
+  int sync_fd;
 };
 
 static void event(struct pull *p, size_t i, enum berth_xfer_phase ph,
@@ -166,8 +171,9 @@ static int fetch_config(struct pull *p, berth_error **err) {
   p->queue = calloc(p->m.n_layers + 1, sizeof *p->queue);
   p->blob_added = calloc(p->m.n_layers + 1, sizeof *p->blob_added);
   p->snap_added = calloc(p->m.n_layers + 1, sizeof *p->snap_added);
+  p->tmps = calloc(p->m.n_layers + 1, sizeof *p->tmps);
   if (!p->chains || !p->unpacked || !p->queue || !p->blob_added ||
-      !p->snap_added)
+      !p->snap_added || !p->tmps)
     return berth_error_sys(err, "allocate");
   return berth_chain_ids(p->cfg.diff_ids, p->m.n_layers, p->chains, err);
 }
@@ -191,9 +197,9 @@ static int unpack_layer(struct pull *p, size_t i, berth_error **err) {
   event(p, i, BERTH_XFER_EXTRACTING, 0, size);
   p->snap_added[i] = true;
   struct berth_layer_limits limits = {0};
-  if (berth_snapshot_create(p->is->root, p->chains[i], p->cfg.diff_ids[i], fd,
+  if (berth_snapshot_unpack(p->is->root, p->chains[i], p->cfg.diff_ids[i], fd,
                             (enum berth_layer_compression)comp, &limits,
-                            &p->unpacked[i], err) < 0)
+                            &p->unpacked[i], &p->tmps[i], err) < 0)
     return berth_error_prefix(err, "layer %s", l->digest);
   event(p, i, BERTH_XFER_DONE, size, size);
   return 0;
@@ -243,6 +249,9 @@ static void blob_progress(void *ctx, size_t i, uint64_t done, uint64_t total) {
  * threads as there are CPUs: decompression is the bottleneck. */
 static int fetch_and_unpack(struct pull *p, berth_error **err) {
   size_t n = p->m.n_layers;
+  p->sync_fd = berth_snapshot_sync_open(p->is->root, err);
+  if (p->sync_fd < 0)
+    return -1;
   _cleanup_free_ const char **digests = calloc(n + 1, sizeof *digests);
   _cleanup_free_ int64_t *sizes = calloc(n + 1, sizeof *sizes);
   if (!digests || !sizes)
@@ -281,6 +290,19 @@ static int fetch_and_unpack(struct pull *p, berth_error **err) {
     rc = -1;
   }
   return rc;
+}
+
+/* All layers at once: one syncfs, the renames, then one directory fsync,
+ * and no unpacking thread ever waits for the disk. */
+static int publish(struct pull *p, berth_error **err) {
+  size_t n = p->m.n_layers;
+  _cleanup_free_ const char **chains = calloc(n + 1, sizeof *chains);
+  if (!chains)
+    return berth_error_sys(err, "allocate");
+  for (size_t i = 0; i < n; i++)
+    chains[i] = p->chains[i];
+  return berth_snapshot_publish(p->is->root, p->sync_fd, chains, p->tmps, n,
+                                err);
 }
 
 static char *json_str_dup(json_t *doc, const char *key) {
@@ -338,6 +360,14 @@ static void pull_free(struct pull *p) {
   free(p->queue);
   free(p->blob_added);
   free(p->snap_added);
+  for (size_t i = 0; p->tmps && i < p->m.n_layers; i++) {
+    if (p->tmps[i])
+      berth_rm_rf(p->tmps[i], NULL); /* unpacked, never published */
+    free(p->tmps[i]);
+  }
+  free(p->tmps);
+  if (p->sync_fd >= 0)
+    close(p->sync_fd);
   berth_error_free(p->worker_err);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
@@ -366,7 +396,7 @@ static void undo(struct pull *p) {
 int berth_pull(struct berth_imgstore *is, const struct berth_ref *ref,
                const struct berth_pull_opts *opts,
                char id[BERTH_DIGEST_SIZE], berth_error **err) {
-  struct pull p = {.is = is, .o = opts};
+  struct pull p = {.is = is, .o = opts, .sync_fd = -1};
   pthread_mutex_init(&p.mu, NULL);
   pthread_cond_init(&p.cv, NULL);
   struct berth_registry_opts ro = opts->reg;
@@ -382,6 +412,8 @@ int berth_pull(struct berth_imgstore *is, const struct berth_ref *ref,
       rc = fetch_config(&p, err);
     if (rc == 0)
       rc = fetch_and_unpack(&p, err);
+    if (rc == 0)
+      rc = publish(&p, err);
     if (rc == 0)
       rc = record(&p, ref, err);
     berth_imgstore_unlock(is);

@@ -134,8 +134,7 @@ static int fetch_loop(struct fetch_job *j, berth_error **err) {
       return -1;
   while (j->running > 0) {
     int still;
-    if (curl_multi_perform(j->multi, &still) != CURLM_OK ||
-        curl_multi_poll(j->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+    if (curl_multi_perform(j->multi, &still) != CURLM_OK)
       return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "transfer loop");
     CURLMsg *m;
     int left;
@@ -158,6 +157,11 @@ static int fetch_loop(struct fetch_job *j, berth_error **err) {
       if (start_next(j, x, err) < 0)
         return -1;
     }
+    /* Only after reading what perform finished: polling first would
+     * sleep the whole timeout when the last transfer just ended. */
+    if (j->running > 0 &&
+        curl_multi_poll(j->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+      return berth_error_set(err, BERTH_ERR_SYSTEM, 0, "transfer loop");
   }
   return 0;
 }

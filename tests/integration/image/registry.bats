@@ -176,3 +176,13 @@ registry_digest() {
   run berth image inspect "$REG_ADDR/test/busybox@sha256:$d"
   [ "$status" -eq 0 ]
 }
+
+@test "snapshots are unpacked under a +T directory (ext4 spreads unrelated trees)" {
+  berth pull -q "$REG_ADDR/test/busybox" >/dev/null
+  attrs=$(lsattr -d "$BERTH_ROOT/snapshots/tmp" 2>/dev/null) ||
+    skip "no inode flags on this filesystem"
+  [[ "${attrs%% *}" == *T* ]]
+  # Control: a directory berth did not mark has no T.
+  mkdir "$BATS_TEST_TMPDIR/plain"
+  [[ "$(lsattr -d "$BATS_TEST_TMPDIR/plain" | cut -d' ' -f1)" != *T* ]]
+}
