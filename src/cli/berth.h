@@ -48,6 +48,8 @@ int cli_engine(struct berth_cli *cli, struct berth_engine **out);
 int cli_store(struct berth_cli *cli, struct berth_imgstore **out);
 /* Prints "berth: <msg>" and frees err; returns status. */
 int cli_error(berth_error *err, int status);
+/* Prints "berth: <cmd>: <msg>" and frees err; returns status. */
+int cli_prefixed_error(const char *cmd, berth_error *err, int status);
 int cli_errorf(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "12.3MB" as docker writes sizes (decimal units). */
@@ -63,10 +65,6 @@ void cli_split_image_name(const char *name, char *repo, size_t rlen,
 bool cli_confirm(const char *warning);
 /* "Total reclaimed space: SIZE" (prune commands). */
 void cli_print_reclaimed(uint64_t freed);
-/* Prunes volumes (anonymous ones, all unused with `all`), lists them
- * under "Deleted Volumes:", adds the space freed to *freed. */
-int cli_prune_volumes(struct berth_engine *e, bool all, uint64_t *freed,
-                      berth_error **err);
 /* "3 weeks ago" from an RFC 3339 time or unix seconds. */
 void cli_human_ago(const char *rfc3339, long long unix_s, char *out,
                    size_t len);
@@ -104,39 +102,50 @@ int cli_print_docs(const char *cmd, json_t *all, const char *format);
 /* One object through --format ("json": one line); 0 or EXIT_USAGE. */
 int cli_print_formatted(const char *cmd, json_t *obj, const char *format);
 
-/* Image commands (cmd_pull.c, cmd_images.c). */
+/* The commands, one file per verb family (berth.c: the table). */
+/* cmd_pull.c */
 int cmd_pull(struct berth_cli *cli, int argc, char **argv);
 int cmd_push(struct berth_cli *cli, int argc, char **argv);
 int cmd_login(struct berth_cli *cli, int argc, char **argv);
 int cmd_logout(struct berth_cli *cli, int argc, char **argv);
+/* cmd_images.c */
 int cmd_images(struct berth_cli *cli, int argc, char **argv);
-int cmd_rmi(struct berth_cli *cli, int argc, char **argv);
 int cmd_tag(struct berth_cli *cli, int argc, char **argv);
-int cmd_image_inspect(struct berth_cli *cli, int argc, char **argv);
-int cmd_image_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_rmi(struct berth_cli *cli, int argc, char **argv);
+int cmd_history(struct berth_cli *cli, int argc, char **argv);
+/* cmd_archive.c */
 int cmd_save(struct berth_cli *cli, int argc, char **argv);
 int cmd_load(struct berth_cli *cli, int argc, char **argv);
 int cmd_import(struct berth_cli *cli, int argc, char **argv);
-int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
-/* cmd_layers.c */
-int cmd_diff(struct berth_cli *cli, int argc, char **argv);
-int cmd_history(struct berth_cli *cli, int argc, char **argv);
-
-/* Container commands. */
+/* cmd_run.c */
 int cmd_run(struct berth_cli *cli, int argc, char **argv);
 int cmd_create(struct berth_cli *cli, int argc, char **argv);
 int cmd_start(struct berth_cli *cli, int argc, char **argv);
+/* cmd_lifecycle.c */
 int cmd_stop(struct berth_cli *cli, int argc, char **argv);
 int cmd_restart(struct berth_cli *cli, int argc, char **argv);
 int cmd_kill(struct berth_cli *cli, int argc, char **argv);
 int cmd_rm(struct berth_cli *cli, int argc, char **argv);
-int cmd_ps(struct berth_cli *cli, int argc, char **argv);
-int cmd_wait(struct berth_cli *cli, int argc, char **argv);
-int cmd_logs(struct berth_cli *cli, int argc, char **argv);
-int cmd_inspect(struct berth_cli *cli, int argc, char **argv);
 int cmd_pause(struct berth_cli *cli, int argc, char **argv);
 int cmd_unpause(struct berth_cli *cli, int argc, char **argv);
+int cmd_wait(struct berth_cli *cli, int argc, char **argv);
+int cmd_rename(struct berth_cli *cli, int argc, char **argv);
+/* cmd_update.c */
 int cmd_update(struct berth_cli *cli, int argc, char **argv);
+/* cmd_internal.c: the monitor's helpers */
+int cmd_exited(struct berth_cli *cli, int argc, char **argv);
+int cmd_restart_child(struct berth_cli *cli, int argc, char **argv);
+int cmd_health(struct berth_cli *cli, int argc, char **argv);
+/* cmd_ps.c, cmd_inspect.c, cmd_logs.c, cmd_top.c, cmd_events.c,
+ * cmd_stats.c */
+int cmd_ps(struct berth_cli *cli, int argc, char **argv);
+int cmd_inspect(struct berth_cli *cli, int argc, char **argv);
+int cmd_image_inspect(struct berth_cli *cli, int argc, char **argv);
+int cmd_logs(struct berth_cli *cli, int argc, char **argv);
+int cmd_top(struct berth_cli *cli, int argc, char **argv);
+int cmd_events(struct berth_cli *cli, int argc, char **argv);
+int cmd_stats(struct berth_cli *cli, int argc, char **argv);
+/* cmd_exec.c, cmd_attach.c */
 int cmd_exec(struct berth_cli *cli, int argc, char **argv);
 int cmd_attach(struct berth_cli *cli, int argc, char **argv);
 
@@ -157,35 +166,31 @@ bool cli_term_size(struct winsize *ws);
 struct berth_engine;
 int cli_attach_wait(struct berth_engine *e, const char *id, int status_fd,
                     bool tty, bool sig_proxy);
-int cmd_system_check(struct berth_cli *cli, int argc, char **argv);
-int cmd_health(struct berth_cli *cli, int argc, char **argv);
-int cmd_exited(struct berth_cli *cli, int argc, char **argv);
-int cmd_restart_child(struct berth_cli *cli, int argc, char **argv);
-/* cmd_cp.c, cmd_volume.c, cmd_info.c */
+/* cmd_filesystem.c */
 int cmd_cp(struct berth_cli *cli, int argc, char **argv);
 int cmd_export(struct berth_cli *cli, int argc, char **argv);
 int cmd_commit(struct berth_cli *cli, int argc, char **argv);
+int cmd_diff(struct berth_cli *cli, int argc, char **argv);
+/* cmd_prune.c */
+int cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_image_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_system_prune(struct berth_cli *cli, int argc, char **argv);
+/* cmd_system.c */
+int cmd_info(struct berth_cli *cli, int argc, char **argv);
+int cmd_version(struct berth_cli *cli, int argc, char **argv);
+int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
+int cmd_system_check(struct berth_cli *cli, int argc, char **argv);
+/* cmd_volume.c */
 int cmd_volume_create(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv);
-int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv);
-int cmd_events(struct berth_cli *cli, int argc, char **argv);
-int cmd_top(struct berth_cli *cli, int argc, char **argv);
-int cmd_stats(struct berth_cli *cli, int argc, char **argv);
-int cmd_info(struct berth_cli *cli, int argc, char **argv);
-int cmd_version(struct berth_cli *cli, int argc, char **argv);
-int cmd_rename(struct berth_cli *cli, int argc, char **argv);
+/* cmd_port.c */
 int cmd_port(struct berth_cli *cli, int argc, char **argv);
-int cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
-int cmd_system_prune(struct berth_cli *cli, int argc, char **argv);
 /* The exit status for an engine error: 125 (Docker's for its own). */
 int cli_engine_error(berth_error *err);
 
-/* A Dockerfile-style change (`import -c`, `commit -c`): CMD, ENTRYPOINT,
- * ENV, WORKDIR, USER applied to an image config's "config" object;
- * prints the error and returns -1 on a bad one. */
-int cli_apply_change(json_t *cfg, const char *change);
 /* Pulls an image as `berth pull` does (for run --pull). */
 int cli_pull_image(struct berth_cli *cli, const char *name, bool quiet,
                    char id[BERTH_DIGEST_SIZE], berth_error **err);

@@ -8,28 +8,10 @@
 
 #include "berth.h"
 #include "cleanup.h"
+#include "config_change.h"
 #include "image_archive.h"
 #include "images.h"
 #include "reference.h"
-
-/* The tag an argument names, when it names one of image `id`'s tags. */
-static char *tag_of(struct berth_cli *cli, const char *arg, const char *id) {
-  struct berth_ref ref = {0};
-  if (berth_ref_parse(arg, &ref, NULL) < 0)
-    return NULL;
-  _cleanup_free_ char *repo = berth_ref_repository(&ref);
-  char *name = NULL;
-  if (repo && !ref.digest)
-    (void)!asprintf(&name, "%s:%s", repo, ref.tag ? ref.tag : "latest");
-  berth_ref_free(&ref);
-  char got[BERTH_DIGEST_SIZE];
-  if (name && (berth_images_resolve(cli->is->db, name, "", got, NULL) < 0 ||
-               strcmp(got, id) != 0)) {
-    free(name);
-    name = NULL;
-  }
-  return name;
-}
 
 int cmd_save(struct berth_cli *cli, int argc, char **argv) {
   const char *output = NULL, *format = "docker-archive";
@@ -63,12 +45,13 @@ int cmd_save(struct berth_cli *cli, int argc, char **argv) {
   berth_error *err = NULL;
   int status = 0;
   for (size_t i = 0; i < npos && status == 0; i++) {
-    if (cli_resolve_image(cli, pos[i], items[i].id, &err) < 0) {
+    struct berth_imgstore *is;
+    if (cli_store(cli, &is) < 0)
+      return 1;
+    if (berth_save_item_for(is, pos[i], &items[i], &names[i], &err) < 0) {
       status = cli_error(err, 1);
       break;
     }
-    names[i] = tag_of(cli, pos[i], items[i].id);
-    items[i].name = names[i];
   }
   /* Written next to the target and renamed: no half archive is left. */
   char tmp[4200] = "";
@@ -129,42 +112,6 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv) {
   return 0;
 }
 
-/* --change "CMD [...]" and friends: Dockerfile instructions that only
- * set configuration, as `docker import --change` takes them. */
-int cli_apply_change(json_t *cfg, const char *change) {
-  size_t kw = strcspn(change, " \t");
-  const char *arg = change + kw + strspn(change + kw, " \t");
-  char key[16];
-  snprintf(key, sizeof key, "%.*s", (int)kw, change);
-  for (char *k = key; *k; k++)
-    *k = (char)(*k >= 'a' && *k <= 'z' ? *k - 32 : *k);
-  if (strcmp(key, "CMD") == 0 || strcmp(key, "ENTRYPOINT") == 0) {
-    json_t *v = json_loads(arg, 0, NULL);
-    if (!v) /* shell form */
-      v = json_pack("[s, s, s]", "/bin/sh", "-c", arg);
-    if (!json_is_array(v)) {
-      json_decref(v);
-      return -1;
-    }
-    json_object_set_new(cfg, strcmp(key, "CMD") == 0 ? "Cmd" : "Entrypoint",
-                        v);
-    return 0;
-  }
-  if (strcmp(key, "ENV") == 0 && strchr(arg, '=')) {
-    json_t *env = json_object_get(cfg, "Env");
-    if (!env)
-      json_object_set_new(cfg, "Env", env = json_array());
-    json_array_append_new(env, json_string(arg));
-    return 0;
-  }
-  if (strcmp(key, "WORKDIR") == 0 || strcmp(key, "USER") == 0) {
-    json_object_set_new(cfg, strcmp(key, "USER") == 0 ? "User" : "WorkingDir",
-                        json_string(arg));
-    return 0;
-  }
-  return -1;
-}
-
 int cmd_import(struct berth_cli *cli, int argc, char **argv) {
   struct strlist changes = {0};
   const char *message = NULL;
@@ -181,20 +128,17 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv) {
   if (npos < 1)
     return cli_errorf(EXIT_USAGE, "import: requires a FILE (or -)");
   json_t *cfg = json_object();
+  berth_error *err = NULL;
   for (size_t i = 0; i < changes.n; i++)
-    if (cli_apply_change(cfg, changes.items[i]) < 0) {
+    if (berth_image_config_change(cfg, changes.items[i], &err) < 0) {
       json_decref(cfg);
-      return cli_errorf(EXIT_USAGE,
-                        "import: unsupported --change `%s` (CMD, "
-                        "ENTRYPOINT, ENV, WORKDIR, USER)",
-                        changes.items[i]);
+      return cli_prefixed_error("import", err, EXIT_USAGE);
     }
   _cleanup_free_ char *cfg_text = json_dumps(cfg, JSON_COMPACT);
   json_decref(cfg);
   _cleanup_free_ char *name = NULL;
   if (npos == 2) {
     struct berth_ref ref = {0};
-    berth_error *err = NULL;
     if (berth_ref_parse(pos[1], &ref, &err) < 0)
       return cli_error(err, 1);
     _cleanup_free_ char *repo = berth_ref_repository(&ref);
@@ -214,7 +158,6 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv) {
   if (cli_store(cli, &is) < 0)
     return 1;
   char id[BERTH_DIGEST_SIZE];
-  berth_error *err = NULL;
   if (berth_import(is, from_stdin ? STDIN_FILENO : fd, name, cfg_text, id,
                    &err) < 0)
     return cli_error(err, 1);

@@ -1,4 +1,5 @@
-/* berth images, rmi, tag, image inspect, image prune, system df. */
+/* berth images, tag, rmi, history: the local images (inspect:
+ * cmd_inspect.c; prune: cmd_prune.c; save, load, import: cmd_archive.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,14 +8,13 @@
 #include "berth.h"
 #include "cleanup.h"
 #include "engine.h"
-#include "image_inspect.h"
-#include "images.h"
-#include "rows.h"
+#include "history.h"
 #include "image_filter.h"
 #include "image_remove.h"
-#include "manifest.h"
+#include "images.h"
+#include "images_in_use.h"
 #include "reference.h"
-#include "snapshot.h"
+#include "rows.h"
 
 #define IMAGES_TABLE                                                           \
   "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
@@ -104,40 +104,6 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv) {
   return rc;
 }
 
-int cmd_image_inspect(struct berth_cli *cli, int argc, char **argv) {
-  const char *format = NULL;
-  const struct opt opts[] = {
-      {"format,f", OPT_STRING, &format, NULL,
-       "Format output using a custom template: 'json' or a Go template"}};
-  char *pos[64];
-  size_t npos;
-  if (cli_args("image inspect", argc, argv, opts, ARRAY_SIZE(opts), pos, 64,
-               &npos) < 0)
-    return EXIT_USAGE;
-  if (npos == 0)
-    return cli_errorf(EXIT_USAGE, "image inspect: requires an IMAGE");
-  struct berth_imgstore *is;
-  if (cli_store(cli, &is) < 0)
-    return 1;
-  json_t *arr = json_array();
-  int status = 0;
-  for (size_t i = 0; i < npos; i++) {
-    char id[BERTH_DIGEST_SIZE];
-    berth_error *err = NULL;
-    struct berth_image img = {0};
-    if (cli_resolve_image(cli, pos[i], id, &err) < 0 ||
-        berth_images_get(is->db, id, &img, &err) < 0) {
-      status = cli_error(err, 1);
-      continue;
-    }
-    json_array_append_new(arr, berth_image_inspect(is, &img));
-    berth_image_free(&img);
-  }
-  int rc = cli_print_docs("image inspect", arr, format);
-  json_decref(arr);
-  return rc ? rc : status;
-}
-
 int cmd_tag(struct berth_cli *cli, int argc, char **argv) {
   const struct opt opts[] = {{"", OPT_BOOL, NULL, NULL, NULL}};
   char *pos[3];
@@ -164,4 +130,126 @@ int cmd_tag(struct berth_cli *cli, int argc, char **argv) {
                : berth_error_sys(&err, "allocate");
   berth_ref_free(&ref);
   return rc < 0 ? cli_error(err, 1) : 0;
+}
+
+/* Docker's rmi: each step the image layer took, as the Engine API
+ * lists them. */
+static void print_report(const struct berth_rmi_report *r) {
+  for (size_t i = 0; i < r->n; i++) {
+    if (r->items[i].untagged)
+      printf("Untagged: %s\n", r->items[i].untagged);
+    else
+      printf("Deleted: %s\n", r->items[i].deleted);
+  }
+}
+
+int cmd_rmi(struct berth_cli *cli, int argc, char **argv) {
+  bool force = false, noprune = false;
+  const struct opt opts[] = {
+      {"force,f", OPT_BOOL, &force, NULL, "Force removal of the image"},
+      {"no-prune", OPT_BOOL, &noprune, NULL,
+       "Do not delete untagged parents"}};
+  char *pos[128];
+  size_t npos;
+  if (cli_args("rmi", argc, argv, opts, ARRAY_SIZE(opts), pos, 128, &npos) <
+      0)
+    return EXIT_USAGE;
+  if (npos == 0)
+    return cli_errorf(EXIT_USAGE, "rmi: requires at least 1 IMAGE");
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return 1;
+  /* As Docker: with -f, images that do not exist are reported on stderr
+   * but do not fail the command; any other error does. */
+  bool fatal = false, failed = false;
+  for (size_t i = 0; i < npos; i++) {
+    berth_error *err = NULL;
+    struct berth_rmi_report r = {0};
+    int rc = berth_engine_image_remove(e, pos[i], force, noprune, &r, &err);
+    print_report(&r);
+    berth_rmi_report_free(&r);
+    if (rc < 0) {
+      fflush(stdout); /* what went before the error, in order */
+      failed = true;
+      fatal |= err->kind != BERTH_ERR_NOT_FOUND;
+      cli_error(err, 1);
+    }
+  }
+  return failed && (!force || fatal) ? 1 : 0;
+}
+
+/* "ab12…" to 44 characters and an ellipsis, as Docker's history table;
+ * tabs as spaces. */
+static void created_by_text(const char *s, bool trunc, char *out,
+                            size_t len) {
+  size_t n = 0, chars = 0, i = 0;
+  for (; s[i] && n + 4 < len; i++) {
+    if (trunc && ((unsigned char)s[i] & 0xc0) != 0x80 && ++chars > 44)
+      break;
+    out[n++] = s[i] == '\t' ? ' ' : s[i];
+  }
+  out[n] = '\0';
+  if (trunc && s[i] && n + 4 <= len)
+    strcat(out, "…");
+}
+
+static void print_history_row(const struct berth_history_entry *h,
+                              bool human, bool trunc) {
+  char id[80], created[48], size[24], by[4096];
+  bool missing = strcmp(h->id, "<missing>") == 0;
+  snprintf(id, sizeof id, "%.*s", trunc && !missing ? 12 : 80,
+           trunc && !missing ? h->id + 7 : h->id);
+  long long secs = (long long)(h->created / 1000000000);
+  if (human) {
+    cli_human_ago(NULL, secs, created, sizeof created);
+    cli_human_size((double)h->size, size, sizeof size);
+  } else {
+    struct tm tm;
+    time_t t = (time_t)secs;
+    gmtime_r(&t, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(size, sizeof size, "%lld", (long long)h->size);
+  }
+  created_by_text(h->created_by, trunc, by, sizeof by);
+  printf("%-14s %-23s %-48s %-10s %s\n", id, created, by, size, h->comment);
+}
+
+int cmd_history(struct berth_cli *cli, int argc, char **argv) {
+  bool no_trunc = false, quiet = false, human = true, human_set = false;
+  const struct opt opts[] = {
+      {"no-trunc", OPT_BOOL, &no_trunc, NULL, "Don't truncate output"},
+      {"quiet,q", OPT_BOOL, &quiet, NULL, "Only show image IDs"},
+      {"human,H", OPT_BOOL, &human, &human_set,
+       "Print sizes and dates in human readable format"}};
+  char *pos[2];
+  size_t npos;
+  int nw;
+  _cleanup_free_ char **w = cli_expand_short(argc, argv, opts,
+                                             ARRAY_SIZE(opts), &nw, false);
+  if (!w ||
+      cli_args("history", nw, w, opts, ARRAY_SIZE(opts), pos, 2, &npos) < 0)
+    return EXIT_USAGE;
+  if (npos != 1)
+    return cli_errorf(EXIT_USAGE, "history: requires exactly 1 argument");
+  struct berth_imgstore *is;
+  if (cli_store(cli, &is) < 0)
+    return 1;
+  struct berth_history_entry *h;
+  size_t n;
+  berth_error *err = NULL;
+  if (berth_image_history(is, pos[0], &h, &n, &err) < 0)
+    return cli_error(err, 1);
+  if (!quiet)
+    printf("%-14s %-23s %-48s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY",
+           "SIZE", "COMMENT");
+  for (size_t i = 0; i < n; i++) {
+    if (quiet && strcmp(h[i].id, "<missing>") != 0 && !no_trunc)
+      printf("%.12s\n", h[i].id + 7);
+    else if (quiet)
+      puts(h[i].id);
+    else
+      print_history_row(&h[i], human, !no_trunc);
+  }
+  berth_history_free(h, n);
+  return 0;
 }

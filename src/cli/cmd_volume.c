@@ -1,33 +1,15 @@
-/* berth volume create, ls, inspect, rm, prune (Docker's `local` driver). */
+/* berth volume create, ls, inspect, rm (Docker's `local` driver); volume
+ * prune is with the other prunes (cmd_prune.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "berth.h"
-#include "rows.h"
 #include "cleanup.h"
 #include "engine.h"
 #include "flags.h"
+#include "rows.h"
 #include "volumes.h"
-
-static void created_at(int64_t ns, char *out, size_t len) {
-  time_t s = (time_t)(ns / 1000000000);
-  struct tm tm;
-  gmtime_r(&s, &tm);
-  strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Docker's `volume inspect` object. */
-static json_t *inspect_json(struct berth_engine *e,
-                            const struct berth_volume *v) {
-  char path[4096], when[32];
-  berth_volume_path(e, v->name, path, sizeof path);
-  created_at(v->created, when, sizeof when);
-  return json_pack("{s:s,s:s,s:O,s:s,s:s,s:n,s:s}", "CreatedAt", when,
-                   "Driver", "local", "Labels", v->labels, "Mountpoint", path,
-                   "Name", v->name, "Options", "Scope", "local");
-}
 
 int cmd_volume_create(struct berth_cli *cli, int argc, char **argv) {
   struct strlist labels = {0};
@@ -43,10 +25,6 @@ int cmd_volume_create(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   if (npos > 1)
     return cli_errorf(EXIT_USAGE, "volume create: at most 1 argument");
-  if (driver && strcmp(driver, "local") != 0)
-    return cli_errorf(EXIT_USAGE, "volume create: only the `local` driver "
-                                  "is supported, not `%s`",
-                      driver);
   berth_error *err = NULL;
   json_t *l = json_object();
   for (size_t i = 0; i < labels.n; i++) {
@@ -59,69 +37,21 @@ int cmd_volume_create(struct berth_cli *cli, int argc, char **argv) {
     free(k);
     free(v);
   }
+  json_t *body = json_pack("{s:s,s:s,s:o}", "Name", npos ? pos[0] : "",
+                           "Driver", driver ? driver : "", "Labels", l);
   struct berth_engine *e;
-  _cleanup_free_ char *name = NULL;
+  json_t *vol = NULL;
   if (cli_engine(cli, &e) < 0) {
-    json_decref(l);
+    json_decref(body);
     return EXIT_USAGE;
   }
-  int rc = berth_volume_create(e, npos ? pos[0] : NULL, l, &name, NULL, &err);
-  json_decref(l);
+  int rc = berth_volume_create_request(e, body, &vol, &err);
+  json_decref(body);
   if (rc < 0)
-    return cli_engine_error(err);
-  puts(name);
+    return cli_prefixed_error("volume create", err, EXIT_USAGE);
+  puts(json_string_value(json_object_get(vol, "Name")));
+  json_decref(vol);
   return 0;
-}
-
-struct vol_filter {
-  struct strlist name, label, dangling;
-};
-
-static int parse_filters(const struct strlist *in, struct vol_filter *f) {
-  for (size_t i = 0; i < in->n; i++) {
-    const char *s = in->items[i], *eq = strchr(s, '=');
-    struct strlist *to = NULL;
-    if (eq && (size_t)(eq - s) == 4 && strncmp(s, "name", 4) == 0)
-      to = &f->name;
-    else if (eq && (size_t)(eq - s) == 5 && strncmp(s, "label", 5) == 0)
-      to = &f->label;
-    else if (eq && (size_t)(eq - s) == 8 && strncmp(s, "dangling", 8) == 0)
-      to = &f->dangling;
-    if (!to || (to == &f->dangling && strcmp(eq + 1, "true") &&
-                strcmp(eq + 1, "false") && strcmp(eq + 1, "1") &&
-                strcmp(eq + 1, "0"))) {
-      cli_errorf(EXIT_USAGE, "volume ls: invalid filter `%s`", s);
-      return -1;
-    }
-    to->items[to->n++] = eq + 1;
-  }
-  return 0;
-}
-
-static bool label_matches(json_t *labels, const char *want) {
-  const char *eq = strchr(want, '=');
-  if (!eq)
-    return json_object_get(labels, want) != NULL;
-  char key[256];
-  snprintf(key, sizeof key, "%.*s", (int)(eq - want), want);
-  const char *v = json_string_value(json_object_get(labels, key));
-  return v && strcmp(v, eq + 1) == 0;
-}
-
-/* Docker: filters of one key are alternatives, different keys all apply
- * (labels: every one given must match). */
-static bool matches(const struct berth_volume *v, const struct vol_filter *f) {
-  bool ok = f->name.n == 0;
-  for (size_t i = 0; i < f->name.n; i++)
-    ok |= strstr(v->name, f->name.items[i]) != NULL;
-  for (size_t i = 0; ok && i < f->label.n; i++)
-    ok = label_matches(v->labels, f->label.items[i]);
-  bool dangling_ok = f->dangling.n == 0;
-  for (size_t i = 0; i < f->dangling.n; i++) {
-    bool want = f->dangling.items[i][0] == 't' || f->dangling.items[i][0] == '1';
-    dangling_ok |= want == (v->refs == 0);
-  }
-  return ok && dangling_ok;
 }
 
 int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
@@ -136,11 +66,15 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
        "Format output using a custom template ('json' or a Go template)"}};
   char *pos[1];
   size_t npos;
-  struct vol_filter f = {0};
+  struct berth_volume_filter f = {0};
   if (cli_args("volume ls", argc, argv, opts, ARRAY_SIZE(opts), pos, 1,
-               &npos) < 0 ||
-      parse_filters(&filters, &f) < 0)
+               &npos) < 0)
     return EXIT_USAGE;
+  for (size_t i = 0; i < filters.n; i++) {
+    berth_error *err = NULL;
+    if (berth_volume_filter_parse(&f, filters.items[i], &err) < 0)
+      return cli_prefixed_error("volume ls", err, EXIT_USAGE);
+  }
   if (npos)
     return cli_errorf(EXIT_USAGE, "volume ls: takes no arguments");
   struct cli_format out;
@@ -160,7 +94,7 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
   else if (berth_volume_list(e, &v, &n, &err) < 0)
     rc = cli_engine_error(err);
   for (size_t i = 0; rc == 0 && i < n; i++) {
-    if (!matches(&v[i], &f))
+    if (!berth_volume_matches(&v[i], &f))
       continue;
     if (quiet) {
       puts(v[i].name);
@@ -203,7 +137,7 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
       status = cli_error(err, 1);
       continue;
     }
-    json_array_append_new(all, inspect_json(e, &v));
+    json_array_append_new(all, berth_volume_inspect(e, &v));
     berth_volume_clear(&v);
   }
   size_t i;
@@ -217,26 +151,6 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
     cli_print_json(all);
   json_decref(all);
   return status;
-}
-
-int cli_prune_volumes(struct berth_engine *e, bool all, uint64_t *freed,
-                      berth_error **err) {
-  char **names = NULL;
-  size_t n = 0;
-  uint64_t bytes = 0;
-  if (berth_volume_prune(e, all, &names, &n, &bytes, err) < 0)
-    return -1;
-  if (n)
-    puts("Deleted Volumes:");
-  for (size_t i = 0; i < n; i++) {
-    puts(names[i]);
-    free(names[i]);
-  }
-  free(names);
-  if (n)
-    putchar('\n');
-  *freed += bytes;
-  return 0;
 }
 
 int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv) {
@@ -256,46 +170,12 @@ int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv) {
   int status = 0;
   for (size_t i = 0; i < npos; i++) {
     berth_error *err = NULL;
-    /* As Docker: -f forgives missing volumes, never one in use. */
-    if (berth_volume_remove(e, pos[i], &err) < 0 &&
-        !(force && err->kind == BERTH_ERR_NOT_FOUND)) {
+    if (berth_volume_delete(e, pos[i], force, &err) < 0) {
       status = cli_error(err, 1);
       continue;
     }
-    berth_error_free(err);
     puts(pos[i]);
   }
   return status;
 }
 
-int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
-  bool all = false, force = false;
-  const struct opt opts[] = {
-      {"all,a", OPT_BOOL, &all, NULL,
-       "Remove all unused volumes, not just anonymous ones"},
-      {"force,f", OPT_BOOL, &force, NULL, "Do not prompt for confirmation"}};
-  char *pos[1];
-  size_t npos;
-  int nw;
-  _cleanup_free_ char **w =
-      cli_expand_short(argc, argv, opts, ARRAY_SIZE(opts), &nw, false);
-  if (!w || cli_args("volume prune", nw, w, opts, ARRAY_SIZE(opts), pos, 1,
-                     &npos) < 0)
-    return EXIT_USAGE;
-  if (npos)
-    return cli_errorf(EXIT_USAGE, "volume prune: takes no arguments");
-  if (!force && !cli_confirm(all ? "WARNING! This will remove all local volumes "
-                               "not used by at least one container."
-                             : "WARNING! This will remove anonymous local "
-                               "volumes not used by at least one container."))
-    return 0;
-  struct berth_engine *e;
-  if (cli_engine(cli, &e) < 0)
-    return EXIT_USAGE;
-  uint64_t bytes = 0;
-  berth_error *err = NULL;
-  if (cli_prune_volumes(e, all, &bytes, &err) < 0)
-    return cli_engine_error(err);
-  cli_print_reclaimed(bytes);
-  return 0;
-}

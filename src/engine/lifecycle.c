@@ -470,6 +470,7 @@ int berth_ctr_set_paused(struct berth_engine *e, const char *ref,
 int berth_ctr_set_name(struct berth_engine *e, const char *ref,
                        const char *name, berth_error **err) {
   _cleanup_ctr_ struct berth_ctr *c = NULL;
+  name += name[0] == '/'; /* Docker accepts "/name" as a name */
   if (berth_ctr_name_validate(name, err) < 0 ||
       berth_ctr_find(e->db, ref, &c, err) < 0)
     return -1;

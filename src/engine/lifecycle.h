@@ -17,6 +17,18 @@ int berth_ctr_stop(struct berth_engine *e, const char *ref, int sig,
 /* Sends sig to the container's init; STATE error when it is not running. */
 int berth_ctr_signal(struct berth_engine *e, const char *ref, int sig,
                            berth_error **err);
+/* The Engine API's signal parameters (POST /containers/{id}/kill, stop
+ * and restart ?signal=): a name ("KILL", "SIGKILL") or a number.  kill
+ * without one sends SIGKILL; stop and restart without one use the
+ * container's stop signal.  INVALID "invalid signal `x`" (ctr_signals.c). */
+int berth_ctr_kill_request(struct berth_engine *e, const char *ref,
+                           const char *signal, berth_error **err);
+int berth_ctr_stop_request(struct berth_engine *e, const char *ref,
+                           const char *signal, int timeout_s,
+                           berth_error **err);
+int berth_ctr_restart_request(struct berth_engine *e, const char *ref,
+                              const char *signal, int timeout_s,
+                              berth_error **err);
 /* `rename`: a valid, different, unused name, with a "rename" event. */
 int berth_ctr_set_name(struct berth_engine *e, const char *ref,
                        const char *name, berth_error **err);

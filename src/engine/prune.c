@@ -1,14 +1,18 @@
-/* container prune and image prune (see prune.h). */
+/* container, image and volume prune (see prune.h). */
 #include "prune.h"
 
 #include <ftw.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "containers.h"
 #include "create.h"
 #include "lifecycle.h"
+#include "logs.h"
 #include "start.h"
+#include "volumes.h"
 
 /* nftw has no user pointer: the sum rides in a thread-local. */
 static _Thread_local uint64_t du_total;
@@ -99,4 +103,111 @@ int berth_images_prune(struct berth_engine *e, bool all,
     rc = -1;
   *freed += gc;
   return rc;
+}
+
+int berth_prune_filter_add(struct berth_prune_filter *f, const char *key,
+                           const char *value, int64_t now_ns,
+                           berth_error **err) {
+  if (strcmp(key, "until") == 0)
+    return berth_parse_log_time("until", value, now_ns, &f->until, err);
+  if (strcmp(key, "label") == 0 && f->nlabels < ARRAY_SIZE(f->labels)) {
+    f->labels[f->nlabels++] = value;
+    return 0;
+  }
+  return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid filter `%s=%s`",
+                         key, value);
+}
+
+int berth_prune_filter_parse(struct berth_prune_filter *f, const char *kv,
+                             int64_t now_ns, berth_error **err) {
+  const char *eq = strchr(kv, '=');
+  char key[16];
+  if (!eq || (size_t)(eq - kv) >= sizeof key)
+    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid filter `%s`",
+                           kv);
+  snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+  return berth_prune_filter_add(f, key, eq + 1, now_ns, err);
+}
+
+struct ctr_report {
+  json_t *ids;
+  uint64_t freed;
+  int status;
+  berth_prune_err_fn on_err;
+  void *arg;
+};
+
+static void ctr_pruned(const char *id, uint64_t size, berth_error *err,
+                       void *arg) {
+  struct ctr_report *r = arg;
+  if (err) {
+    /* One that went or was started meanwhile is not a failure. */
+    if (err->kind != BERTH_ERR_NOT_FOUND && err->kind != BERTH_ERR_STATE)
+      r->status = 1;
+    if (r->on_err)
+      r->on_err(err, r->arg);
+    else
+      berth_error_free(err);
+    return;
+  }
+  json_array_append_new(r->ids, json_string(id));
+  r->freed += size;
+}
+
+/* Docker's prune reports give null, not [], when nothing went. */
+static json_t *report_of(const char *key, json_t *list, uint64_t freed) {
+  return json_pack("{s:o,s:I}", key,
+                   json_array_size(list) ? list
+                                         : (json_decref(list), json_null()),
+                   "SpaceReclaimed", (json_int_t)freed);
+}
+
+int berth_containers_prune(struct berth_engine *e,
+                           const struct berth_prune_filter *f,
+                           json_t **report, berth_prune_err_fn on_err,
+                           void *arg, berth_error **err) {
+  struct ctr_report r = {.ids = json_array(), .on_err = on_err, .arg = arg};
+  *report = NULL;
+  if (berth_ctr_prune(e, f, ctr_pruned, &r, err) < 0) {
+    json_decref(r.ids);
+    return -1;
+  }
+  *report = report_of("ContainersDeleted", r.ids, r.freed);
+  return r.status;
+}
+
+static void image_pruned(const struct berth_image *img, void *arg) {
+  json_t *list = arg;
+  for (char **t = img->tags; t && *t; t++)
+    json_array_append_new(list, json_pack("{s:s}", "Untagged", *t));
+  for (char **d = img->digests; d && *d; d++)
+    json_array_append_new(list, json_pack("{s:s}", "Untagged", *d));
+  json_array_append_new(list, json_pack("{s:s}", "Deleted", img->id));
+}
+
+int berth_images_prune_report(struct berth_engine *e, bool all,
+                              json_t **report, berth_error **err) {
+  json_t *list = json_array();
+  uint64_t freed = 0;
+  int rc = berth_images_prune(e, all, image_pruned, list, &freed, err);
+  *report = report_of("ImagesDeleted", list, freed);
+  return rc;
+}
+
+int berth_volumes_prune_report(struct berth_engine *e, bool all,
+                               json_t **report, berth_error **err) {
+  char **names = NULL;
+  size_t n = 0;
+  uint64_t bytes = 0;
+  *report = NULL;
+  if (berth_volume_prune(e, all, &names, &n, &bytes, err) < 0)
+    return -1;
+  json_t *list = json_array();
+  for (size_t i = 0; i < n; i++) {
+    json_array_append_new(list, json_string(names[i]));
+    free(names[i]);
+  }
+  free(names);
+  *report = report_of("VolumesDeleted", list, bytes);
+  return 0;
 }

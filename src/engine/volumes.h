@@ -57,6 +57,39 @@ int berth_volume_list(struct berth_engine *e, struct berth_volume **out,
 int berth_volume_get(struct berth_engine *e, const char *name,
                      struct berth_volume *out, berth_error **err);
 
+/* Engine API Volume (GET /volumes/{name}): CreatedAt Driver Labels
+ * Mountpoint Name Options Scope (volume_query.c). */
+json_t *berth_volume_inspect(struct berth_engine *e,
+                             const struct berth_volume *v);
+
+/* POST /volumes/create: body {Name (absent or "": anonymous), Driver
+ * (absent, "" or "local": the only driver), DriverOpts (none taken),
+ * Labels (object of strings)}; *volume gets the volume's inspect
+ * document.  INVALID for another driver, driver options or labels that
+ * are not strings. */
+int berth_volume_create_request(struct berth_engine *e, json_t *body,
+                                json_t **volume, berth_error **err);
+/* DELETE /volumes/{name}?force=: berth_volume_remove, and with force a
+ * missing volume is not an error (Docker); one in use still is. */
+int berth_volume_delete(struct berth_engine *e, const char *name, bool force,
+                        berth_error **err);
+
+/* GET /volumes?filters=: name (substring), label (key or key=value),
+ * dangling (true/false/1/0: referenced by no container).  Values of one
+ * key are alternatives, different keys all apply, every label must. */
+struct berth_volume_filter {
+  const char *name[64], *label[64], *dangling[64]; /* borrowed */
+  size_t nname, nlabel, ndangling;
+};
+/* INVALID "invalid filter `key=value`" for another key or a bad value. */
+int berth_volume_filter_add(struct berth_volume_filter *f, const char *key,
+                            const char *value, berth_error **err);
+/* The same from "key=value" (the CLI's --filter). */
+int berth_volume_filter_parse(struct berth_volume_filter *f, const char *kv,
+                              berth_error **err);
+bool berth_volume_matches(const struct berth_volume *v,
+                          const struct berth_volume_filter *f);
+
 /* Removes a volume and its data.  STATE when a container (running or
  * not) references it, as Docker refuses even with -f; NOT_FOUND when it
  * does not exist. */

@@ -11,6 +11,8 @@
 #include "image_archive.h"
 #include "cleanup.h"
 #include "images.h"
+#include "imgstore.h"
+#include "lookup.h"
 #include "manifest.h"
 #include "reference.h"
 
@@ -300,4 +302,38 @@ int berth_save(struct berth_imgstore *is, const struct berth_save_item *items,
   free(s->written);
   free(s);
   return rc;
+}
+
+/* The tag an argument names, when it names one of image `id`'s tags. */
+static char *tag_of(struct berth_db *db, const char *arg, const char *id) {
+  struct berth_ref ref = {0};
+  if (berth_ref_parse(arg, &ref, NULL) < 0)
+    return NULL;
+  _cleanup_free_ char *repo = berth_ref_repository(&ref);
+  char *name = NULL;
+  if (repo && !ref.digest)
+    (void)!asprintf(&name, "%s:%s", repo, ref.tag ? ref.tag : "latest");
+  berth_ref_free(&ref);
+  char got[BERTH_DIGEST_SIZE];
+  if (name && (berth_images_resolve(db, name, "", got, NULL) < 0 ||
+               strcmp(got, id) != 0)) {
+    free(name);
+    name = NULL;
+  }
+  return name;
+}
+
+int berth_save_item_for(struct berth_imgstore *is, const char *what,
+                        struct berth_save_item *item, char **name,
+                        berth_error **err) {
+  struct berth_image_match m;
+  *name = NULL;
+  item->name = NULL;
+  if (berth_image_lookup(is->db, what, &m, err) < 0)
+    return -1;
+  memcpy(item->id, m.id, BERTH_DIGEST_SIZE);
+  berth_image_match_clear(&m);
+  *name = tag_of(is->db, what, item->id);
+  item->name = *name;
+  return 0;
 }

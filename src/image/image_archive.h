@@ -25,6 +25,14 @@ struct berth_save_item {
                        NULL to save the image without a name */
 };
 
+/* What a name given to save (GET /images/get?names=) stands for: the
+ * image it resolves to (item->id) and the tag the archive records for it
+ * (*name, malloc'd, and item->name pointing at it): the name as given
+ * when it is one of that image's tags, else none (saved by id). */
+int berth_save_item_for(struct berth_imgstore *is, const char *what,
+                        struct berth_save_item *item, char **name,
+                        berth_error **err);
+
 /* Writes the images to out_fd as an archive of the given format. */
 int berth_save(struct berth_imgstore *is, const struct berth_save_item *items,
                size_t n, enum berth_archive_format format, int out_fd,

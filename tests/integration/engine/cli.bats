@@ -50,6 +50,29 @@ teardown() { engine_teardown; }
   [ "$status" -eq 125 ]
 }
 
+@test "kill -s and stop -s take Docker's signal names; kill defaults to KILL" {
+  # The trap shows which signal arrived: USR1 exits 7, TERM exits 8.
+  trap_cmd='trap "exit 7" USR1; trap "exit 8" TERM; while :; do sleep 0.1; done'
+  berth run -d --name ks1 bb sh -c "$trap_cmd" >/dev/null
+  berth run -d --name ks2 bb sh -c "$trap_cmd" >/dev/null
+  berth run -d --name ks3 bb sh -c "$trap_cmd" >/dev/null
+  berth run -d --name ks4 bb sh -c "$trap_cmd" >/dev/null
+  sleep 0.3
+  run -0 berth kill -s SIGUSR1 ks1
+  [ "$(berth wait ks1)" = 7 ]
+  run -0 berth kill --signal 10 ks2
+  [ "$(berth wait ks2)" = 7 ]
+  # Control: without -s it is SIGKILL, which no trap sees (128+9).
+  run -0 berth kill ks3
+  [ "$(berth wait ks3)" = 137 ]
+  # A name that is no signal is refused, and the container keeps running.
+  run -1 berth kill -s NOSUCHSIG ks4
+  [[ "$output" == *"invalid signal \`NOSUCHSIG\`"* ]]
+  [ "$(berth inspect --format '{{.State.Status}}' ks4)" = running ]
+  run -0 berth stop -s USR1 ks4
+  [ "$(berth inspect --format '{{.State.ExitCode}}' ks4)" = 7 ]
+}
+
 @test "--restart unless-stopped restarts until stopped; a stopped one stays stopped" {
   berth run -d --name us --restart unless-stopped bb sh -c 'sleep 0.2; exit 1' >/dev/null
   wait_until sh -c "[ \"\$($BERTH --root $BERTH_ROOT inspect -f '{{.RestartCount}}' us)\" -ge 1 ]"

@@ -87,6 +87,40 @@ actions() {
   [ "${#lines[@]}" -eq 3 ]
 }
 
+@test "top prints Docker's table; ps options without a PID column fail" {
+  berth run -d --name tpa bb sleep 1001
+  pid=$(berth inspect --format '{{.State.Pid}}' tpa)
+  run -0 berth top tpa
+  # Docker's tabwriter: cells of at least 20 columns, so ps -ef's PID
+  # title and the container's pid both start at column 20.
+  [ "${lines[0]:20:3}" = PID ]
+  [ "${lines[1]:20:${#pid}}" = "$pid" ]
+  [[ "${lines[1]}" == *"sleep 1001" ]]
+  # The engine needs the PID column to keep the container's lines.
+  run -1 berth top tpa -o comm
+  [[ "$output" == *"couldn't find PID field in ps output"* ]]
+}
+
+@test "prune and events refuse bad filters and bounds (125), take good ones" {
+  berth create --name pf bb true >/dev/null
+  run -125 berth container prune -f --filter bogus=1
+  [[ "$output" == *"invalid filter \`bogus=1\`"* ]]
+  run -125 berth system prune -f --filter until=someday
+  run -125 berth events --filter nope=1 --until 0s
+  [[ "$output" == *"invalid filter \`nope=1\`"* ]]
+  # --since 1m is after --until 5m (both before now).
+  run -125 berth events --since 1m --until 5m
+  [[ "$output" == *"--since is after --until"* ]]
+  # Nothing was pruned by the refused commands.
+  [ "$(berth inspect --format '{{.State.Status}}' pf)" = created ]
+  # Control: the same commands with valid filters run.
+  run -0 berth events --filter type=container --since 1m --until 0s
+  run -0 berth container prune -f --filter label=nosuchlabel
+  [ "$(berth inspect --format '{{.State.Status}}' pf)" = created ]
+  run -0 berth container prune -f --filter until=0s
+  run -1 berth inspect --type container pf
+}
+
 @test "top of a stopped or unknown container fails" {
   berth create --name tpc bb true >/dev/null
   run berth top tpc

@@ -1,19 +1,13 @@
-/* berth stop, restart, kill, rm, wait, pause, unpause, and the monitor's
- * helpers. */
-#include <signal.h>
+/* berth stop, restart, kill, rm, wait, pause, unpause, rename: a
+ * container's life after create (run, create, start: cmd_run.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "berth.h"
-#include "check.h"
-#include "health.h"
 #include "cleanup.h"
-#include "containers.h"
 #include "engine.h"
 #include "lifecycle.h"
-#include "signals.h"
 #include "start.h"
 
 /* Runs fn on each named container, printing each name as Docker does;
@@ -56,12 +50,8 @@ struct stop_args {
 static int stop_one(struct berth_engine *e, const char *ref, void *a,
                     berth_error **err) {
   struct stop_args *s = a;
-  int sig = 0;
-  if (s->signal && (sig = berth_signal_parse(s->signal)) <= 0)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid signal `%s`",
-                           s->signal);
-  return berth_ctr_stop(e, ref, sig,
-                              s->timeout_set ? (int)s->timeout : -1, err);
+  return berth_ctr_stop_request(e, ref, s->signal,
+                                s->timeout_set ? (int)s->timeout : -1, err);
 }
 
 int cmd_stop(struct berth_cli *cli, int argc, char **argv) {
@@ -77,12 +67,8 @@ int cmd_stop(struct berth_cli *cli, int argc, char **argv) {
 static int restart_one(struct berth_engine *e, const char *ref, void *a,
                        berth_error **err) {
   struct stop_args *s = a;
-  int sig = 0;
-  if (s->signal && (sig = berth_signal_parse(s->signal)) <= 0)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid signal `%s`",
-                           s->signal);
-  return berth_ctr_restart(e, ref, sig, s->timeout_set ? (int)s->timeout : -1,
-                           err);
+  return berth_ctr_restart_request(e, ref, s->signal,
+                                   s->timeout_set ? (int)s->timeout : -1, err);
 }
 
 int cmd_restart(struct berth_cli *cli, int argc, char **argv) {
@@ -98,12 +84,7 @@ int cmd_restart(struct berth_cli *cli, int argc, char **argv) {
 
 static int kill_one(struct berth_engine *e, const char *ref, void *a,
                     berth_error **err) {
-  const char *name = *(const char **)a;
-  int sig = name ? berth_signal_parse(name) : SIGKILL;
-  if (sig <= 0)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid signal `%s`",
-                           name);
-  return berth_ctr_signal(e, ref, sig, err);
+  return berth_ctr_kill_request(e, ref, *(const char **)a, err);
 }
 
 int cmd_kill(struct berth_cli *cli, int argc, char **argv) {
@@ -181,77 +162,19 @@ int cmd_wait(struct berth_cli *cli, int argc, char **argv) {
   return status;
 }
 
-/* `berth _exited ID CODE`, run by the monitor: 10 asks for a restart. */
-int cmd_exited(struct berth_cli *cli, int argc, char **argv) {
-  if (argc != 2)
-    return 2;
-  struct berth_engine *e;
-  if (cli_engine(cli, &e) < 0)
-    return 1;
-  berth_error *err = NULL;
-  int rc = berth_ctr_exited(e, argv[0], atoi(argv[1]), false, &err);
-  if (rc < 0)
-    return cli_error(err, 1);
-  return rc;
-}
-
-/* `berth _restart ID [CONSOLE_SOCKET]`, run by the monitor with the new
- * container's stdio as ours (or a console socket for a terminal) and fd 3
- * to report its pid on. */
-int cmd_restart_child(struct berth_cli *cli, int argc, char **argv) {
-  if (argc != 1 && argc != 2)
-    return 2;
-  struct berth_engine *e;
-  if (cli_engine(cli, &e) < 0)
-    return 1;
-  berth_error *err = NULL;
-  if (berth_ctr_restart_child(e, argv[0], 3, argc == 2 ? argv[1] : NULL,
-                              &err) < 0)
-    return cli_error(err, 1);
-  return 0;
-}
-
-static void print_finding(const char *finding, bool repaired, void *data) {
-  int *unrepaired = data;
-  printf("%s\n", finding);
-  if (!repaired)
-    (*unrepaired)++;
-}
-
-/* berth system check [--dry-run]: reports what crashes left behind and
- * repairs it (unless --dry-run). */
-int cmd_system_check(struct berth_cli *cli, int argc, char **argv) {
-  bool dry = false;
-  const struct opt opts[] = {
-      {"dry-run", OPT_BOOL, &dry, NULL,
-       "Only report what a crash left behind, repair nothing"}};
-  char *pos[1];
+int cmd_rename(struct berth_cli *cli, int argc, char **argv) {
+  char *pos[2];
   size_t npos;
-  if (cli_args("system check", argc, argv, opts, ARRAY_SIZE(opts), pos, 0,
-               &npos) < 0)
+  if (cli_args("rename", argc, argv, NULL, 0, pos, 2, &npos) < 0)
     return EXIT_USAGE;
+  if (npos != 2)
+    return cli_errorf(EXIT_USAGE, "rename: requires exactly 2 arguments");
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
     return EXIT_USAGE;
-  int problems = 0, unrepaired = 0;
   berth_error *err = NULL;
-  if (berth_system_check(e, !dry, getenv("BERTH_CGROUP_PARENT"),
-                         print_finding, &unrepaired, &problems, &err) < 0)
-    return cli_error(err, 1);
-  if (problems == 0)
-    puts("no problems found");
-  return unrepaired ? 1 : 0;
-}
-
-/* `berth _health ID`, started by the monitor every interval. */
-int cmd_health(struct berth_cli *cli, int argc, char **argv) {
-  if (argc != 1)
-    return 2;
-  struct berth_engine *e;
-  if (cli_engine(cli, &e) < 0)
-    return 1;
-  berth_error *err = NULL;
-  if (berth_ctr_health_run(e, argv[0], &err) < 0)
+  if (berth_ctr_set_name(e, pos[0], pos[1], &err) < 0)
     return cli_error(err, 1);
   return 0;
 }
+

@@ -1,4 +1,4 @@
-/* berth cp, export, commit. */
+/* berth cp, export, commit, diff: a container's filesystem. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,9 @@
 
 #include "berth.h"
 #include "cleanup.h"
+#include "config_change.h"
 #include "copy.h"
+#include "diff.h"
 #include "engine.h"
 #include "export.h"
 #include "reference.h"
@@ -104,7 +106,6 @@ int cmd_export(struct berth_cli *cli, int argc, char **argv) {
   return 0;
 }
 
-
 static int commit_name(const char *arg, char **name) {
   struct berth_ref ref = {0};
   berth_error *err = NULL;
@@ -142,13 +143,11 @@ int cmd_commit(struct berth_cli *cli, int argc, char **argv) {
   if (npos == 2 && commit_name(pos[1], &name) != 0)
     return EXIT_USAGE;
   json_t *cfg = json_object();
+  berth_error *err = NULL;
   for (size_t i = 0; i < changes.n; i++)
-    if (cli_apply_change(cfg, changes.items[i]) < 0) {
+    if (berth_image_config_change(cfg, changes.items[i], &err) < 0) {
       json_decref(cfg);
-      return cli_errorf(EXIT_USAGE,
-                        "commit: unsupported --change `%s` (CMD, "
-                        "ENTRYPOINT, ENV, WORKDIR, USER)",
-                        changes.items[i]);
+      return cli_prefixed_error("commit", err, EXIT_USAGE);
     }
   o.changes = cfg;
   o.tag = name;
@@ -158,7 +157,6 @@ int cmd_commit(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   }
   char id[BERTH_DIGEST_SIZE];
-  berth_error *err = NULL;
   int rc = berth_ctr_commit(e, pos[0], &o, id, &err);
   json_decref(cfg);
   if (rc < 0)
@@ -166,3 +164,28 @@ int cmd_commit(struct berth_cli *cli, int argc, char **argv) {
   puts(id);
   return 0;
 }
+
+static int print_change(void *arg, const char *path,
+                        enum berth_change_kind kind) {
+  (void)arg;
+  static const char letters[] = {'C', 'A', 'D'};
+  return printf("%c %s\n", letters[kind], path) < 0 ? -1 : 0;
+}
+
+int cmd_diff(struct berth_cli *cli, int argc, char **argv) {
+  const struct opt opts[] = {{"", OPT_BOOL, NULL, NULL, NULL}};
+  char *pos[2];
+  size_t npos;
+  if (cli_args("diff", argc, argv, opts, 0, pos, 2, &npos) < 0)
+    return EXIT_USAGE;
+  if (npos != 1)
+    return cli_errorf(EXIT_USAGE, "diff: requires exactly 1 argument");
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  berth_error *err = NULL;
+  if (berth_ctr_changes(e, pos[0], print_change, NULL, &err) < 0)
+    return cli_error(err, 1);
+  return 0;
+}
+

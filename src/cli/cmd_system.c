@@ -1,0 +1,306 @@
+/* berth info, version (the engine's documents: system_info.h), system df
+ * (df.h) and system check (check.h): the engine and host, printed as
+ * Docker's CLI prints them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "berth.h"
+#include "check.h"
+#include "cleanup.h"
+#include "df.h"
+#include "engine.h"
+#include "system_info.h"
+
+/* ---- info ---- */
+
+static void print_info_text(json_t *j) {
+#define S(k) json_string_value(json_object_get(j, k))
+#define I(k) (long long)json_integer_value(json_object_get(j, k))
+  char mem[32];
+  double m = (double)I("MemTotal");
+  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  size_t u = 0;
+  while (m >= 1024 && u + 1 < ARRAY_SIZE(units))
+    m /= 1024, u++;
+  snprintf(mem, sizeof mem, "%.4g%s", m, units[u]);
+  printf("Client:\n Version:    %s\n Context:    default\n Debug Mode: "
+         "false\n\n",
+         BERTH_ENGINE_VERSION);
+  printf("Server:\n Containers: %lld\n  Running: %lld\n  Paused: %lld\n"
+         "  Stopped: %lld\n Images: %lld\n Server Version: %s\n"
+         " Storage Driver: %s\n  Backing Filesystem: %s\n"
+         " Logging Driver: %s\n Cgroup Driver: %s\n Cgroup Version: %s\n"
+         " Runtimes: berth-runtime\n Default Runtime: %s\n",
+         I("Containers"), I("ContainersRunning"), I("ContainersPaused"),
+         I("ContainersStopped"), I("Images"), S("ServerVersion"), S("Driver"),
+         json_string_value(json_array_get(
+             json_array_get(json_object_get(j, "DriverStatus"), 0), 1)),
+         S("LoggingDriver"), S("CgroupDriver"), S("CgroupVersion"),
+         S("DefaultRuntime"));
+  printf(" Security Options:\n  seccomp\n   Profile: default\n  userns\n"
+         "  cgroupns\n");
+  printf(" Kernel Version: %s\n Operating System: %s\n OSType: %s\n"
+         " Architecture: %s\n CPUs: %lld\n Total Memory: %s\n Name: %s\n"
+         " Docker Root Dir: %s\n Debug Mode: false\n",
+         S("KernelVersion"), S("OperatingSystem"), S("OSType"),
+         S("Architecture"), I("NCPU"), mem, S("Name"), S("DockerRootDir"));
+#undef S
+#undef I
+}
+
+int cmd_info(struct berth_cli *cli, int argc, char **argv) {
+  const char *format = NULL;
+  const struct opt opts[] = {
+      {"format,f", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
+  char *pos[1];
+  size_t npos;
+  if (cli_args("info", argc, argv, opts, ARRAY_SIZE(opts), pos, 0, &npos) < 0)
+    return EXIT_USAGE;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  berth_error *err = NULL;
+  json_t *j = berth_system_info(e, &err);
+  if (!j)
+    return cli_error(err, 1);
+  int rc = 0;
+  if (format)
+    rc = cli_print_formatted("info", j, format);
+  else
+    print_info_text(j);
+  json_decref(j);
+  return rc;
+}
+
+/* ---- version ---- */
+
+/* Docker's `version --format json`: {Client, Server}; the client is
+ * this same build. */
+static json_t *version_doc(void) {
+  struct utsname u;
+  uname(&u);
+  char osarch[96];
+  snprintf(osarch, sizeof osarch, "linux/%s", berth_go_arch(u.machine));
+  json_t *server = berth_system_version();
+  if (!server)
+    return NULL;
+  return json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:o}", "Client",
+                   "Version", BERTH_ENGINE_VERSION, "ApiVersion",
+                   BERTH_API_VERSION, "Compiler", berth_system_compiler(),
+                   "BuildTime", BERTH_BUILD_TIME, "Os", "linux", "Arch",
+                   berth_go_arch(u.machine), "OsArch", osarch, "Server",
+                   server);
+}
+
+int cmd_version(struct berth_cli *cli, int argc, char **argv) {
+  (void)cli;
+  const char *format = NULL;
+  const struct opt opts[] = {
+      {"format,f", OPT_STRING, &format, NULL,
+       "Format output using a custom template ('json' or a Go template)"}};
+  char *pos[1];
+  size_t npos;
+  if (cli_args("version", argc, argv, opts, ARRAY_SIZE(opts), pos, 0, &npos) <
+      0)
+    return EXIT_USAGE;
+  json_t *j = version_doc();
+  if (!j)
+    return cli_errorf(1, "version: out of memory");
+  if (format) {
+    int rc = cli_print_formatted("version", j, format);
+    json_decref(j);
+    return rc;
+  }
+  json_t *c = json_object_get(j, "Client"), *s = json_object_get(j, "Server");
+#define S(o, k) json_string_value(json_object_get(o, k))
+  printf("Client:\n Version:           %s\n API version:       %s\n"
+         " C compiler:        %s\n Built:             %s\n"
+         " OS/Arch:           %s\n Context:           default\n\n",
+         S(c, "Version"), S(c, "ApiVersion"), S(c, "Compiler"),
+         S(c, "BuildTime"), S(c, "OsArch"));
+  printf("Server: %s\n Engine:\n  Version:          %s\n"
+         "  API version:      %s (minimum version %s)\n"
+         "  C compiler:       %s\n  Built:            %s\n"
+         "  OS/Arch:          %s\n  Experimental:     false\n"
+         " berth-runtime:\n  Version:          %s\n  Spec:             1.2.0\n",
+         S(json_object_get(s, "Platform"), "Name"), S(s, "Version"),
+         S(s, "ApiVersion"), S(s, "MinAPIVersion"), S(s, "Compiler"),
+         S(s, "BuildTime"), S(c, "OsArch"), S(s, "Version"));
+#undef S
+  json_decref(j);
+  return 0;
+}
+
+/* ---- system df ---- */
+
+/* "16.43MB (70%)" as Docker's df writes reclaimable space. */
+static void reclaim_text(int64_t rec, int64_t total, char *out, size_t len) {
+  char h[16];
+  cli_human_size4((double)rec, h, sizeof h);
+  if (total > 0)
+    snprintf(out, len, "%s (%lld%%)", h, (long long)(rec * 100 / total));
+  else
+    snprintf(out, len, "%s", h);
+}
+
+static void print_summary(const struct berth_df *df) {
+  static const char *names[] = {"Images", "Containers", "Local Volumes",
+                                "Build Cache"};
+  printf("%-16s%-10s%-10s%-12s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE",
+         "RECLAIMABLE");
+  for (int t = BERTH_DF_IMAGES; t <= BERTH_DF_BUILD_CACHE; t++) {
+    struct berth_df_summary s;
+    berth_df_summarize(df, (enum berth_df_type)t, &s);
+    char size[16], rec[32];
+    cli_human_size4((double)s.size, size, sizeof size);
+    reclaim_text(s.reclaimable, s.size, rec, sizeof rec);
+    if (t == BERTH_DF_BUILD_CACHE)
+      snprintf(rec, sizeof rec, "0B");
+    printf("%-16s%-10zu%-10zu%-12s%s\n", names[t], s.total, s.active, size,
+           rec);
+  }
+}
+
+static void print_df_images(const struct berth_df *df) {
+  printf("Images space usage:\n\n%-40s %-16s %-13s %-16s %-10s %-12s "
+         "%-12s %s\n",
+         "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE",
+         "UNIQUE SIZE", "CONTAINERS");
+  for (size_t i = 0; i < df->n_images; i++) {
+    const struct berth_df_image *d = &df->images[i];
+    char *none[] = {"<none>:<none>", NULL};
+    char **names = d->img.tags && d->img.tags[0] ? d->img.tags : none;
+    char size[16], shared[16], unique[16], ago[48];
+    cli_human_size4((double)d->img.size, size, sizeof size);
+    cli_human_size4((double)d->shared_size, shared, sizeof shared);
+    cli_human_size4((double)(d->img.size - d->shared_size), unique,
+                    sizeof unique);
+    cli_human_ago(d->img.created, d->img.added, ago, sizeof ago);
+    for (char **n = names; *n; n++) {
+      char repo[512], tag[160];
+      cli_split_image_name(*n, repo, sizeof repo, tag, sizeof tag);
+      printf("%-40s %-16s %-13.12s %-16s %-10s %-12s %-12s %d\n", repo, tag,
+             d->img.id + 7, ago, size, shared, unique, d->containers);
+    }
+  }
+}
+
+/* "\"sh -c 'sleep…\"": the command, quoted and cut as docker's tables. */
+static void ctr_command(const struct berth_ctr *c, char *out, size_t len) {
+  char cmd[256] = "";
+  size_t n = 0;
+  const char *keys[] = {"Entrypoint", "Cmd"};
+  for (int k = 0; k < 2; k++) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(c->config, keys[k]), i, v) {
+      const char *w = json_string_value(v);
+      if (n < sizeof cmd)
+        n += (size_t)snprintf(cmd + n, sizeof cmd - n, "%s%s", n ? " " : "",
+                              w ? w : "");
+    }
+  }
+  /* Docker quotes the command: control characters do not break rows. */
+  for (char *p = cmd; *p; p++)
+    if ((unsigned char)*p < 0x20)
+      *p = ' ';
+  snprintf(out, len, "\"%.17s%s\"", cmd, strlen(cmd) > 17 ? "…" : "");
+}
+
+static void print_df_ctrs(const struct berth_df *df) {
+  printf("\nContainers space usage:\n\n%-14s %-20s %-22s %-15s %-10s %-16s "
+         "%-26s %s\n",
+         "CONTAINER ID", "IMAGE", "COMMAND", "LOCAL VOLUMES", "SIZE",
+         "CREATED", "STATUS", "NAMES");
+  for (size_t i = 0; i < df->n_ctrs; i++) {
+    const struct berth_df_container *d = &df->ctrs[i];
+    char size[16], ago[48], cmd[40];
+    cli_human_size4((double)d->size_rw, size, sizeof size);
+    cli_human_ago(NULL, d->ctr.created / 1000000000, ago, sizeof ago);
+    ctr_command(&d->ctr, cmd, sizeof cmd);
+    printf("%-14.12s %-20s %-22s %-15d %-10s %-16s %-26s %s\n", d->ctr.id,
+           d->ctr.image_name, cmd, d->local_volumes, size, ago, d->ctr.state,
+           d->ctr.name);
+  }
+}
+
+static void print_df_vols(const struct berth_df *df) {
+  printf("\nLocal Volumes space usage:\n\n%-66s %-10s %s\n", "VOLUME NAME",
+         "LINKS", "SIZE");
+  for (size_t i = 0; i < df->n_vols; i++) {
+    char size[16];
+    cli_human_size4((double)df->vols[i].size, size, sizeof size);
+    printf("%-66s %-10d %s\n", df->vols[i].vol.name, df->vols[i].vol.refs,
+           size);
+  }
+  printf("\nBuild cache usage: 0B\n\n%-12s %-12s %-10s %-16s %-16s %-10s "
+         "%s\n",
+         "CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE",
+         "SHARED");
+}
+
+int cmd_system_df(struct berth_cli *cli, int argc, char **argv) {
+  bool verbose = false;
+  const struct opt opts[] = {
+      {"verbose,v", OPT_BOOL, &verbose, NULL, "Show detailed information on "
+                                              "space usage"}};
+  char *pos[1];
+  size_t npos;
+  if (cli_args("system df", argc, argv, opts, ARRAY_SIZE(opts), pos, 0,
+               &npos) < 0)
+    return EXIT_USAGE;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return 1;
+  struct berth_df df;
+  berth_error *err = NULL;
+  if (berth_system_df(e, &df, &err) < 0)
+    return cli_error(err, 1);
+  if (verbose) {
+    print_df_images(&df);
+    print_df_ctrs(&df);
+    print_df_vols(&df);
+  } else {
+    print_summary(&df);
+  }
+  berth_df_free(&df);
+  return 0;
+}
+
+/* ---- system check ---- */
+
+static void print_finding(const char *finding, bool repaired, void *data) {
+  int *unrepaired = data;
+  printf("%s\n", finding);
+  if (!repaired)
+    (*unrepaired)++;
+}
+
+/* berth system check [--dry-run]: reports what crashes left behind and
+ * repairs it (unless --dry-run). */
+int cmd_system_check(struct berth_cli *cli, int argc, char **argv) {
+  bool dry = false;
+  const struct opt opts[] = {
+      {"dry-run", OPT_BOOL, &dry, NULL,
+       "Only report what a crash left behind, repair nothing"}};
+  char *pos[1];
+  size_t npos;
+  if (cli_args("system check", argc, argv, opts, ARRAY_SIZE(opts), pos, 0,
+               &npos) < 0)
+    return EXIT_USAGE;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  int problems = 0, unrepaired = 0;
+  berth_error *err = NULL;
+  if (berth_system_check(e, !dry, getenv("BERTH_CGROUP_PARENT"),
+                         print_finding, &unrepaired, &problems, &err) < 0)
+    return cli_error(err, 1);
+  if (problems == 0)
+    puts("no problems found");
+  return unrepaired ? 1 : 0;
+}
+
