@@ -103,7 +103,7 @@ int cli_print_docs(const char *cmd, json_t *all, const char *format);
 int cli_print_formatted(const char *cmd, json_t *obj, const char *format);
 
 /* The commands, one file per verb family (berth.c: the table). */
-/* cmd_pull.c */
+/* cmd_registry.c */
 int cmd_pull(struct berth_cli *cli, int argc, char **argv);
 int cmd_push(struct berth_cli *cli, int argc, char **argv);
 int cmd_login(struct berth_cli *cli, int argc, char **argv);
