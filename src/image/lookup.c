@@ -51,13 +51,23 @@ static int by_name(struct berth_db *db, const char *name,
   return -1;
 }
 
+/* The last c among the n bytes at s (memrchr, which gcc's sanitizer
+ * build wrongly warns about here). */
+static const char *last_of(const char *s, size_t n, char c) {
+  while (n-- > 0)
+    if (s[n] == c)
+      return s + n;
+  return NULL;
+}
+
 /* The name as it is stored: "repo:tag@sha256:..." names the repo digest
  * "repo@sha256:..." (the tag is only informative, as in Docker). */
 static int set_name(struct berth_image_match *m, const char *name,
                     berth_error **err) {
   const char *at = strchr(name, '@');
-  const char *slash = at ? memrchr(name, '/', (size_t)(at - name)) : NULL;
-  const char *colon = at ? memrchr(name, ':', (size_t)(at - name)) : NULL;
+  size_t before = at ? (size_t)(at - name) : 0;
+  const char *slash = last_of(name, before, '/');
+  const char *colon = last_of(name, before, ':');
   if (colon && (!slash || colon > slash)) {
     if (asprintf(&m->name, "%.*s%s", (int)(colon - name), name, at) < 0)
       m->name = NULL;
