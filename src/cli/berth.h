@@ -56,10 +56,6 @@ int cli_errorf(int status, const char *fmt, ...)
 void cli_human_size(double bytes, char *out, size_t len);
 /* "12.34MB": four significant digits, as `docker system df`. */
 void cli_human_size4(double bytes, char *out, size_t len);
-/* "docker.io/library/busybox:1" -> repo "busybox", tag "1" ("<none>"
- * for a digest-only or unparsable name). */
-void cli_split_image_name(const char *name, char *repo, size_t rlen,
-                          char *tag, size_t tlen);
 /* Docker's prune prompt: the warning, "Are you sure you want to
  * continue? [y/N]" on stderr; true for an answer starting with y. */
 bool cli_confirm(const char *warning);

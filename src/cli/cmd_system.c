@@ -12,6 +12,7 @@
 #include "df.h"
 #include "engine.h"
 #include "system_info.h"
+#include "reference.h"
 
 /* ---- info ---- */
 
@@ -181,7 +182,7 @@ static void print_df_images(const struct berth_df *df) {
     cli_human_ago(d->img.created, d->img.added, ago, sizeof ago);
     for (char **n = names; *n; n++) {
       char repo[512], tag[160];
-      cli_split_image_name(*n, repo, sizeof repo, tag, sizeof tag);
+      berth_ref_split_familiar(*n, repo, sizeof repo, tag, sizeof tag);
       printf("%-40s %-16s %-13.12s %-16s %-10s %-12s %-12s %d\n", repo, tag,
              d->img.id + 7, ago, size, shared, unique, d->containers);
     }

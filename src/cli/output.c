@@ -63,25 +63,6 @@ void cli_human_size4(double bytes, char *out, size_t len) {
   human_size(bytes, 4, out, len);
 }
 
-void cli_split_image_name(const char *name, char *repo, size_t rlen,
-                          char *tag, size_t tlen) {
-  struct berth_ref ref = {0};
-  if (berth_ref_parse(name, &ref, NULL) < 0) {
-    snprintf(repo, rlen, "%s", name);
-    snprintf(tag, tlen, "<none>");
-    return;
-  }
-  struct berth_ref plain = ref;
-  plain.tag = plain.digest = NULL;
-  _cleanup_free_ char *fam = berth_ref_familiar(&plain);
-  char *colon = fam ? strrchr(fam, ':') : NULL;
-  if (colon && !strchr(colon, '/'))
-    *colon = '\0'; /* familiar() adds ":latest" */
-  snprintf(repo, rlen, "%s", fam ? fam : name);
-  snprintf(tag, tlen, "%s", ref.tag ? ref.tag : "<none>");
-  berth_ref_free(&ref);
-}
-
 void cli_human_ago(const char *rfc3339, long long unix_s, char *out,
                    size_t len) {
   struct tm tm = {0};

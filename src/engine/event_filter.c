@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "lookup.h"
 #include "stats.h"
+#include "filter_kv.h"
 
 static const char *const filter_keys[] = {"type", "event", "container",
                                           "image", "volume"};
@@ -28,13 +29,11 @@ int berth_event_filter_add(struct berth_event_filter *f, const char *key,
 
 int berth_event_filter_parse(struct berth_event_filter *f, const char *kv,
                              berth_error **err) {
-  const char *eq = strchr(kv, '=');
   char key[16];
-  if (!eq || (size_t)(eq - kv) >= sizeof key)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid filter `%s`",
-                           kv);
-  snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-  return berth_event_filter_add(f, key, eq + 1, err);
+  const char *value;
+  if (berth_filter_kv(kv, key, sizeof key, &value, err) < 0)
+    return -1;
+  return berth_event_filter_add(f, key, value, err);
 }
 
 /* Docker matches a container by an id or name prefix. */

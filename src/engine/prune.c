@@ -13,6 +13,7 @@
 #include "logs.h"
 #include "start.h"
 #include "volumes.h"
+#include "filter_kv.h"
 
 /* nftw has no user pointer: the sum rides in a thread-local. */
 static _Thread_local uint64_t du_total;
@@ -120,13 +121,11 @@ int berth_prune_filter_add(struct berth_prune_filter *f, const char *key,
 
 int berth_prune_filter_parse(struct berth_prune_filter *f, const char *kv,
                              int64_t now_ns, berth_error **err) {
-  const char *eq = strchr(kv, '=');
   char key[16];
-  if (!eq || (size_t)(eq - kv) >= sizeof key)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid filter `%s`",
-                           kv);
-  snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-  return berth_prune_filter_add(f, key, eq + 1, now_ns, err);
+  const char *value;
+  if (berth_filter_kv(kv, key, sizeof key, &value, err) < 0)
+    return -1;
+  return berth_prune_filter_add(f, key, value, now_ns, err);
 }
 
 struct ctr_report {

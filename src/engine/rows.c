@@ -259,27 +259,6 @@ json_t *berth_ctr_row_headers(void) {
       "LOCAL VOLUMES", "Platform", "PLATFORM");
 }
 
-/* "docker.io/library/busybox:latest" -> repository "busybox", tag
- * "latest", as Docker shows familiar names. */
-static void split_name(const char *name, char *repo, size_t rlen, char *tag,
-                       size_t tlen) {
-  struct berth_ref ref = {0};
-  snprintf(repo, rlen, "%s", name);
-  snprintf(tag, tlen, "<none>");
-  if (berth_ref_parse(name, &ref, NULL) < 0)
-    return;
-  struct berth_ref plain = ref;
-  plain.tag = plain.digest = NULL;
-  _cleanup_free_ char *fam = berth_ref_familiar(&plain);
-  char *colon = fam ? strrchr(fam, ':') : NULL;
-  /* familiar() adds ":latest" when there is no tag: drop it here */
-  if (colon && !strchr(colon, '/'))
-    *colon = '\0';
-  snprintf(repo, rlen, "%s", fam ? fam : name);
-  snprintf(tag, tlen, "%s", ref.tag ? ref.tag : "<none>");
-  berth_ref_free(&ref);
-}
-
 static int64_t image_created(const struct berth_image *img) {
   struct tm tm = {0};
   if (img->created && strptime(img->created, "%Y-%m-%dT%H:%M:%S", &tm))
@@ -312,7 +291,7 @@ json_t *berth_image_rows(struct berth_engine *e, const struct berth_image *img,
                                                    : none;
   for (char **n = names; *n; n++) {
     char repo[512], tag[160];
-    split_name(*n, repo, sizeof repo, tag, sizeof tag);
+    berth_ref_split_familiar(*n, repo, sizeof repo, tag, sizeof tag);
     /* "repo@sha256:..." (a digest-only name): the part before the @ */
     char *cut = names == img->digests ? strchr(repo, '@') : NULL;
     if (cut)

@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "volumes.h"
+#include "filter_kv.h"
 
 json_t *berth_volume_inspect(struct berth_engine *e,
                              const struct berth_volume *v) {
@@ -99,13 +100,11 @@ int berth_volume_filter_add(struct berth_volume_filter *f, const char *key,
 
 int berth_volume_filter_parse(struct berth_volume_filter *f, const char *kv,
                               berth_error **err) {
-  const char *eq = strchr(kv, '=');
   char key[16];
-  if (!eq || (size_t)(eq - kv) >= sizeof key)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid filter `%s`",
-                           kv);
-  snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-  return berth_volume_filter_add(f, key, eq + 1, err);
+  const char *value;
+  if (berth_filter_kv(kv, key, sizeof key, &value, err) < 0)
+    return -1;
+  return berth_volume_filter_add(f, key, value, err);
 }
 
 static bool label_matches(json_t *labels, const char *want) {

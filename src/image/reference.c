@@ -290,3 +290,23 @@ bool berth_ref_registry_is_loopback(const char *registry) {
   return inet_pton(AF_INET, host, &a4) == 1 &&
          (ntohl(a4.s_addr) >> 24) == 127;
 }
+
+void berth_ref_split_familiar(const char *name, char *repo, size_t rlen,
+                              char *tag, size_t tlen) {
+  struct berth_ref ref = {0};
+  snprintf(repo, rlen, "%s", name);
+  snprintf(tag, tlen, "<none>");
+  if (berth_ref_parse(name, &ref, NULL) < 0)
+    return;
+  struct berth_ref plain = ref;
+  plain.tag = plain.digest = NULL;
+  char *fam = berth_ref_familiar(&plain);
+  char *colon = fam ? strrchr(fam, ':') : NULL;
+  /* familiar() adds ":latest" when there is no tag: drop it here */
+  if (colon && !strchr(colon, '/'))
+    *colon = '\0';
+  snprintf(repo, rlen, "%s", fam ? fam : name);
+  snprintf(tag, tlen, "%s", ref.tag ? ref.tag : "<none>");
+  free(fam);
+  berth_ref_free(&ref);
+}

@@ -32,6 +32,11 @@ char *berth_ref_repository(const struct berth_ref *r);
 /* As Docker shows it: "busybox:latest", "user/app:1.0",
  * "localhost:5000/a/b:tag" (malloc'd). */
 char *berth_ref_familiar(const struct berth_ref *r);
+/* "docker.io/library/busybox:1" -> repository "busybox", tag "1", as
+ * Docker lists names ("<none>" for no tag; an unparsable name is its own
+ * repository). */
+void berth_ref_split_familiar(const char *name, char *repo, size_t rlen,
+                              char *tag, size_t tlen);
 /* Whether the registry ("host[:port]") is on a loopback address, where
  * plain HTTP is allowed: "localhost", 127.0.0.0/8 or [::1] exactly (not
  * a DNS name that merely starts with "127."). */
