@@ -297,7 +297,7 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   int problems = 0, unrepaired = 0;
   berth_error *err = NULL;
-  if (berth_system_check(e, !dry, getenv("BERTH_CGROUP_PARENT"),
+  if (berth_system_check(e, !dry, e->cgroup_parent,
                          print_finding, &unrepaired, &problems, &err) < 0)
     return cli_error(err, 1);
   if (problems == 0)

@@ -181,7 +181,7 @@ static int resources(const struct run_flags *f, json_t *hc,
 }
 
 static int devices_sysctls(const struct run_flags *f, json_t *hc,
-                           bool own_netns, berth_error **err) {
+                           berth_error **err) {
   json_t *devs = json_array();
   json_object_set_new(hc, "Devices", devs);
   for (size_t i = 0; i < f->device.n; i++) {
@@ -198,7 +198,9 @@ static int devices_sysctls(const struct run_flags *f, json_t *hc,
   json_object_set_new(hc, "Sysctls", sc);
   for (size_t i = 0; i < f->sysctl.n; i++) {
     char *k, *v;
-    if (berth_parse_sysctl(f->sysctl.items[i], own_netns, &k, &v, err) < 0)
+    /* Which sysctls the container's namespaces allow is the engine's
+     * decision (create_check.c): here only the form. */
+    if (berth_parse_sysctl(f->sysctl.items[i], true, &k, &v, err) < 0)
       return -1;
     json_object_set_new(sc, k, json_string(v));
     free(k);
@@ -351,14 +353,10 @@ int run_request_build(const struct run_flags *f, char *const *cmd,
   json_t *hc = json_object();
   json_object_set_new(cfg, "HostConfig", hc);
   /* Validated (and defaulted) by the engine, for every front end. */
-  const char *net = f->network ? f->network : "none";
-  json_object_set_new(hc, "NetworkMode", json_string(net));
-  /* --cgroup-parent, else $BERTH_CGROUP_PARENT (tests keep their
-   * cgroups apart with it), else the engine's default. */
-  const char *cgp = f->cgroup_parent ? f->cgroup_parent
-                                     : getenv("BERTH_CGROUP_PARENT");
-  if (cgp && *cgp)
-    json_object_set_new(hc, "CgroupParent", json_string(cgp));
+  if (f->network)
+    json_object_set_new(hc, "NetworkMode", json_string(f->network));
+  if (f->cgroup_parent)
+    json_object_set_new(hc, "CgroupParent", json_string(f->cgroup_parent));
   const char *strs[][2] = {{"UsernsMode", f->userns}, {"PidMode", f->pid},
                            {"IpcMode", f->ipc}};
   for (size_t i = 0; i < 3; i++)
@@ -393,7 +391,7 @@ int run_request_build(const struct run_flags *f, char *const *cmd,
   if (env(f, envp, cfg, err) < 0 || label_files(f, lab, err) < 0 ||
       labels(&f->label, "--label", lab, err) < 0 ||
       mounts(f, hc, err) < 0 || resources(f, hc, err) < 0 ||
-      devices_sysctls(f, hc, strcmp(net, "host") != 0, err) < 0 ||
+      devices_sysctls(f, hc, err) < 0 ||
       security(f, hc, err) < 0 || policy(f, cfg, hc, err) < 0 ||
       healthcheck(f, cfg, err) < 0 || log_config(f, hc, err) < 0) {
     json_decref(cfg);

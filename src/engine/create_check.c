@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "flags.h"
 #include "ns_share.h"
 #include "resources.h"
 
@@ -93,16 +94,27 @@ static bool ipc_sysctl(const char *k) {
 
 /* An IPC sysctl written in the host's IPC namespace, or in another
  * container's, would change what is not this container's. */
+/* Every front end's sysctls: namespaced ones only, net.* only in the
+ * container's own network namespace, IPC ones only in its own IPC
+ * namespace (a write in a joined one would change the host's or
+ * another container's). */
 static int check_sysctls(json_t *hc, berth_error **err) {
   enum berth_ns_mode m;
   if (berth_ns_mode(hc, "IpcMode", &m, NULL, err) < 0)
     return -1;
-  if (m != BERTH_NSMODE_HOST && m != BERTH_NSMODE_CONTAINER)
-    return 0;
+  const char *net = str(hc, "NetworkMode");
+  bool own_netns = !net || strcmp(net, "host") != 0;
+  bool own_ipc = m != BERTH_NSMODE_HOST && m != BERTH_NSMODE_CONTAINER;
   const char *k;
   json_t *v;
   json_object_foreach(json_object_get(hc, "Sysctls"), k, v) {
-    if (ipc_sysctl(k))
+    if (!json_is_string(v))
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "invalid sysctl `%s`: the value is not a string",
+                             k);
+    if (berth_sysctl_check(k, json_string_value(v), own_netns, err) < 0)
+      return -1;
+    if (!own_ipc && ipc_sysctl(k))
       return berth_error_set(err, BERTH_ERR_INVALID, 0,
                              "invalid --sysctl `%s`: IPC sysctls need the "
                              "container's own IPC namespace (not --ipc %s)",
@@ -118,6 +130,9 @@ int berth_create_check(struct berth_engine *e, json_t *req,
     hc = json_object();
     json_object_set_new(req, "HostConfig", hc);
   }
+  /* The engine's default parent is checked as a caller's would be. */
+  if (!str(hc, "CgroupParent") && e->cgroup_parent)
+    json_object_set_new(hc, "CgroupParent", json_string(e->cgroup_parent));
   if (check_network(hc, err) < 0 || check_cgroup_parent(hc, err) < 0 ||
       check_userns(hc, err) < 0 || check_config(req, err) < 0 ||
       check_group_add(hc, err) < 0 || check_sysctls(hc, err) < 0 ||

@@ -105,6 +105,12 @@ int berth_engine_open(const char *root, char *const *envp,
   if (!e)
     return berth_error_sys(err, "allocate");
   e->envp = envp;
+  for (char *const *v = envp; v && *v; v++)
+    if (strncmp(*v, "BERTH_CGROUP_PARENT=", 20) == 0 && (*v)[20] &&
+        !(e->cgroup_parent = strdup(*v + 20))) {
+      berth_engine_free(e);
+      return berth_error_sys(err, "allocate");
+    }
   if (!(e->root = strdup(root)) ||
       asprintf(&e->run_root, "%s/run", root) < 0) {
     e->run_root = NULL;
@@ -149,5 +155,6 @@ void berth_engine_free(struct berth_engine *e) {
   free(e->monitor_exe);
   free(e->init_exe);
   free(e->runtime_exe);
+  free(e->cgroup_parent);
   free(e);
 }

@@ -37,6 +37,11 @@ struct berth_engine {
   char *runtime_exe;    /* berth-runtime: creates containers whose init
                            must run from a sealed copy (--pid container:) */
   char *const *envp;
+  /* The parent cgroup of containers that name none: the engine's
+   * configuration ($BERTH_CGROUP_PARENT of the environment it was opened
+   * with; tests keep their cgroups apart with it), NULL for the
+   * runtime's default. */
+  char *cgroup_parent;
 };
 
 /* Opens the stores under root and migrates the engine's tables.

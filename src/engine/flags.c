@@ -350,16 +350,23 @@ static int sysctl_allowed(const char *s, const char *k, bool own_netns,
                       "`%s` is not a namespaced sysctl", k);
 }
 
-int berth_parse_sysctl(const char *s, bool own_netns, char **key,
-                       char **value, berth_error **err) {
-  _cleanup_free_ char *k = NULL, *v = NULL;
-  if (berth_parse_key_value("--sysctl", s, &k, &v, err) < 0)
-    return -1;
+int berth_sysctl_check(const char *k, const char *v, bool own_netns,
+                       berth_error **err) {
+  _cleanup_free_ char *s = NULL;
+  if (asprintf(&s, "%s=%s", k, v) < 0)
+    return berth_error_sys(err, "allocate");
   if (!sysctl_key_ok(k))
     return FLAG_INVALID(err, "--sysctl", s, "invalid sysctl name `%s`", k);
   if (*v == '\0' || strchr(v, '\n'))
     return FLAG_INVALID(err, "--sysctl", s, "empty or multi-line value");
-  if (sysctl_allowed(s, k, own_netns, err) < 0)
+  return sysctl_allowed(s, k, own_netns, err);
+}
+
+int berth_parse_sysctl(const char *s, bool own_netns, char **key,
+                       char **value, berth_error **err) {
+  _cleanup_free_ char *k = NULL, *v = NULL;
+  if (berth_parse_key_value("--sysctl", s, &k, &v, err) < 0 ||
+      berth_sysctl_check(k, v, own_netns, err) < 0)
     return -1;
   *key = steal_pointer(&k);
   *value = steal_pointer(&v);

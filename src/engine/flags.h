@@ -108,6 +108,10 @@ void berth_device_spec_clear(struct berth_device_spec *d);
  * kernel.shmmax, kernel.shmmni, kernel.shm_rmid_forced, fs.mqueue.*, and
  * net.* only when the container has its own network namespace
  * (own_netns).  *key and *value are malloc'd. */
+/* Whether sysctl k=v may be set in a container: a namespaced sysctl
+ * (net.* only with its own network namespace), one line of value. */
+int berth_sysctl_check(const char *k, const char *v, bool own_netns,
+                       berth_error **err);
 int berth_parse_sysctl(const char *s, bool own_netns, char **key,
                        char **value, berth_error **err);
 

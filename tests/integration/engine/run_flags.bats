@@ -237,5 +237,30 @@ capeff() {
   run berth create --userns keep-id bb true
   [ "$status" -eq 125 ]
   [[ "$output" == *"--userns"* ]]
+  # Sysctls: the engine decides what the container's namespaces allow.
+  run berth create --network host --sysctl net.ipv4.ip_forward=1 bb true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"own network namespace"* ]]
+  run berth create --sysctl kernel.panic=1 bb true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"not a namespaced sysctl"* ]]
   [ "$(ctr_count)" = "$n" ]
+  # CONTROL: in its own network namespace the same sysctl is set.
+  run berth run --rm --sysctl net.ipv4.ip_forward=1 bb cat /proc/sys/net/ipv4/ip_forward
+  [ "$status" -eq 0 ]
+  [ "$output" = 1 ]
+}
+
+@test "the engine's default cgroup parent comes from its environment" {
+  # engine.bash exports BERTH_CGROUP_PARENT: the engine (not the CLI)
+  # puts a container without --cgroup-parent under it.
+  berth run -d --name cgdef bb sleep 1000 >/dev/null
+  id=$(berth inspect -f '{{.Id}}' cgdef)
+  [ -d "/sys/fs/cgroup/pids$BERTH_CGROUP_PARENT/$id" ]
+  [ "$(berth inspect -f '{{.HostConfig.CgroupParent}}' cgdef)" = "$BERTH_CGROUP_PARENT" ]
+  # An explicit parent wins.
+  berth run -d --name cgown --cgroup-parent "$BERTH_CGROUP_PARENT/own" bb sleep 1000 >/dev/null
+  id2=$(berth inspect -f '{{.Id}}' cgown)
+  [ -d "/sys/fs/cgroup/pids$BERTH_CGROUP_PARENT/own/$id2" ]
+  berth rm -f cgdef cgown >/dev/null
 }
