@@ -156,15 +156,6 @@ static int image_for_run(struct berth_cli *cli, const struct run_flags *f,
   return cli_pull_image(cli, what, f->quiet, id, err);
 }
 
-static char *image_name(const char *what) {
-  struct berth_ref ref = {0};
-  if (berth_ref_parse(what, &ref, NULL) < 0)
-    return strdup(what);
-  char *s = berth_ref_familiar(&ref);
-  berth_ref_free(&ref);
-  return s ? s : strdup(what);
-}
-
 /* Parses flags up to the image; the rest is the command. */
 static int parse_run(const char *cmd, int argc, char **argv,
                      struct run_flags *f, char ***words, int *nwords,
@@ -279,8 +270,9 @@ static int create_from_flags(struct berth_cli *cli, const char *cmd,
     json_decref(req);
     return -1;
   }
-  _cleanup_free_ char *name = image_name(words[pos]);
-  int rc = berth_ctr_new(e, image_id, name, req, f->name, id, &err);
+  /* The image as the user named it, as Docker records it (ps, inspect's
+   * .Config.Image); the container is tied to image_id. */
+  int rc = berth_ctr_new(e, image_id, words[pos], req, f->name, id, &err);
   json_decref(req);
   if (rc < 0) {
     if (cid_fd >= 0) {

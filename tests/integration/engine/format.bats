@@ -17,7 +17,7 @@ teardown() {
   id=$(berth run -d --name fmt-web --label tier=web --label k=v bb sleep 1000)
   [ "$(berth ps --format '{{.Names}}')" = fmt-web ]
   [ "$(berth ps --format '{{.ID}}')" = "${id:0:12}" ]
-  [ "$(berth ps --format '{{.Image}} {{.State}} {{.Command}}')" = 'bb:latest running "sleep 1000"' ]
+  [ "$(berth ps --format '{{.Image}} {{.State}} {{.Command}}')" = 'bb running "sleep 1000"' ]
   [ "$(berth ps --format '{{.Label "tier"}}|{{.Label "none"}}|{{.Labels}}')" = "web||k=v,tier=web" ]
   [[ "$(berth ps --format '{{.Status}}')" == "Up "* ]]
   [[ "$(berth ps --format '{{.RunningFor}}')" == *" ago" ]]
@@ -32,11 +32,11 @@ teardown() {
   run berth ps --format 'table {{.ID}}\t{{.Image}}\t{{.Names}}'
   [ "$status" -eq 0 ]
   # column width: the widest cell + 3, at least 10 (docker's tabwriter)
-  [ "${lines[0]}" = "CONTAINER ID   IMAGE       NAMES" ]
-  [ "${lines[1]}" = "${id:0:12}   bb:latest   fmt-t" ]
+  [ "${lines[0]}" = "CONTAINER ID   IMAGE     NAMES" ]
+  [ "${lines[1]}" = "${id:0:12}   bb        fmt-t" ]
   run berth ps
-  [[ "${lines[0]}" == "CONTAINER ID   IMAGE       COMMAND        CREATED"*"STATUS"*"PORTS"*"NAMES" ]]
-  [[ "${lines[1]}" == "${id:0:12}   bb:latest   \"sleep 1000\"   "*fmt-t ]]
+  [[ "${lines[0]}" == "CONTAINER ID   IMAGE     COMMAND        CREATED"*"STATUS"*"PORTS"*"NAMES" ]]
+  [[ "${lines[1]}" == "${id:0:12}   bb        \"sleep 1000\"   "*fmt-t ]]
   run berth ps --format table
   [[ "${lines[0]}" == "CONTAINER ID"*NAMES ]]
   # header functions show the title, as docker's: upper, json, .Label "k"
@@ -179,7 +179,7 @@ teardown() {
   [[ "${lines[1]}" == "fmt-s     "*%*" / "* ]]
   run berth events --since "$t0" --until "$(date +%s)" --filter container=fmt-s \
     --format '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Status}} {{.ID}} {{.From}} {{gt .TimeNano .Time}}'
-  [ "${lines[0]}" = "container create $id fmt-s create $id bb:latest true" ]
+  [ "${lines[0]}" = "container create $id fmt-s create $id bb true" ]
   # {{json .}}: the Engine API's message, with its lower-case keys
   run berth events --since "$t0" --until "$(date +%s)" --filter container=fmt-s \
     --format '{{json .}}'

@@ -32,7 +32,7 @@ actions() {
   # By id prefix as well; the text line carries type, action and id.
   run berth events --since "$t0" --until "$t1" --filter "container=${id:0:12}"
   [ "${#lines[@]}" -eq 3 ]
-  [[ "${lines[1]}" == *"Z container start $id (image=bb:latest, name=ev)" ]]
+  [[ "${lines[1]}" == *"Z container start $id (image=bb, name=ev)" ]]
   # Bounds exclude what happened outside them.
   run actions ev "$(echo "$t0 - 60" | bc)" "$t0"
   [ -z "$output" ]
