@@ -5,6 +5,7 @@
 #include "image_inspect.h"
 #include "manifest.h"
 #include "store.h"
+#include "reference.h"
 
 /* The stored config document of an image (NULL when unreadable). */
 static json_t *load_config(struct berth_imgstore *is, const char *id) {
@@ -25,10 +26,18 @@ static json_t *member_or(json_t *doc, const char *key, json_t *dflt) {
   return json_incref(v);
 }
 
-static json_t *strv_json(char **v) {
+/* Names as Docker shows them ("busybox:latest", "busybox@sha256:...",
+ * "localhost:5000/x:1"): the familiar form of each stored full name. */
+static json_t *names_json(char **v) {
   json_t *a = json_array();
-  for (; v && *v; v++)
-    json_array_append_new(a, json_string(*v));
+  for (; v && *v; v++) {
+    struct berth_ref ref = {0};
+    char *fam = berth_ref_parse(*v, &ref, NULL) == 0 ? berth_ref_familiar(&ref)
+                                                      : NULL;
+    json_array_append_new(a, json_string(fam ? fam : *v));
+    free(fam);
+    berth_ref_free(&ref);
+  }
   return a;
 }
 
@@ -73,8 +82,8 @@ json_t *berth_image_inspect(struct berth_imgstore *is,
   json_t *j = json_pack(
       "{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:s, s:s,"
       " s:s?}",
-      "Id", img->id, "RepoTags", strv_json(img->tags), "RepoDigests",
-      strv_json(img->digests), "Parent", "", "Comment", "", "Created",
+      "Id", img->id, "RepoTags", names_json(img->tags), "RepoDigests",
+      names_json(img->digests), "Parent", "", "Comment", "", "Created",
       img->created ? img->created : "", "DockerVersion", "", "Os",
       img->os ? img->os : "", "Architecture",
       img->architecture ? img->architecture : "", "Variant", img->variant,

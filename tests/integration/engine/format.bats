@@ -104,7 +104,7 @@ teardown() {
 @test "inspect of an image: ImageInspect's fields" {
   id=$(berth images --no-trunc --format '{{.ID}}')
   [ "$(berth inspect -f '{{.Id}}' bb)" = "$id" ]
-  [ "$(berth image inspect -f '{{.RepoTags}} {{.RootFS.Type}} {{len .RootFS.Layers}} {{.Os}}' bb)" = "[docker.io/library/bb:latest] layers 1 linux" ]
+  [ "$(berth image inspect -f '{{.RepoTags}} {{.RootFS.Type}} {{len .RootFS.Layers}} {{.Os}}' bb)" = "[bb:latest] layers 1 linux" ]
   [ "$(berth image inspect -f '{{.Config.Cmd}}' bb)" = "[/bin/sh]" ]
   [ "$(berth image inspect -f '{{.Size}}' bb)" -gt 100000 ]
 }
