@@ -95,6 +95,15 @@ void cli_format_close(struct cli_format *f);
 /* Inspect documents: a JSON array (no format or "json"), else each
  * through the template; 0 or EXIT_USAGE. */
 int cli_print_docs(const char *cmd, json_t *all, const char *format);
+/* The common part of the inspect commands: -f/--format, at least one
+ * NAME, each NAME's document from doc() into *all (a NAME without one
+ * prints its error and makes *status 1).  Returns EXIT_USAGE on a usage
+ * error (printed), else 0. */
+typedef json_t *(*cli_doc_fn)(struct berth_cli *cli, const char *name,
+                              berth_error **err);
+int cli_inspect_collect(struct berth_cli *cli, const char *cmd, int argc,
+                        char **argv, cli_doc_fn doc, json_t **all,
+                        const char **format, int *status);
 /* One object through --format ("json": one line); 0 or EXIT_USAGE. */
 int cli_print_formatted(const char *cmd, json_t *obj, const char *format);
 

@@ -99,35 +99,50 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv) {
   return rc ? rc : status;
 }
 
-int cmd_image_inspect(struct berth_cli *cli, int argc, char **argv) {
-  const char *format = NULL;
+int cli_inspect_collect(struct berth_cli *cli, const char *cmd, int argc,
+                        char **argv, cli_doc_fn doc, json_t **all,
+                        const char **format, int *status) {
   const struct opt opts[] = {
-      {"format,f", OPT_STRING, &format, NULL,
+      {"format,f", OPT_STRING, format, NULL,
        "Format output using a custom template: 'json' or a Go template"}};
-  char *pos[64];
+  char *pos[256];
   size_t npos;
-  if (cli_args("image inspect", argc, argv, opts, ARRAY_SIZE(opts), pos, 64,
-               &npos) < 0)
+  *all = NULL;
+  *status = 0;
+  if (cli_args(cmd, argc, argv, opts, ARRAY_SIZE(opts), pos, 256, &npos) < 0)
     return EXIT_USAGE;
-  if (npos == 0)
-    return cli_errorf(EXIT_USAGE, "image inspect: requires an IMAGE");
-  struct berth_imgstore *is;
-  if (cli_store(cli, &is) < 0)
-    return 1;
-  json_t *arr = json_array();
-  int status = 0;
+  if (npos < 1)
+    return cli_errorf(EXIT_USAGE, "%s: requires at least 1 argument", cmd);
+  *all = json_array();
   for (size_t i = 0; i < npos; i++) {
-    char id[BERTH_DIGEST_SIZE];
     berth_error *err = NULL;
-    struct berth_image img = {0};
-    if (cli_resolve_image(cli, pos[i], id, &err) < 0 ||
-        berth_images_get(is->db, id, &img, &err) < 0) {
-      status = cli_error(err, 1);
-      continue;
-    }
-    json_array_append_new(arr, berth_image_inspect(is, &img));
-    berth_image_free(&img);
+    json_t *j = doc(cli, pos[i], &err);
+    if (j)
+      json_array_append_new(*all, j);
+    else
+      *status = cli_error(err, 1);
   }
+  return 0;
+}
+
+static json_t *image_doc_opened(struct berth_cli *cli, const char *what,
+                                berth_error **err) {
+  struct berth_imgstore *is;
+  if (cli_store(cli, &is) < 0) {
+    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open the image store");
+    return NULL;
+  }
+  return image_doc(cli, what, err);
+}
+
+int cmd_image_inspect(struct berth_cli *cli, int argc, char **argv) {
+  json_t *arr;
+  const char *format = NULL;
+  int status;
+  int bad = cli_inspect_collect(cli, "image inspect", argc, argv,
+                                image_doc_opened, &arr, &format, &status);
+  if (bad)
+    return bad;
   int rc = cli_print_docs("image inspect", arr, format);
   json_decref(arr);
   return rc ? rc : status;

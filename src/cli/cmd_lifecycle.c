@@ -47,6 +47,13 @@ struct stop_args {
   const char *signal;
 };
 
+/* stop's and restart's flags (restart stops first). */
+#define STOP_OPTS(a)                                                          \
+  {"time,t,timeout", OPT_INT, &(a).timeout, &(a).timeout_set,                 \
+   "Seconds to wait before killing the container"},                          \
+  {"signal,s", OPT_STRING, &(a).signal, NULL,                                 \
+   "Signal to send to the container"}
+
 static int stop_one(struct berth_engine *e, const char *ref, void *a,
                     berth_error **err) {
   struct stop_args *s = a;
@@ -56,11 +63,7 @@ static int stop_one(struct berth_engine *e, const char *ref, void *a,
 
 int cmd_stop(struct berth_cli *cli, int argc, char **argv) {
   struct stop_args s = {0};
-  const struct opt opts[] = {{"time,t,timeout", OPT_INT, &s.timeout,
-                              &s.timeout_set,
-                              "Seconds to wait before killing the container"},
-                             {"signal,s", OPT_STRING, &s.signal, NULL,
-                              "Signal to send to the container"}};
+  const struct opt opts[] = {STOP_OPTS(s)};
   return each(cli, "stop", argc, argv, opts, ARRAY_SIZE(opts), stop_one, &s);
 }
 
@@ -73,11 +76,7 @@ static int restart_one(struct berth_engine *e, const char *ref, void *a,
 
 int cmd_restart(struct berth_cli *cli, int argc, char **argv) {
   struct stop_args s = {0};
-  const struct opt opts[] = {{"time,t,timeout", OPT_INT, &s.timeout,
-                              &s.timeout_set,
-                              "Seconds to wait before killing the container"},
-                             {"signal,s", OPT_STRING, &s.signal, NULL,
-                              "Signal to send to the container"}};
+  const struct opt opts[] = {STOP_OPTS(s)};
   return each(cli, "restart", argc, argv, opts, ARRAY_SIZE(opts), restart_one,
               &s);
 }

@@ -112,34 +112,29 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv) {
   return rc;
 }
 
-int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
-  const char *format = NULL;
-  const struct opt opts[] = {
-      {"format,f", OPT_STRING, &format, NULL,
-       "Format output using a custom template ('json' or a Go template)"}};
-  char *pos[256];
-  size_t npos;
-  if (cli_args("volume inspect", argc, argv, opts, ARRAY_SIZE(opts), pos, 256,
-               &npos) < 0)
-    return EXIT_USAGE;
-  if (npos < 1)
-    return cli_errorf(EXIT_USAGE, "volume inspect: requires at least 1 "
-                                  "argument");
+static json_t *volume_doc(struct berth_cli *cli, const char *name,
+                          berth_error **err) {
   struct berth_engine *e;
-  if (cli_engine(cli, &e) < 0)
-    return EXIT_USAGE;
-  json_t *all = json_array();
-  int status = 0;
-  for (size_t i = 0; i < npos; i++) {
-    struct berth_volume v = {0};
-    berth_error *err = NULL;
-    if (berth_volume_get(e, pos[i], &v, &err) < 0) {
-      status = cli_error(err, 1);
-      continue;
-    }
-    json_array_append_new(all, berth_volume_inspect(e, &v));
-    berth_volume_clear(&v);
+  struct berth_volume v = {0};
+  if (cli_engine(cli, &e) < 0) {
+    berth_error_set(err, BERTH_ERR_SYSTEM, 0, "open the engine");
+    return NULL;
   }
+  if (berth_volume_get(e, name, &v, err) < 0)
+    return NULL;
+  json_t *j = berth_volume_inspect(e, &v);
+  berth_volume_clear(&v);
+  return j;
+}
+
+int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv) {
+  json_t *all;
+  const char *format = NULL;
+  int status;
+  int bad = cli_inspect_collect(cli, "volume inspect", argc, argv,
+                                volume_doc, &all, &format, &status);
+  if (bad)
+    return bad;
   size_t i;
   json_t *j;
   if (format)
