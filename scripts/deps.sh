@@ -6,8 +6,9 @@ set -eu
 # built for every other CPU berth builds for.
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libjansson-dev libseccomp-dev libcmocka-dev bats jq busybox-static
-  libcurl4-openssl-dev libsqlite3-dev libarchive-dev libssl-dev libisal-dev
+  libcurl4-openssl-dev libsqlite3-dev libarchive-dev libssl-dev libisal-dev libmnl-dev libnftables-dev nftables
   docker-registry skopeo umoci python3 zstd openssl curl
+  netavark aardvark-dns iperf3 wrk iputils-ping
   crun runc podman hyperfine valgrind procps util-linux iproute2
   musl-tools gcc-aarch64-linux-gnu qemu-user-static"
 missing=""

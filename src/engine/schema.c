@@ -60,6 +60,50 @@ static const char *const engine_steps[] = {
     "  action TEXT NOT NULL,"
     "  actor TEXT NOT NULL,"
     "  attributes TEXT NOT NULL DEFAULT '{}');",
+    /* 2: networks, the containers' endpoints on them (the address
+     * leases: one row per container and network, released with the
+     * container) and the ports published while a container runs.
+     * host and none are rows too (driver host/null, no bridge), as
+     * Docker lists them.  An address is never leased twice: the
+     * UNIQUE constraints decide under concurrent creates. */
+    "CREATE TABLE networks ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  driver TEXT NOT NULL,"
+    "  bridge TEXT UNIQUE,"
+    "  subnet TEXT,"
+    "  gateway TEXT,"
+    "  subnet6 TEXT,"
+    "  gateway6 TEXT,"
+    "  internal INTEGER NOT NULL DEFAULT 0,"
+    "  labels TEXT NOT NULL DEFAULT '{}',"
+    "  options TEXT NOT NULL DEFAULT '{}',"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE endpoints ("
+    "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+    "  network_id TEXT NOT NULL REFERENCES networks(id),"
+    "  ifname TEXT NOT NULL,"
+    "  host_if TEXT NOT NULL UNIQUE,"
+    "  ip TEXT NOT NULL,"
+    "  ip6 TEXT,"
+    "  mac TEXT NOT NULL,"
+    "  aliases TEXT NOT NULL DEFAULT '[]',"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (container_id, network_id),"
+    "  UNIQUE (network_id, ip),"
+    "  UNIQUE (network_id, ip6),"
+    "  UNIQUE (container_id, ifname));"
+    "CREATE INDEX endpoints_network ON endpoints(network_id);"
+    "CREATE TABLE port_maps ("
+    "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+    "  proto TEXT NOT NULL,"
+    "  host_ip TEXT NOT NULL,"
+    "  host_port INTEGER NOT NULL,"
+    "  ctr_ip TEXT NOT NULL,"
+    "  ctr_ip6 TEXT,"
+    "  ctr_port INTEGER NOT NULL,"
+    "  PRIMARY KEY (proto, host_ip, host_port));"
+    "CREATE INDEX port_maps_container ON port_maps(container_id);",
 };
 
 int berth_engine_migrate(struct berth_db *db, berth_error **err) {
