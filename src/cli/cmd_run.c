@@ -94,6 +94,24 @@
    "\"missing\")"},                                                           \
   {"network,net", OPT_STRING, &(f).network, NULL,                             \
    "Connect a container to a network"},                                       \
+  {"publish,p", OPT_LIST, &(f).publish, NULL,                                 \
+   "Publish a container's port(s) to the host"},                              \
+  {"publish-all,P", OPT_BOOL, &(f).publish_all, NULL,                         \
+   "Publish all exposed ports to random ports"},                              \
+  {"expose", OPT_LIST, &(f).expose, NULL,                                     \
+   "Expose a port or a range of ports"},                                      \
+  {"ip", OPT_STRING, &(f).ip, NULL, "IPv4 address (e.g., 172.30.100.104)"},   \
+  {"ip6", OPT_STRING, &(f).ip6, NULL, "IPv6 address (e.g., 2001:db8::33)"},   \
+  {"network-alias", OPT_LIST, &(f).network_alias, NULL,                       \
+   "Add network-scoped alias for the container"},                             \
+  {"mac-address", OPT_STRING, &(f).mac_address, NULL,                         \
+   "Container MAC address (e.g., 92:d0:c6:0a:29:33)"},                        \
+  {"add-host", OPT_LIST, &(f).add_host, NULL,                                 \
+   "Add a custom host-to-IP mapping (host:ip)"},                              \
+  {"dns", OPT_LIST, &(f).dns, NULL, "Set custom DNS servers"},                \
+  {"dns-search", OPT_LIST, &(f).dns_search, NULL,                             \
+   "Set custom DNS search domains"},                                          \
+  {"dns-option,dns-opt", OPT_LIST, &(f).dns_option, NULL, "Set DNS options"}, \
   {"userns", OPT_STRING, &(f).userns, NULL, "User namespace to use"},         \
   {"log-driver", OPT_STRING, &(f).log_driver, NULL,                           \
    "Logging driver for the container"},                                       \

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "flags.h"
 #include "json.h"
+#include "ports_spec.h"
 #include "signals.h"
 
 static json_t *strlist_json(const struct strlist *l) {
@@ -346,6 +347,73 @@ static int log_config(const struct run_flags *f, json_t *hc,
   return 0;
 }
 
+/* -p, -P and --expose: Docker's ExposedPorts and PortBindings (the
+ * engine checks them and decides what a network mode makes of them). */
+static int ports(const struct run_flags *f, json_t *cfg, json_t *hc,
+                 berth_error **err) {
+  json_t *exposed = json_object(), *bindings = json_object();
+  json_object_set_new(cfg, "ExposedPorts", exposed);
+  json_object_set_new(hc, "PortBindings", bindings);
+  json_object_set_new(hc, "PublishAllPorts", json_boolean(f->publish_all));
+  for (size_t i = 0; i < f->publish.n; i++)
+    if (berth_publish_parse(f->publish.items[i], exposed, bindings, err) < 0)
+      return -1;
+  for (size_t i = 0; i < f->expose.n; i++)
+    if (berth_expose_parse(f->expose.items[i], exposed, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* --add-host NAME:IP or NAME=IP, the IP perhaps in brackets: Docker's
+ * API form "NAME:IP" (checked by the engine). */
+static json_t *extra_hosts(const struct strlist *l) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < l->n; i++) {
+    const char *h = l->items[i];
+    const char *sep = strchr(h, '=') ? strchr(h, '=') : strchr(h, ':');
+    if (!sep) {
+      json_array_append_new(a, json_string(h));
+      continue;
+    }
+    const char *ip = sep + 1;
+    size_t n = strlen(ip);
+    if (n > 2 && ip[0] == '[' && ip[n - 1] == ']')
+      ip++, n -= 2;
+    char *v;
+    if (asprintf(&v, "%.*s:%.*s", (int)(sep - h), h, (int)n, ip) < 0)
+      return a;
+    json_array_append_new(a, json_string(v));
+    free(v);
+  }
+  return a;
+}
+
+/* --ip, --ip6, --network-alias: the endpoint on the network the
+ * container joins (--network, else the default bridge); --mac-address;
+ * --add-host and the resolver flags. */
+static void addressing(const struct run_flags *f, json_t *cfg, json_t *hc) {
+  if (f->ip || f->ip6 || f->network_alias.n) {
+    json_t *ep = json_object(), *ipam = json_object();
+    if (f->ip)
+      json_object_set_new(ipam, "IPv4Address", json_string(f->ip));
+    if (f->ip6)
+      json_object_set_new(ipam, "IPv6Address", json_string(f->ip6));
+    json_object_set_new(ep, "IPAMConfig", ipam);
+    if (f->network_alias.n)
+      json_object_set_new(ep, "Aliases", strlist_json(&f->network_alias));
+    json_object_set_new(
+        cfg, "NetworkingConfig",
+        json_pack("{s:{s:o}}", "EndpointsConfig",
+                  f->network && *f->network ? f->network : "bridge", ep));
+  }
+  if (f->mac_address)
+    json_object_set_new(cfg, "MacAddress", json_string(f->mac_address));
+  json_object_set_new(hc, "ExtraHosts", extra_hosts(&f->add_host));
+  json_object_set_new(hc, "Dns", strlist_json(&f->dns));
+  json_object_set_new(hc, "DnsSearch", strlist_json(&f->dns_search));
+  json_object_set_new(hc, "DnsOptions", strlist_json(&f->dns_option));
+}
+
 int run_request_build(const struct run_flags *f, char *const *cmd,
                       size_t ncmd, char *const *envp, json_t **out,
                       berth_error **err) {
@@ -388,12 +456,14 @@ int run_request_build(const struct run_flags *f, char *const *cmd,
   json_object_set_new(hc, "Init", json_boolean(f->init));
   json_t *lab = json_object();
   json_object_set_new(cfg, "Labels", lab);
+  addressing(f, cfg, hc);
   if (env(f, envp, cfg, err) < 0 || label_files(f, lab, err) < 0 ||
       labels(&f->label, "--label", lab, err) < 0 ||
       mounts(f, hc, err) < 0 || resources(f, hc, err) < 0 ||
       devices_sysctls(f, hc, err) < 0 ||
       security(f, hc, err) < 0 || policy(f, cfg, hc, err) < 0 ||
-      healthcheck(f, cfg, err) < 0 || log_config(f, hc, err) < 0) {
+      healthcheck(f, cfg, err) < 0 || log_config(f, hc, err) < 0 ||
+      ports(f, cfg, hc, err) < 0) {
     json_decref(cfg);
     return -1;
   }

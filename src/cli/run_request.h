@@ -28,6 +28,11 @@ struct run_flags {
       *cgroup_parent, *pid, *ipc, *domainname, *cidfile;
   struct strlist env, env_file, volume, mount, tmpfs, label, ulimit, cap_add,
       cap_drop, security_opt, device, sysctl, log_opt, group_add, label_file;
+  /* Ports, addresses, names and resolvers. */
+  struct strlist publish, expose, network_alias, add_host, dns, dns_search,
+      dns_option;
+  bool publish_all;
+  const char *ip, *ip6, *mac_address;
   /* How `run` attaches (not part of the create request). */
   struct strlist attach; /* -a STDIN|STDOUT|STDERR */
   const char *detach_keys;

@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "containers.h"
 #include "create_check.h"
+#include "etc_files.h"
 #include "fs.h"
 #include "images.h"
 #include "manifest.h"
@@ -152,37 +153,6 @@ static void new_name(char *out, size_t len) {
            noun[r[1] % ARRAY_SIZE(noun)], r[2] % 10000);
 }
 
-/* hosts, hostname and resolv.conf of the container's directory. */
-static int write_etc_files(const char *dir, const char *hostname, bool net_host,
-                           uint32_t owner, berth_error **err) {
-  char path[4096];
-  _cleanup_free_ char *hosts = NULL, *resolv = NULL;
-  if (asprintf(&hosts,
-               "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-               "ip6-loopback\n127.0.1.1\t%s\n",
-               hostname) < 0)
-    return berth_error_sys(err, "allocate");
-  if (net_host)
-    (void)berth_read_file(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL, NULL);
-  /* Like Docker, the host's resolver settings (they only matter with a
-   * network; none has no DNS to reach). */
-  if (berth_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL,
-                      NULL) < 0)
-    resolv = strdup("");
-  char hn[300];
-  snprintf(hn, sizeof hn, "%s\n", hostname);
-  const char *names[] = {"hosts", "hostname", "resolv.conf"};
-  const char *data[] = {hosts, hn, resolv ? resolv : ""};
-  for (int i = 0; i < 3; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    if (berth_write_file_replace(path, data[i], strlen(data[i]), 0644, err) < 0)
-      return -1;
-    if (owner && chown(path, owner, owner) < 0)
-      return berth_error_sys(err, "chown `%s`", path);
-  }
-  return 0;
-}
-
 static bool want_userns(json_t *req) {
   const char *m = json_string_value(
       json_object_get(json_object_get(req, "HostConfig"), "UsernsMode"));
@@ -275,9 +245,7 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
     /* Its config (env), log and writable layer are nobody else's; the
      * runtime reaches the rootfs through an fd, whatever the mode. */
     if (berth_mkdir_p(dir, 0700, err) < 0 ||
-        write_etc_files(dir, json_string_value(json_object_get(c.config,
-                                                               "Hostname")),
-                        net_host, c.id_base, err) < 0) {
+        berth_etc_files_write(e, &c, err) < 0) {
       berth_rm_rf(dir, NULL);
       berth_db_begin(e->db, NULL);
       berth_volumes_detach(e, c.id, true, NULL);

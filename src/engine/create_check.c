@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "flags.h"
+#include "net_opts.h"
+#include "ports.h"
 #include "ns_share.h"
 #include "resources.h"
 
@@ -137,7 +139,8 @@ int berth_create_check(struct berth_engine *e, json_t *req,
       check_userns(hc, err) < 0 || check_config(req, err) < 0 ||
       check_group_add(hc, err) < 0 || check_sysctls(hc, err) < 0 ||
       berth_resources_check(hc, err) < 0 ||
-      berth_ns_modes_check(e, hc, err) < 0)
+      berth_ns_modes_check(e, hc, err) < 0 ||
+      berth_ports_check(req, err) < 0 || berth_net_opts_check(req, err) < 0)
     return -1;
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "create.h"
 #include "inspect.h"
+#include "ports.h"
 #include "rows.h"
 
 void berth_rfc3339_ns(int64_t ns, char *out, size_t len) {
@@ -100,7 +101,8 @@ static json_t *endpoint(void) {
  * Docker's top-level members.  berth has no bridge networks yet, so the
  * addresses are Docker's empty values (as Docker shows for `none` and
  * `host`). */
-static json_t *network_settings(const struct berth_ctr *c) {
+static json_t *network_settings(struct berth_engine *e,
+                                const struct berth_ctr *c) {
   const char *mode = json_string_value(json_object_get(
       json_object_get(c->config, "HostConfig"), "NetworkMode"));
   json_t *nets = json_object();
@@ -108,7 +110,8 @@ static json_t *network_settings(const struct berth_ctr *c) {
   return json_pack(
       "{s:s,s:s,s:s,s:o,s:b,s:s,s:i,s:n,s:n,s:s,s:s,s:s,s:i,s:s,s:i,s:s,"
       "s:s,s:o}",
-      "Bridge", "", "SandboxID", "", "SandboxKey", "", "Ports", json_object(),
+      "Bridge", "", "SandboxID", "", "SandboxKey", "", "Ports",
+      berth_ports_doc(e, c),
       "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen",
       0, "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",
       "Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
@@ -153,6 +156,8 @@ static json_t *config(const struct berth_ctr *c) {
   json_object_set_new(cfg, "StopTimeout", json_null());
   json_object_update(cfg, c->config);
   json_object_del(cfg, "HostConfig");
+  /* The create request's, shown in NetworkSettings.Networks. */
+  json_object_del(cfg, "NetworkingConfig");
   json_object_set_new(cfg, "Image", json_string(c->image_name));
   if (json_is_object(json_object_get(cfg, "Volumes")) &&
       !json_object_size(json_object_get(cfg, "Volumes")))
@@ -210,7 +215,7 @@ json_t *berth_ctr_inspect(struct berth_engine *e, const struct berth_ctr *c,
       "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "",
       "ExecIDs", "HostConfig", host_config(c), "GraphDriver",
       graph_driver(dir), "Mounts", berth_ctr_mount_points(c), "Config",
-      config(c), "NetworkSettings", network_settings(c), "IdMap",
+      config(c), "NetworkSettings", network_settings(e, c), "IdMap",
       json_pack("{s:I,s:I}", "HostIdBase", (json_int_t)c->id_base, "Size",
                 (json_int_t)c->id_count));
   if (j && !c->id_count)

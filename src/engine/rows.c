@@ -10,6 +10,8 @@
 #include "containers.h"
 #include "create.h"
 #include "inspect.h"
+#include "ports.h"
+#include "ports_spec.h"
 #include "reference.h"
 #include "rows.h"
 #include "volume_files.h"
@@ -233,6 +235,9 @@ json_t *berth_ctr_row(struct berth_engine *e, const struct berth_ctr *c,
   size_t nvolumes;
   _cleanup_free_ char *ltext = labels_text(labels);
   _cleanup_free_ char *mtext = mounts_text(points, o->no_trunc, &nvolumes);
+  json_t *pdoc = berth_ports_doc(e, c);
+  _cleanup_free_ char *ptext = berth_ports_text(pdoc);
+  json_decref(pdoc);
   json_decref(points);
   snprintf(nvol, sizeof nvol, "%zu", nvolumes);
   const char *net = json_string_value(json_object_get(
@@ -243,7 +248,7 @@ json_t *berth_ctr_row(struct berth_engine *e, const struct berth_ctr *c,
   return json_pack(
       "{s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID",
       id, "Image", image, "Command", quoted(o->no_trunc ? cmd ?: "" : cmd_cut),
-      "CreatedAt", created, "RunningFor", running_for, "Ports", "", "State",
+      "CreatedAt", created, "RunningFor", running_for, "Ports", ptext ? ptext : "", "State",
       c->state, "Status", status, "Size", size, "Names", c->name, "Labels",
       ltext ? ltext : "", "Mounts", mtext ? mtext : "", "Networks",
       net && *net ? net : "none", "LocalVolumes", nvol, "Platform", "linux");

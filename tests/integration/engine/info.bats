@@ -189,7 +189,7 @@ actions() {
   [ -z "$output" ]
   run berth port pt 80
   [ "$status" -eq 1 ]
-  [[ "$output" == *"no public port '80/tcp' published for pt"* ]]
+  [[ "$output" == *"no public port '80' published for pt"* ]]
   run berth port nosuch
   [ "$status" -eq 1 ]
 }
