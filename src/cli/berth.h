@@ -186,6 +186,14 @@ int cmd_info(struct berth_cli *cli, int argc, char **argv);
 int cmd_version(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_check(struct berth_cli *cli, int argc, char **argv);
+/* cmd_network.c */
+int cmd_network_create(struct berth_cli *cli, int argc, char **argv);
+int cmd_network_ls(struct berth_cli *cli, int argc, char **argv);
+int cmd_network_inspect(struct berth_cli *cli, int argc, char **argv);
+int cmd_network_rm(struct berth_cli *cli, int argc, char **argv);
+int cmd_network_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_network_connect(struct berth_cli *cli, int argc, char **argv);
+int cmd_network_disconnect(struct berth_cli *cli, int argc, char **argv);
 /* cmd_volume.c */
 int cmd_volume_create(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv);

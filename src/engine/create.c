@@ -19,6 +19,7 @@
 #include "manifest.h"
 #include "store.h"
 #include "idmap_bind.h"
+#include "networks.h"
 #include "volumes.h"
 
 #define IDRANGE_SIZE 65536
@@ -169,6 +170,7 @@ static int insert_record(struct berth_engine *e, struct berth_ctr *c,
       (userns && berth_idrange_alloc(e->db, c->id, IDRANGE_SIZE, &c->id_base,
                                      err) < 0) ||
       berth_volumes_attach(e, c->id, c->config, err) < 0 ||
+      berth_endpoints_create(e, c->id, c->config, err) < 0 ||
       berth_event_add(e->db, "container", "create", c->id, NULL, err) < 0) {
     berth_db_rollback(e->db);
     return -1;

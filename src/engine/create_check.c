@@ -3,10 +3,12 @@
 
 #include <string.h>
 
+#include "containers.h"
 #include "flags.h"
 #include "net_opts.h"
-#include "ports.h"
+#include "networks.h"
 #include "ns_share.h"
+#include "ports.h"
 #include "resources.h"
 
 static const char *str(json_t *o, const char *key) {
@@ -21,18 +23,29 @@ static bool has_ctl(const char *s) {
   return false;
 }
 
-static int check_network(json_t *hc, berth_error **err) {
+/* NetworkMode: unset and "default" mean Docker's default bridge; bridge,
+ * a user network (by name or id: it must exist), none, host and
+ * container:NAME (an existing container; joining its namespace at start
+ * is ctr_net's) are taken. */
+static int check_network(struct berth_engine *e, json_t *hc,
+                         berth_error **err) {
   const char *net = str(hc, "NetworkMode");
-  if (!net) {
-    json_object_set_new(hc, "NetworkMode", json_string("none"));
-    return 0;
+  if (!net || strcmp(net, "default") == 0) {
+    json_object_set_new(hc, "NetworkMode", json_string(BERTH_NET_DEFAULT));
+    net = BERTH_NET_DEFAULT;
   }
-  if (strcmp(net, "none") != 0 && strcmp(net, "host") != 0)
-    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
-                           "invalid --network `%s`: only none and host are "
-                           "supported yet",
-                           net);
-  return 0;
+  if (strcmp(net, "none") == 0 || strcmp(net, "host") == 0)
+    return 0;
+  if (strncmp(net, "container:", 10) == 0) {
+    _cleanup_ctr_ struct berth_ctr *c = NULL;
+    if (!net[10])
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "invalid --network `%s`: container: needs a "
+                             "name or id",
+                             net);
+    return berth_ctr_find(e->db, net + 10, &c, err);
+  }
+  return berth_network_find(e, net, NULL, err);
 }
 
 /* The parent becomes a path under every cgroup hierarchy: a relative
@@ -135,7 +148,7 @@ int berth_create_check(struct berth_engine *e, json_t *req,
   /* The engine's default parent is checked as a caller's would be. */
   if (!str(hc, "CgroupParent") && e->cgroup_parent)
     json_object_set_new(hc, "CgroupParent", json_string(e->cgroup_parent));
-  if (check_network(hc, err) < 0 || check_cgroup_parent(hc, err) < 0 ||
+  if (check_network(e, hc, err) < 0 || check_cgroup_parent(hc, err) < 0 ||
       check_userns(hc, err) < 0 || check_config(req, err) < 0 ||
       check_group_add(hc, err) < 0 || check_sysctls(hc, err) < 0 ||
       berth_resources_check(hc, err) < 0 ||

@@ -7,7 +7,8 @@
 #include "engine.h"
 
 /* Checks (and where Docker does, normalises or defaults) in req:
- * HostConfig.NetworkMode (none, the default, or host), .CgroupParent (an
+ * HostConfig.NetworkMode (unset and "default" become bridge; bridge, an
+ * existing user network, none, host or container:NAME), .CgroupParent (an
  * absolute path without `..`), .UsernsMode ("" or host), .PidMode and
  * .IpcMode (see ns_share.h), .GroupAdd (names or ids), .Sysctls (IPC
  * ones need the container's own IPC namespace), the resource limits

@@ -72,4 +72,91 @@ int berth_endpoints_of(struct berth_engine *e, const char *container_id,
                        berth_error **err);
 void berth_endpoints_free(struct berth_endpoint *v, size_t n);
 
+/* ---- Listing, documents and removal (network_query.c, networks.c) ---- */
+
+/* Every network, by name (the default ones recorded first). */
+int berth_network_list(struct berth_engine *e, struct berth_network **out,
+                       size_t *n, berth_error **err);
+void berth_networks_free(struct berth_network *v, size_t n);
+/* bridge, host and none: Docker's pre-defined networks. */
+bool berth_network_builtin(const char *name);
+/* How many endpoints (containers) the network has. */
+int berth_network_users(struct berth_engine *e, const char *network_id,
+                        berth_error **err);
+
+/* GET /networks?filters=: name (substring), id (prefix of the id, or
+ * substring), driver, label (key or key=value; every one must match),
+ * type (custom|builtin), dangling (true: no containers and not
+ * pre-defined).  Values of one key are alternatives. */
+struct berth_network_filter {
+  const char *name[32], *id[32], *driver[32], *label[32], *type[32],
+      *dangling[32]; /* borrowed */
+  size_t nname, nid, ndriver, nlabel, ntype, ndangling;
+};
+/* INVALID "invalid filter `key=value`" for another key or a bad value. */
+int berth_network_filter_add(struct berth_network_filter *f, const char *key,
+                             const char *value, berth_error **err);
+int berth_network_filter_parse(struct berth_network_filter *f, const char *kv,
+                               berth_error **err);
+/* users: berth_network_users of n (for dangling). */
+bool berth_network_matches(const struct berth_network *n, int users,
+                           const struct berth_network_filter *f);
+
+/* Docker's NetworkResource (GET /networks/{id}), with Containers. */
+json_t *berth_network_inspect(struct berth_engine *e,
+                              const struct berth_network *n,
+                              berth_error **err);
+/* The `network ls` row: ID (12 hex unless no_trunc), Name, Driver,
+ * Scope, IPv6, Internal, Labels, CreatedAt; *methods gets Label. */
+json_t *berth_network_row(const struct berth_network *n, bool no_trunc,
+                          json_t **methods);
+json_t *berth_network_row_headers(void);
+
+/* POST /networks/create: {Name, Driver, Internal, EnableIPv6, IPAM
+ * {Driver, Config [{Subnet, Gateway, IPRange}]}, Options, Labels}; an
+ * IPAM Config entry's family comes from its Subnet (one IPv4 and one
+ * IPv6 at most).  *out gets {"Id", "Warning"}. */
+int berth_network_create_request(struct berth_engine *e, json_t *body,
+                                 json_t **out, berth_error **err);
+
+/* Docker's CLI pairing of repeated --subnet, --gateway and --ip-range
+ * into IPAM.Config (*config, the caller's even on error): each gateway
+ * and range goes with the subnet containing it ("no matching subnet for
+ * gateway X" otherwise). */
+int berth_network_ipam_pairs(const char *const *subnets, size_t ns,
+                             const char *const *gateways, size_t ng,
+                             const char *const *ranges, size_t nr,
+                             json_t **config, berth_error **err);
+
+/* Removes a network: refused for the pre-defined ones and while
+ * containers have endpoints on it; drops its bridge and rules
+ * (net_apply.h) in the same transaction. */
+int berth_network_remove(struct berth_engine *e, const char *ref,
+                         berth_error **err);
+/* Removes the user networks no container uses that the filter (until,
+ * label) selects; *removed gets their names (array of strings). */
+struct berth_prune_filter;
+int berth_network_prune(struct berth_engine *e,
+                        const struct berth_prune_filter *f, json_t **removed,
+                        berth_error **err);
+
+/* Connects / disconnects a container (by name or id) to a network, in a
+ * transaction of their own; a running container's interface is made or
+ * removed at once (ctr_net.h).  ip/ip6 NULL: leased; aliases may be
+ * NULL.  force: disconnect even when the live part fails. */
+int berth_network_connect(struct berth_engine *e, const char *net_ref,
+                          const char *ctr_ref, const char *ip,
+                          const char *ip6, json_t *aliases,
+                          berth_error **err);
+int berth_network_disconnect(struct berth_engine *e, const char *net_ref,
+                             const char *ctr_ref, bool force,
+                             berth_error **err);
+/* At create, inside the caller's transaction: the endpoint of a
+ * container whose config asks for a bridge network (NetworkMode bridge,
+ * default or a user network), from NetworkingConfig.EndpointsConfig
+ * (IPAMConfig.IPv4Address/IPv6Address, Aliases, MacAddress) and
+ * MacAddress.  Nothing for host, none and container:X. */
+int berth_endpoints_create(struct berth_engine *e, const char *container_id,
+                           json_t *config, berth_error **err);
+
 #endif

@@ -231,9 +231,9 @@ capeff() {
   [[ "$output" == *"--cgroup-parent"* ]]
   run berth create --cgroup-parent rel bb true
   [ "$status" -eq 125 ]
-  run berth create --network bridge bb true
+  run berth create --network nosuchnet bb true
   [ "$status" -eq 125 ]
-  [[ "$output" == *"--network"* ]]
+  [[ "$output" == *"network nosuchnet not found"* ]]
   run berth create --userns keep-id bb true
   [ "$status" -eq 125 ]
   [[ "$output" == *"--userns"* ]]

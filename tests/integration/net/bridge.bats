@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# Bridge networks end to end: addresses, names, published ports (kernel
+# NAT), hairpin, isolation, internal networks, and that nothing is left
+# behind.  Everything stays on this machine: subnets 10.210.0.0/16, ports
+# 42100-42199, and an "upstream" host in a network namespace of our own.
+
+load ../engine/engine
+
+setup_file() {
+  engine_setup_file
+  UP_NS=bup-$$
+  export UP_NS
+}
+
+teardown() {
+  engine_teardown
+}
+
+teardown_file() {
+  ip netns del "$UP_NS" 2>/dev/null
+  ip link del bup-h-$$ 2>/dev/null
+  berth network prune -f >/dev/null 2>&1
+  engine_teardown_file
+}
+
+# The host ends of this root's veths start with this.
+if_prefix() { echo "vb$(printf %s "$BERTH_ROOT" | sha256sum | cut -c1-4)"; }
+
+serve_httpd() { # NAME ARGS...: a detached httpd serving "hello NAME"
+  local name=$1
+  shift
+  berth run -d --name "$name" "$@" bb sh -c \
+    "mkdir -p /www && echo hello $name > /www/index.html && exec httpd -f -p 80 -h /www"
+}
+
+ip_of() { berth inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}" "$1"; }
+
+@test "the default network is a bridge: address, route, lo up" {
+  run berth run --rm bb sh -c 'ip -4 -o addr show eth0; ip route; ip -o link show lo'
+  [ "$status" -eq 0 ]
+  gw=$(berth network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
+  [ -n "$gw" ]
+  [[ "$output" == *"inet "* ]]
+  [[ "$output" == *"default via $gw dev eth0"* ]]
+  [[ "$output" == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
+}
+
+@test "--network none has only lo, and it is up" {
+  run berth run --rm --network none bb ip -o link
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | wc -l)" -eq 1 ]
+  [[ "$output" == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
+}
+
+@test "two containers on a user network talk by name and by alias" {
+  berth network create --subnet 10.210.1.0/24 n1 >/dev/null
+  serve_httpd web --network n1 --network-alias www
+  run berth run --rm --network n1 bb sh -c 'wget -qO- http://web/ && wget -qO- http://www/'
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | grep -c 'hello web')" -eq 2 ]
+  # Reverse lookup names the container too.
+  ip=$(ip_of web)
+  run berth run --rm --network n1 bb nslookup "$ip"
+  [[ "$output" == *web* ]]
+}
+
+@test "a container started later resolves within a second" {
+  berth network create --subnet 10.210.2.0/24 n2 >/dev/null
+  berth run -d --name first --network n2 bb sleep 60 >/dev/null
+  berth run -d --name later --network n2 bb sleep 60 >/dev/null
+  run berth exec first nslookup later
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"$(ip_of later)"* ]]
+}
+
+@test "a published port serves the host on 127.0.0.1 and on the bridge address" {
+  serve_httpd pub -p 42101:80
+  gw=$(berth network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
+  wait_until curl -sf http://127.0.0.1:42101/
+  run curl -sf http://127.0.0.1:42101/
+  [ "$output" = "hello pub" ]
+  run curl -sf "http://$gw:42101/"
+  [ "$output" = "hello pub" ]
+  run berth port pub
+  [[ "$output" == *"80/tcp -> 0.0.0.0:42101"* ]]
+  # No process of ours listens on the port: the kernel forwards it.
+  run ss -ltnH "sport = :42101"
+  [ -z "$output" ]
+}
+
+@test "hairpin: a container reaches its own published port" {
+  serve_httpd hp -p 42102:80
+  gw=$(berth network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
+  wait_until curl -sf http://127.0.0.1:42102/
+  run berth exec hp wget -qO- "http://$gw:42102/"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello hp" ]
+}
+
+@test "a taken port is refused in one line and nothing is left" {
+  python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",42103)); s.listen(); time.sleep(30)' &
+  holder=$!
+  wait_until ss -ltnH "sport = :42103"
+  run berth run -d -p 127.0.0.1:42103:80 bb sleep 60
+  kill "$holder"
+  [ "$status" -eq 125 ]
+  [ "$(echo "$output" | wc -l)" -eq 1 ]
+  [[ "$output" == *"42103"*"already"* ]]
+  run ip -o link show
+  [[ "$output" != *"$(if_prefix)"* ]]
+  run nft list ruleset
+  [[ "$output" != *"42103"* ]]
+}
+
+@test "bad port ranges and overlapping subnets get one-line errors" {
+  run berth run --rm -p 42110-42112:80-81 bb true
+  [ "$status" -eq 125 ]
+  [ "$(echo "$output" | wc -l)" -eq 1 ]
+  berth network create --subnet 10.210.3.0/24 n3 >/dev/null
+  run berth network create --subnet 10.210.3.128/25 n3b
+  [ "$status" -eq 125 ]
+  [[ "$output" == *overlap* ]]
+  run berth network ls -q --filter name=n3b
+  [ -z "$output" ]
+}
+
+@test "two networks are isolated from each other" {
+  berth network create --subnet 10.210.4.0/24 na >/dev/null
+  berth network create --subnet 10.210.5.0/24 nb >/dev/null
+  serve_httpd in-b --network nb
+  serve_httpd in-a --network na
+  ipb=$(ip_of in-b)
+  ipa=$(ip_of in-a)
+  # Control: the same network reaches it.
+  run berth run --rm --network na bb wget -T 2 -qO- "http://$ipa/"
+  [ "$output" = "hello in-a" ]
+  run berth run --rm --network na bb wget -T 2 -qO- "http://$ipb/"
+  [ "$status" -ne 0 ]
+}
+
+# An upstream host (10.210.9.2) behind the host, in a namespace of ours.
+make_upstream() {
+  ip netns add "$UP_NS"
+  ip link add bup-h-$$ type veth peer name eth0 netns "$UP_NS"
+  ip addr add 10.210.9.1/24 dev bup-h-$$
+  ip link set bup-h-$$ up
+  ip -n "$UP_NS" addr add 10.210.9.2/24 dev eth0
+  ip -n "$UP_NS" link set eth0 up
+  ip -n "$UP_NS" link set lo up
+  ip -n "$UP_NS" route add default via 10.210.9.1
+  ip netns exec "$UP_NS" busybox httpd -p 80 -h /proc/sys/kernel &
+}
+
+@test "--internal has no route out; a normal network has (with NAT)" {
+  make_upstream
+  berth network create --subnet 10.210.6.0/24 out >/dev/null
+  berth network create --internal --subnet 10.210.7.0/24 inside >/dev/null
+  run berth run --rm --network out bb wget -T 3 -qO- http://10.210.9.2/ostype
+  [ "$output" = Linux ]
+  run berth run --rm --network inside bb sh -c 'ip route; wget -T 2 -qO- http://10.210.9.2/ostype'
+  [ "$status" -ne 0 ]
+  [[ "$output" != *default* ]]
+  [[ "$output" != *Linux* ]]
+}
+
+@test "30 containers started in parallel get 30 distinct addresses" {
+  berth network create --subnet 10.210.8.0/24 many >/dev/null
+  seq 30 | xargs -P 30 -I{} "$BERTH" --root "$BERTH_ROOT" run -d --name m{} --network many bb sleep 60 >/dev/null
+  run berth network inspect many -f '{{range .Containers}}{{.IPv4Address}} {{end}}'
+  [ "$(echo "$output" | tr ' ' '\n' | grep -c .)" -eq 30 ]
+  [ "$(echo "$output" | tr ' ' '\n' | grep . | sort -u | wc -l)" -eq 30 ]
+  for i in $(seq 30); do ip_of m$i; done | sort -u > "$BATS_TEST_TMPDIR/ips"
+  [ "$(wc -l < "$BATS_TEST_TMPDIR/ips")" -eq 30 ]
+}
+
+@test "restart keeps the address and the published port" {
+  serve_httpd rs -p 42104:80 --restart always
+  wait_until curl -sf http://127.0.0.1:42104/
+  before=$(ip_of rs)
+  berth restart -t 1 rs >/dev/null
+  wait_until curl -sf http://127.0.0.1:42104/
+  [ "$(ip_of rs)" = "$before" ]
+  run curl -sf http://127.0.0.1:42104/
+  [ "$output" = "hello rs" ]
+}
+
+@test "removing containers and networks leaves no interface, rule, lease or process" {
+  berth network create --subnet 10.210.10.0/24 gone >/dev/null
+  serve_httpd g1 --network gone -p 42105:80
+  berth run -d --name g2 --network gone bb sleep 60 >/dev/null
+  bridge=$(berth network inspect gone -f '{{index .Options "com.docker.network.bridge.name"}}')
+  id=$(berth network inspect gone -f '{{.Id}}')
+  ip link show "$bridge" >/dev/null
+  berth rm -f g1 g2 >/dev/null
+  berth network rm gone >/dev/null
+  run ip -o link show
+  [[ "$output" != *"$(if_prefix)"* ]]
+  [[ "$output" != *"$bridge"* ]]
+  run nft list ruleset
+  [[ "$output" != *"$bridge"* ]]
+  [[ "$output" != *42105* ]]
+  run sqlite3 "$BERTH_ROOT/berth.db" "SELECT count(*) FROM endpoints; SELECT count(*) FROM port_maps"
+  [ "$output" = "0
+0" ]
+  # The name server of the network went with its last container.
+  wait_until bash -c "! ps -eo args | grep -q '[_]_dns $id'"
+}
+
+@test "system check repairs what a crash left: mappings and interfaces" {
+  serve_httpd crash -p 42106:80
+  wait_until curl -sf http://127.0.0.1:42106/
+  mon=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT monitor_pid FROM containers WHERE name='crash'")
+  pid=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT pid FROM containers WHERE name='crash'")
+  kill -9 "$mon" "$pid"
+  # A leftover host end, as a crash between create and record leaves.
+  ip link add "$(if_prefix)deadbeef00" type dummy
+  run berth system check --dry-run
+  [[ "$output" == *"$(if_prefix)deadbeef00"* ]]
+  run nft list ruleset
+  [[ "$output" == *42106* ]]
+  berth system check >/dev/null || true
+  run ip -o link show
+  [[ "$output" != *"$(if_prefix)deadbeef00"* ]]
+  run nft list ruleset
+  [[ "$output" != *42106* ]]
+  run berth system check --dry-run
+  [ "$status" -eq 0 ]
+}
