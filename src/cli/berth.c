@@ -172,6 +172,8 @@ const struct cli_command cli_commands[] = {
     {NULL, "_exited", cmd_exited, NULL, NULL},
     {NULL, "_restart", cmd_restart_child, NULL, NULL},
     {NULL, "_health", cmd_health, NULL, NULL},
+    /* A network's name server, started by the engine (engine/netdns.h). */
+    {NULL, "__dns", cmd_dns, NULL, NULL},
 };
 const size_t cli_ncommands = ARRAY_SIZE(cli_commands);
 

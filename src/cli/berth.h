@@ -141,6 +141,7 @@ int cmd_update(struct berth_cli *cli, int argc, char **argv);
 int cmd_exited(struct berth_cli *cli, int argc, char **argv);
 int cmd_restart_child(struct berth_cli *cli, int argc, char **argv);
 int cmd_health(struct berth_cli *cli, int argc, char **argv);
+int cmd_dns(struct berth_cli *cli, int argc, char **argv);
 /* cmd_ps.c, cmd_inspect.c, cmd_logs.c, cmd_top.c, cmd_events.c,
  * cmd_stats.c */
 int cmd_ps(struct berth_cli *cli, int argc, char **argv);
