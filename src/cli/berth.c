@@ -60,6 +60,8 @@ const struct cli_command cli_commands[] = {
     {"container", "diff", cmd_diff, NULL, NULL},
     {"system", "check", cmd_system_check, "[OPTIONS]",
      "Find and repair what a crash left behind in berth's store"},
+    {"system", "reset", cmd_system_reset, "[OPTIONS]",
+     "Remove all containers, networks, volumes and images"},
     {NULL, "run", cmd_run, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
      "Create and run a new container from an image"},
     {NULL, "create", cmd_create, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
@@ -322,7 +324,7 @@ static bool asks_help(int argc, char **argv) {
 int main(int argc, char **argv, char **envp) {
   struct berth_cli cli = {.root = getenv("BERTH_ROOT"), .envp = envp};
   if (!cli.root || !*cli.root)
-    cli.root = "/var/lib/berth";
+    cli.root = BERTH_DEFAULT_ROOT;
   bool help = false, version = false;
   const struct opt globals[] = {
       {"root", OPT_STRING, &cli.root, NULL,

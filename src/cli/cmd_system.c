@@ -8,6 +8,7 @@
 
 #include "berth.h"
 #include "check.h"
+#include "reset.h"
 #include "cleanup.h"
 #include "df.h"
 #include "engine.h"
@@ -305,3 +306,28 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv) {
   return unrepaired ? 1 : 0;
 }
 
+
+/* berth system reset [-f]: removes every container, network, volume and
+ * image (podman's `system reset`). */
+int cmd_system_reset(struct berth_cli *cli, int argc, char **argv) {
+  bool force = false;
+  const struct opt opts[] = {
+      {"force,f", OPT_BOOL, &force, NULL, "Do not prompt for confirmation"}};
+  char *pos[1];
+  size_t npos;
+  if (cli_args("system reset", argc, argv, opts, ARRAY_SIZE(opts), pos, 0,
+               &npos) < 0)
+    return EXIT_USAGE;
+  if (!force && !cli_confirm("WARNING! This will remove:\n  - all containers\n"
+                             "  - all networks, with their bridges and "
+                             "firewall rules\n  - all volumes\n  - all "
+                             "images\n"))
+    return 0;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  berth_error *err = NULL;
+  if (berth_system_reset(e, &err) < 0)
+    return cli_error(err, EXIT_USAGE);
+  return 0;
+}

@@ -17,6 +17,7 @@
 #include "containers.h"
 #include "create.h"
 #include "fs.h"
+#include "net_check.h"
 #include "start.h"
 #include "state.h"
 
@@ -209,6 +210,7 @@ int berth_system_check(struct berth_engine *e, bool repair,
   check_trash(&k);
   check_dirs(&k, e->run_root, "runtime state", delete_runtime);
   check_cgroups(&k);
+  berth_net_check(e, repair, report, data, &k.problems);
   berth_ctrs_free(k.ctrs, k.n);
   *problems = k.problems;
   return 0;

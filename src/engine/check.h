@@ -17,7 +17,9 @@ typedef void (*berth_check_report_fn)(const char *finding, bool repaired,
  *  - container directories without a record (removed);
  *  - runtime state of containers that are not running (deleted);
  *  - cgroups of no running container under /berth, under cgroup_parent
- *    (may be NULL) and under the parents containers record (removed).
+ *    (may be NULL) and under the parents containers record (removed);
+ *  - networking: veths, published ports and firewall rules of no running
+ *    container or network (net_check.h).
  * *problems gets how many findings there were. */
 int berth_system_check(struct berth_engine *e, bool repair,
                        const char *cgroup_parent,

@@ -26,6 +26,9 @@
 #include "imgstore.h"
 #include "log.h"
 
+/* Where the engine keeps its state unless told otherwise. */
+#define BERTH_DEFAULT_ROOT "/var/lib/berth"
+
 struct berth_engine {
   char *root;
   char *run_root;       /* runtime state root */

@@ -8,7 +8,7 @@
 
 #include "create.h"
 #include "inspect.h"
-#include "ports.h"
+#include "net_inspect.h"
 #include "rows.h"
 
 void berth_rfc3339_ns(int64_t ns, char *out, size_t len) {
@@ -85,38 +85,6 @@ json_t *berth_ctr_mount_points(const struct berth_ctr *c) {
       json_object_get(json_object_get(c->config, "HostConfig"), "Mounts"), i,
       m) json_array_append_new(out, mount_point(m));
   return out;
-}
-
-/* Docker's EndpointSettings with zero values. */
-static json_t *endpoint(void) {
-  return json_pack(
-      "{s:n,s:n,s:n,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:n,s:n}",
-      "IPAMConfig", "Links", "Aliases", "MacAddress", "", "NetworkID", "",
-      "EndpointID", "", "Gateway", "", "IPAddress", "", "IPPrefixLen", 0,
-      "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-      "DriverOpts", "DNSNames");
-}
-
-/* NetworkSettings: the container's one network (its mode), with
- * Docker's top-level members.  berth has no bridge networks yet, so the
- * addresses are Docker's empty values (as Docker shows for `none` and
- * `host`). */
-static json_t *network_settings(struct berth_engine *e,
-                                const struct berth_ctr *c) {
-  const char *mode = json_string_value(json_object_get(
-      json_object_get(c->config, "HostConfig"), "NetworkMode"));
-  json_t *nets = json_object();
-  json_object_set_new(nets, mode && *mode ? mode : "none", endpoint());
-  return json_pack(
-      "{s:s,s:s,s:s,s:o,s:b,s:s,s:i,s:n,s:n,s:s,s:s,s:s,s:i,s:s,s:i,s:s,"
-      "s:s,s:o}",
-      "Bridge", "", "SandboxID", "", "SandboxKey", "", "Ports",
-      berth_ports_doc(e, c),
-      "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen",
-      0, "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",
-      "Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-      "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress", "",
-      "Networks", nets);
 }
 
 /* HostConfig: Docker's members and zero values under what was asked. */
@@ -215,7 +183,7 @@ json_t *berth_ctr_inspect(struct berth_engine *e, const struct berth_ctr *c,
       "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "",
       "ExecIDs", "HostConfig", host_config(c), "GraphDriver",
       graph_driver(dir), "Mounts", berth_ctr_mount_points(c), "Config",
-      config(c), "NetworkSettings", network_settings(e, c), "IdMap",
+      config(c), "NetworkSettings", berth_ctr_network_settings(e, c), "IdMap",
       json_pack("{s:I,s:I}", "HostIdBase", (json_int_t)c->id_base, "Size",
                 (json_int_t)c->id_count));
   if (j && !c->id_count)

@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
+#include "ctr_net.h"
 #include "runtime_create.h"
 #include "volumes.h"
 #include "create.h"
@@ -145,6 +146,7 @@ int berth_ctr_refresh(struct berth_engine *e, struct berth_ctr *c,
   int64_t finished = now_ns();
   bool known = read_exit_file(e, c->id, &code, &finished);
   runtime_delete(e, c->id);
+  berth_ctr_net_down(e, c->id, true);
   if (berth_db_begin(e->db, err) < 0)
     return -1;
   /* Someone else may have fixed it since we read it. */
@@ -208,6 +210,7 @@ int berth_ctr_exited(struct berth_engine *e, const char *id, int code,
   read_exit_file(e, id, &fcode, &finished);
   runtime_delete(e, id);
   bool restart = berth_restart_policy_wants(c, code);
+  berth_ctr_net_down(e, id, !restart);
   c->exit_code = code;
   c->finished_at = finished;
   c->pid = 0;
@@ -426,6 +429,7 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref,
                            "container `%s` was started again meanwhile",
                            c->name);
   runtime_delete(e, c->id);
+  berth_ctr_net_down(e, c->id, true);
   return berth_ctr_destroy(e, c->id, volumes, err);
 }
 

@@ -169,7 +169,7 @@ static int check_extra_host(const char *h, const char *mode,
                              h);
     return 0;
   }
-  if (!berth_ip_parse(ip, NULL))
+  if (!berth_ip_family(ip, NULL))
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "invalid IP address in add-host: \"%s\"", ip);
   return 0;
@@ -218,7 +218,7 @@ static int check_list(json_t *hc, const char *key, const char *flag,
   return 0;
 }
 
-static int ip_ok(const char *s) { return berth_ip_parse(s, NULL); }
+static int ip_ok(const char *s) { return berth_ip_family(s, NULL); }
 static int domain_ok(const char *s) { return domain(s); }
 static int option_ok(const char *s) { return word(s, 255); }
 

@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "cleanup.h"
+#include "sha256.h"
 #include "containers.h"
 #include "ctr_net.h"
 #include "network_priv.h"
@@ -288,8 +289,8 @@ static int plan_endpoint(struct berth_engine *e, const char *container_id,
       mac_of(mac, a4, m, err) < 0 ||
       next_seq(e, container_id, &ep->seq, err) < 0)
     return -1;
-  memcpy(host_if, "vb", 2);
-  if (berth_net_rand_hex(host_if + 2, 6, err) < 0)
+  berth_ctr_net_if_prefix(e, host_if);
+  if (berth_net_rand_hex(host_if + BERTH_HOST_IF_PREFIX_LEN, 4, err) < 0)
     return -1;
   snprintf(ifname, sizeof ifname, "eth%d", ep->seq);
   snprintf(ep->container_id, sizeof ep->container_id, "%s", container_id);
@@ -567,4 +568,10 @@ int berth_network_disconnect(struct berth_engine *e, const char *net_ref,
                : 0;
   berth_network_clear(&net);
   return berth_net_tx_end(e, true, rc, err);
+}
+
+void berth_ctr_net_if_prefix(const struct berth_engine *e, char out[7]) {
+  unsigned char d[32];
+  berth_sha256(e->root, strlen(e->root), d);
+  snprintf(out, 7, "vb%02x%02x", d[0], d[1]);
 }

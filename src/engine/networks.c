@@ -196,6 +196,17 @@ int berth_network_users(struct berth_engine *e, const char *network_id,
 
 /* ---- Pre-defined networks -------------------------------------------- */
 
+/* berth0 for the engine at its default root; an engine with a root of
+ * its own (tests, a second instance) gets "bb-" and 12 hex digits of its
+ * network's id, so two roots never claim the same interface. */
+static void default_bridge_name(const struct berth_engine *e, const char *id,
+                                char out[16]) {
+  if (strcmp(e->root, BERTH_DEFAULT_ROOT) == 0)
+    snprintf(out, 16, "%s", BERTH_NET_DEFAULT_BRIDGE);
+  else
+    snprintf(out, 16, "bb-%.12s", id);
+}
+
 static int insert_builtin(struct berth_engine *e, const char *name,
                           const char *driver, berth_error **err) {
   struct berth_network n = {0};
@@ -205,22 +216,24 @@ static int insert_builtin(struct berth_engine *e, const char *name,
     return -1;
   n.name = (char *)name;
   n.driver = (char *)driver;
+  char bridge[16];
   if (strcmp(driver, "bridge") == 0) {
     if (berth_net_pick_pool(e, &pool, err) < 0)
       return -1;
+    default_bridge_name(e, n.id, bridge);
     berth_ipnet_format(&pool, true, subnet, sizeof subnet);
     berth_ipnet_nth(&pool, 1, &g);
     berth_ipnet_format(&g, false, gw, sizeof gw);
     n.subnet = subnet;
     n.gateway = gw;
-    n.bridge = BERTH_NET_DEFAULT_BRIDGE;
+    n.bridge = bridge;
     /* What Docker shows for its default bridge. */
     n.options = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s}", "com.docker.network.bridge.default_bridge",
         "true", "com.docker.network.bridge.enable_icc", "true",
         "com.docker.network.bridge.enable_ip_masquerade", "true",
         "com.docker.network.bridge.host_binding_ipv4", "0.0.0.0",
-        "com.docker.network.bridge.name", BERTH_NET_DEFAULT_BRIDGE,
+        "com.docker.network.bridge.name", bridge,
         "com.docker.network.driver.mtu", "1500");
   }
   int rc = insert_network(e, &n, err);

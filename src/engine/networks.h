@@ -159,4 +159,11 @@ int berth_network_disconnect(struct berth_engine *e, const char *net_ref,
 int berth_endpoints_create(struct berth_engine *e, const char *container_id,
                            json_t *config, berth_error **err);
 
+/* "vb" and 4 hex digits of the engine's root: the start of the host ends
+ * of this root's containers' veths (12 more random hex digits follow),
+ * so `system check` of one root never takes another root's interfaces
+ * for leftovers. */
+#define BERTH_HOST_IF_PREFIX_LEN 6
+void berth_ctr_net_if_prefix(const struct berth_engine *e, char out[7]);
+
 #endif

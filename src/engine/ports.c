@@ -116,7 +116,7 @@ static int publish_one(const struct berth_endpoint *ep, const char *key,
   if (*host_port && berth_port_range_parse(host_port, &b.lo, &b.hi) < 0)
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "invalid hostPort: %s", host_port);
-  if (*host_ip && !berth_ip_parse(host_ip, &family))
+  if (*host_ip && !berth_ip_family(host_ip, &family))
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "invalid IP address: %s", host_ip);
   /* The firewall maps IPv6 to IPv6 only (NAT, not a proxy). */

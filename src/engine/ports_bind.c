@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -14,6 +15,8 @@
 /* Tries for a kernel-chosen port free on both families: the IPv4 socket
  * gets one, the IPv6 one may find it taken and the pair starts over. */
 #define KERNEL_PORT_TRIES 32
+/* How long a taken port is retried (25 ms each). */
+#define RELEASE_WAITS 20
 
 struct target {
   int family;
@@ -152,6 +155,16 @@ int berth_port_reserve(const struct berth_port_bind *b, unsigned *port,
       return 0;
     if (errno != EADDRINUSE)
       break;
+  }
+  /* One port: the holder may be the monitor of a container that just
+   * stopped (`stop` returns once the exit is recorded, its monitor closes
+   * the reservation a moment later), so `stop; start` waits for it. */
+  for (int i = 0; b->lo == b->hi && errno == EADDRINUSE && i < RELEASE_WAITS;
+       i++) {
+    struct timespec ts = {0, 25 * 1000000};
+    nanosleep(&ts, NULL);
+    if (bind_all(b->proto, t, n, b->lo, port, fds) == 0)
+      return 0;
   }
   int e = errno;
   if (b->lo == b->hi)

@@ -25,7 +25,7 @@ static int check_binding(const char *key, json_t *b, berth_error **err) {
                            key);
   const char *ips = json_string_value(ip), *hps = json_string_value(hp);
   unsigned lo, hi;
-  if (ips && *ips && !berth_ip_parse(ips, NULL))
+  if (ips && *ips && !berth_ip_family(ips, NULL))
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "invalid IP address: %s (HostIp for %s)", ips, key);
   if (hps && *hps && berth_port_range_parse(hps, &lo, &hi) < 0)

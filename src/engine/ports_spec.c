@@ -52,7 +52,7 @@ int berth_port_key_parse(const char *key, unsigned *port, char proto[8]) {
   return proto_ok(proto) ? 0 : -1;
 }
 
-bool berth_ip_parse(const char *s, int *family) {
+bool berth_ip_family(const char *s, int *family) {
   unsigned char buf[16];
   int f = inet_pton(AF_INET, s, buf) == 1    ? AF_INET
           : inet_pton(AF_INET6, s, buf) == 1 ? AF_INET6
@@ -114,7 +114,7 @@ static int publish_ip(char *ip, berth_error **err) {
     memmove(ip, ip + 1, n - 2);
     ip[n - 2] = '\0';
   }
-  if (*ip && !berth_ip_parse(ip, NULL))
+  if (*ip && !berth_ip_family(ip, NULL))
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "invalid IP address: %s", ip);
   return 0;

@@ -17,7 +17,7 @@ int berth_port_key_parse(const char *key, unsigned *port, char proto[8]);
 int berth_port_range_parse(const char *s, unsigned *lo, unsigned *hi);
 /* An IPv4 or IPv6 address (no brackets, no prefix); *family AF_INET or
  * AF_INET6 (family may be NULL). */
-bool berth_ip_parse(const char *s, int *family);
+bool berth_ip_family(const char *s, int *family);
 
 /* A -p value, `[IP:][HOSTPORT[-END]:]CTRPORT[-END][/PROTO]` (an IPv6 IP
  * in brackets), into exposed ({"80/tcp": {}}) and bindings ({"80/tcp":

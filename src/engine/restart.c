@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
+#include "ctr_net.h"
 #include "create.h"
 #include "exit_status.h"
 #include "lifecycle.h"
@@ -74,12 +75,21 @@ int berth_ctr_restart_child(struct berth_engine *e, const char *id,
                            c->name);
   char dir[4096];
   berth_ctr_dir(e, id, dir, sizeof dir);
+  /* The monitor still holds the published ports' reservations and the
+   * mappings stay: the container keeps its addresses. */
+  struct berth_net_plan plan = {0};
   struct berth_create_opts co = {.bundle = dir, .mode = BERTH_RUN_DETACHED,
                                  .console_socket = tty ? console_socket
-                                                       : NULL};
+                                                       : NULL,
+                                 .prestart = berth_ctr_net_attach,
+                                 .prestart_arg = &plan};
   struct berth_state *st = NULL;
-  if (berth_runtime_create(e, c, &co, err) < 0 ||
-      berth_state_read(e->run_root, id, &st, err) < 0) {
+  int rc = berth_ctr_net_prepare(e, c, &plan, err);
+  if (rc == 0)
+    rc = berth_runtime_create(e, c, &co, err);
+  berth_net_plan_free(&plan);
+  if (rc < 0 || berth_state_read(e->run_root, id, &st, err) < 0) {
+    berth_ctr_net_down(e, id, true);
     snprintf(c->state, sizeof c->state, "%s", BERTH_ST_EXITED);
     free(c->error);
     c->error = strdup((*err)->msg);

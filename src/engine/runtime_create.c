@@ -15,6 +15,7 @@
 #include "exit_status.h"
 #include "fs.h"
 #include "ns_share.h"
+#include "state.h"
 
 /* The runtime's error: the "msg" of the last entry of its JSON log.  Its
  * kind crosses the process boundary only as the runtime's exit status,
@@ -49,40 +50,33 @@ static int runtime_error(const char *log, int status, berth_error **err) {
  * and must run from a sealed copy of the runtime (CVE-2019-5736), which
  * only a runtime process of its own can re-execute into; the engine's
  * in-process runtime cannot. */
-/* berth-runtime --root STATE --log LOG --log-format json run --detach
- * --bundle DIR [--console-socket S] ID, into argv (16 slots). */
+/* berth-runtime --root STATE --log LOG --log-format json VERB... [--bundle
+ * DIR] [--console-socket S] ID, into argv (16 slots): `run --detach`, or
+ * `create` then `start` when the engine has work between the two. */
 static void runtime_argv(char *argv[16], const char *exe, const char *root,
                          char *log, const struct berth_create_opts *co,
-                         const char *id) {
+                         const char *verb, const char *id) {
   int n = 0;
-  const char *fixed[] = {exe,  "--root", root,       "--log", log,
-                         "--log-format", "json", "run", "--detach",
-                         "--bundle", co->bundle};
+  const char *fixed[] = {exe, "--root", root, "--log", log, "--log-format",
+                         "json"};
   for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
     argv[n++] = (char *)fixed[i];
-  if (co->console_socket) {
-    argv[n++] = "--console-socket";
-    argv[n++] = (char *)co->console_socket;
+  argv[n++] = (char *)verb;
+  if (strcmp(verb, "run") == 0)
+    argv[n++] = "--detach";
+  if (strcmp(verb, "start") != 0) {
+    argv[n++] = "--bundle";
+    argv[n++] = (char *)co->bundle;
+    if (co->console_socket) {
+      argv[n++] = "--console-socket";
+      argv[n++] = (char *)co->console_socket;
+    }
   }
   argv[n++] = (char *)id;
   argv[n] = NULL;
 }
 
-static int create_by_runtime(struct berth_engine *e, const struct berth_ctr *c,
-                             const struct berth_ctx *ctx,
-                             const struct berth_create_opts *co,
-                             berth_error **err) {
-  /* Its messages go to a log of its own: its stderr is the container's
-   * (fds 0-2 are what the init inherits). */
-  char log[4200];
-  snprintf(log, sizeof log, "%s/runtime.log", co->bundle);
-  unlink(log);
-  char *argv[16];
-  runtime_argv(argv, e->runtime_exe, ctx->state_root, log, co, c->id);
-  /* The init, orphaned when the runtime exits, comes to us: we become
-   * its monitor, which must be its parent to learn its exit. */
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-    return berth_error_sys(err, "become a subreaper");
+static int run_runtime(char *argv[16], const char *log, berth_error **err) {
   pid_t p = fork();
   if (p < 0)
     return berth_error_sys(err, "fork");
@@ -98,6 +92,45 @@ static int create_by_runtime(struct berth_engine *e, const struct berth_ctr *c,
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
     return 0;
   return runtime_error(log, WIFEXITED(st) ? WEXITSTATUS(st) : -1, err);
+}
+
+/* With a prestart, `create` and `start` apart, the prestart between them
+ * (the init waits in `created` until started). */
+static int create_by_runtime(struct berth_engine *e, const struct berth_ctr *c,
+                             const struct berth_ctx *ctx,
+                             const struct berth_create_opts *co,
+                             berth_error **err) {
+  /* Its messages go to a log of its own: its stderr is the container's
+   * (fds 0-2 are what the init inherits). */
+  char log[4200];
+  snprintf(log, sizeof log, "%s/runtime.log", co->bundle);
+  unlink(log);
+  char *argv[16];
+  /* The init, orphaned when the runtime exits, comes to us: we become
+   * its monitor, which must be its parent to learn its exit. */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+    return berth_error_sys(err, "become a subreaper");
+  if (!co->prestart) {
+    runtime_argv(argv, e->runtime_exe, ctx->state_root, log, co, "run", c->id);
+    return run_runtime(argv, log, err);
+  }
+  runtime_argv(argv, e->runtime_exe, ctx->state_root, log, co, "create",
+               c->id);
+  if (run_runtime(argv, log, err) < 0)
+    return -1;
+  struct berth_state *st = NULL;
+  int rc = berth_state_read(ctx->state_root, c->id, &st, err);
+  if (rc == 0)
+    rc = co->prestart(co->prestart_arg, st->pid, err);
+  berth_state_free(st);
+  if (rc == 0) {
+    runtime_argv(argv, e->runtime_exe, ctx->state_root, log, co, "start",
+                 c->id);
+    rc = run_runtime(argv, log, err);
+  }
+  if (rc < 0)
+    berth_container_delete(ctx, c->id, true, NULL);
+  return rc;
 }
 
 int berth_runtime_create(struct berth_engine *e, const struct berth_ctr *c,

@@ -26,10 +26,12 @@
 #include "cleanup.h"
 #include "container.h"
 #include "containers.h"
+#include "ctr_net.h"
 #include "exit_status.h"
 #include "create.h"
 #include "fs.h"
 #include "health.h"
+#include "ports.h"
 #include "idmap_bind.h"
 #include "images.h"
 #include "json.h"
@@ -86,6 +88,9 @@ struct child {
   char **chain_ids;
   size_t n_layers;
   int sync_fd;
+  struct berth_net_plan plan;
+  int *port_fds;   /* published ports' reservations, for the monitor */
+  size_t n_port_fds;
 };
 
 /* --group-add, as a NULL-terminated list (*out NULL when none). */
@@ -440,6 +445,12 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
   if (status_fd >= 0)
     ARG("--status", fd_arg(status_fd));
   ARG("--go", fd_arg(go_fd));
+  char hold[512] = "";
+  for (size_t i = 0; i < ch->n_port_fds; i++)
+    snprintf(hold + strlen(hold), sizeof hold - strlen(hold), "%s%d",
+             i ? "," : "", ch->port_fds[i]);
+  if (*hold)
+    ARG("--hold-fds", hold);
   argv[n] = NULL;
 #undef ARG
   /* Only what the monitor uses crosses the exec. */
@@ -448,6 +459,8 @@ static void exec_monitor(struct child *ch, pid_t pid, const int mon[3],
   for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
     if (keep[i] >= 0)
       fcntl(keep[i], F_SETFD, 0);
+  for (size_t i = 0; i < ch->n_port_fds; i++)
+    fcntl(ch->port_fds[i], F_SETFD, 0);
   execv(ch->e->monitor_exe, argv);
 }
 
@@ -476,7 +489,9 @@ static void child_main(struct child *ch) {
   struct berth_create_opts co = {.bundle = ch->dir,
                                  .console_socket = *sock_path ? sock_path
                                                               : NULL,
-                                 .mode = BERTH_RUN_DETACHED};
+                                 .mode = BERTH_RUN_DETACHED,
+                                 .prestart = berth_ctr_net_attach,
+                                 .prestart_arg = &ch->plan};
   if (berth_runtime_create(ch->e, ch->c, &co, &err) < 0)
     goto fail;
   struct berth_state *st = NULL;
@@ -576,6 +591,35 @@ static void record_failed(struct berth_engine *e, struct berth_ctr *c,
   }
 }
 
+/* Before the fork (the child must not use the database): the networks
+ * live, and the published ports reserved and mapped to the container's
+ * first endpoint. */
+static int prepare_network(struct child *ch, berth_error **err) {
+  if (berth_ctr_net_prepare(ch->e, ch->c, &ch->plan, err) < 0)
+    return -1;
+  if (ch->plan.n == 0)
+    return 0;
+  if (berth_ports_publish(ch->e, ch->c, &ch->plan.eps[0], &ch->port_fds,
+                          &ch->n_port_fds, err) < 0) {
+    berth_net_plan_free(&ch->plan);
+    return -1;
+  }
+  return 0;
+}
+
+/* The parent's copies, once the child has its own; failed: the mappings
+ * too. */
+static void release_network(struct child *ch, bool failed) {
+  for (size_t i = 0; i < ch->n_port_fds; i++)
+    close(ch->port_fds[i]);
+  free(ch->port_fds);
+  ch->port_fds = NULL;
+  ch->n_port_fds = 0;
+  berth_net_plan_free(&ch->plan);
+  if (failed)
+    berth_ports_unpublish(ch->e, ch->c->id, NULL);
+}
+
 static int parse_reply(const char *msg, pid_t *pid, unsigned long long *start,
                        int *exec_failure, berth_error **err) {
   if (sscanf(msg, "ok %d %llu", pid, start) == 2)
@@ -598,17 +642,18 @@ static int spawn(struct berth_engine *e, struct berth_ctr *c,
   if (berth_volumes_claim(e, c->id, err) < 0 ||
       image_chain(e, c, &ch.chain_ids, &ch.n_layers, err) < 0)
     return -1;
-  int sp[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+  if (prepare_network(&ch, err) < 0) {
     berth_strv_free(ch.chain_ids);
-    return berth_error_sys(err, "socketpair");
+    return -1;
   }
-  pid_t child = fork();
-  if (child < 0) {
-    berth_strv_free(ch.chain_ids);
+  int sp[2];
+  pid_t child = -1;
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    berth_error_sys(err, "socketpair");
+  else if ((child = fork()) < 0) {
+    berth_error_sys(err, "fork");
     close(sp[0]);
     close(sp[1]);
-    return berth_error_sys(err, "fork");
   }
   if (child == 0) {
     close(sp[0]);
@@ -617,6 +662,10 @@ static int spawn(struct berth_engine *e, struct berth_ctr *c,
     _exit(1);
   }
   berth_strv_free(ch.chain_ids);
+  /* The monitor holds the reservations now (or nobody: failed). */
+  release_network(&ch, child < 0);
+  if (child < 0)
+    return -1;
   close(sp[1]);
   char msg[4200];
   ssize_t n;
@@ -635,6 +684,7 @@ static int spawn(struct berth_engine *e, struct berth_ctr *c,
     berth_log log;
     berth_engine_runtime_ctx(e, &ctx, &log);
     berth_container_delete(&ctx, c->id, true, NULL);
+    berth_ctr_net_down(e, c->id, true);
     record_failed(e, c, (*err)->msg, out->exec_failure);
     return -1;
   }

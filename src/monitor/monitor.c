@@ -698,6 +698,19 @@ static void usage(void) {
   exit(2);
 }
 
+/* Sockets that reserve the container's published host ports: held,
+ * never used, for as long as we run; not passed on to the helpers we
+ * start (nor, through them, to a restarted container). */
+static void hold_fds(const char *list) {
+  char *end;
+  for (const char *p = list; *p; p = *end ? end + 1 : end) {
+    long fd = strtol(p, &end, 10);
+    if (end == p || fd < 3 || (*end && *end != ','))
+      usage();
+    fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+  }
+}
+
 static void parse_args(struct monitor *m, int argc, char **argv,
                        uint64_t *max_size, int *max_files) {
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -722,6 +735,7 @@ static void parse_args(struct monitor *m, int argc, char **argv,
     else if (!strcmp(k, "--status")) m->status_fd = parse_fd(v);
     else if (!strcmp(k, "--go")) m->go_fd = parse_fd(v);
     else if (!strcmp(k, "--attach-socket")) m->attach_path = v;
+    else if (!strcmp(k, "--hold-fds")) hold_fds(v);
     else if (!strcmp(k, "--detach-keys")) {
       if (!berth_escape_from_list(&m->detach, v))
         usage();

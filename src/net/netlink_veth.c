@@ -89,6 +89,29 @@ static int veth_make(struct berth_nl *nl, const struct berth_veth_spec *s,
   return 0;
 }
 
+/* Hairpin on the host end's bridge port: with br_netfilter loaded (as on
+ * hosts that also run Docker), a container's connection to its own
+ * published port is DNATed back to it and bridged out of the port it came
+ * in on, which a bridge refuses unless the port is in hairpin mode. */
+static int set_hairpin(struct berth_nl *nl, const struct berth_veth_spec *s,
+                       berth_error **err) {
+  struct nl_link h;
+  int rc = nl_link_get(nl, s->host_if, &h);
+  if (rc == 0) {
+    struct nlmsghdr *nlh = nl_msg(nl, RTM_SETLINK, 0);
+    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+    ifi->ifi_family = AF_BRIDGE;
+    ifi->ifi_index = h.index;
+    struct nlattr *pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+    mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+    mnl_attr_nest_end(nlh, pi);
+    rc = nl_talk(nl, nlh, NULL, NULL);
+  }
+  if (rc < 0)
+    return nl_fail(nl, err, rc, "set hairpin mode on `%s`", s->host_if);
+  return 0;
+}
+
 static int add_route(struct berth_nl *in, const struct berth_veth_spec *s,
                      int index, const struct berth_ipnet *gw, berth_error **err) {
   if (gw->family == 0)
@@ -134,7 +157,8 @@ int berth_nl_veth_attach(struct berth_nl *nl, const struct berth_veth_spec *s,
   if (nl_open_in(s->netns_fd, &in, err) < 0)
     return berth_error_prefix(err, "attach `%s`", s->host_if);
   rc = veth_make(nl, s, br.index, err);
-  if (rc == 0 && (rc = configure_inside(in, s, err)) < 0) {
+  if (rc == 0 && ((rc = set_hairpin(nl, s, err)) < 0 ||
+                  (rc = configure_inside(in, s, err)) < 0)) {
     berth_error_prefix(err, "attach `%s`", s->host_if);
     (void)nl_link_del(nl, s->host_if); /* takes the container's end along */
   }

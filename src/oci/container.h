@@ -37,6 +37,14 @@ struct berth_create_opts {
   const char *console_socket;  /* NULL: none */
   int preserve_fds;
   enum berth_create_mode mode;
+  /* In-process callers only: called with the init's pid once it exists
+   * in its new namespaces, while it sets up its root and before it can
+   * run anything of the container's; a failure fails the create.  The
+   * engine puts the container on its networks here (the network
+   * namespace is the init's, owned by its user namespace, so container
+   * root keeps CAP_NET_BIND_SERVICE and friends inside it). */
+  int (*prestart)(void *arg, pid_t init, berth_error **err);
+  void *prestart_arg;
 };
 
 /* create / run.  For BERTH_RUN, *exit_status receives the container's exit

@@ -343,6 +343,9 @@ static int handshake(struct launch *l, struct berth_state *st, char *created,
   /* Done while the init sets up its root. */
   if (write_config_copy(l, err) < 0)
     return -1;
+  if (l->opts->prestart &&
+      l->opts->prestart(l->opts->prestart_arg, l->pid, err) < 0)
+    return -1;
   if (berth_sync_expect(l->sync_fd, BERTH_SYNC_NS_READY, NULL, err) < 0)
     return -1;
   fill_state(l, st, created);

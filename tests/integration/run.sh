@@ -29,6 +29,13 @@ before=$(untracked)
 # The default /berth parent is the host's once berth is in use: only one
 # this run creates is a leak.
 berth_parent_before=$(ls -d /sys/fs/cgroup/*/berth 2>/dev/null)
+# Networking leaves nothing either: no new interface, no firewall rule in
+# berth's table, no name server.
+links() { ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort; }
+nft_berth() { nft list table inet berth 2>/dev/null; }
+name_servers() { ps -eo pid=,args= | grep -E ' __dns [0-9a-f]+' ; }
+links_before=$(links)
+nft_before=$(nft_berth)
 
 # BATS_ARGS: extra bats options, e.g. BATS_ARGS="-f lifecycle" or "-j 2".
 # shellcheck disable=SC2086
@@ -49,6 +56,23 @@ if [ -n "$left" ]; then
   leaks=1
   remove_cgroups /berth-test
   [ -n "$berth_parent_before" ] || remove_cgroups /berth
+fi
+new_links=$(comm -13 <(echo "$links_before") <(links))
+if [ -n "$new_links" ]; then
+  echo "run.sh: LEAKED interfaces:" >&2
+  echo "$new_links" >&2
+  leaks=1
+fi
+if [ "$(nft_berth)" != "$nft_before" ]; then
+  echo "run.sh: LEAKED firewall rules (nft list table inet berth):" >&2
+  nft_berth >&2
+  leaks=1
+fi
+servers=$(name_servers)
+if [ -n "$servers" ]; then
+  echo "run.sh: LEAKED name servers:" >&2
+  echo "$servers" >&2
+  leaks=1
 fi
 mounts=$(awk -v t="$tmp" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo)
 if [ -n "$mounts" ]; then

@@ -38,6 +38,9 @@ engine_teardown() {
 
 engine_teardown_file() {
   engine_teardown
+  # Networks live outside the root (bridges, firewall rules): reset
+  # takes them down with everything else.
+  "$BERTH" --root "$BERTH_ROOT" system reset -f >/dev/null 2>&1
   rm -rf "$BERTH_ROOT"
   remove_cgroups "$BERTH_CGROUP_PARENT" /berth-test
 }

@@ -9,7 +9,8 @@ load ../engine/engine
 setup_file() {
   engine_setup_file
   UP_NS=bup-$$
-  export UP_NS
+  UP_IF=bup-h-$$
+  export UP_NS UP_IF
 }
 
 teardown() {
@@ -17,8 +18,9 @@ teardown() {
 }
 
 teardown_file() {
+  [ -f "$BATS_FILE_TMPDIR/up.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/up.pid")" 2>/dev/null
   ip netns del "$UP_NS" 2>/dev/null
-  ip link del bup-h-$$ 2>/dev/null
+  ip link del "$UP_IF" 2>/dev/null
   berth network prune -f >/dev/null 2>&1
   engine_teardown_file
 }
@@ -32,6 +34,10 @@ serve_httpd() { # NAME ARGS...: a detached httpd serving "hello NAME"
   berth run -d --name "$name" "$@" bb sh -c \
     "mkdir -p /www && echo hello $name > /www/index.html && exec httpd -f -p 80 -h /www"
 }
+
+no_link() { ! ip -o link show | grep -q "$1"; }
+
+listening() { [ -n "$(ss -ltnH "sport = :$1")" ]; }
 
 ip_of() { berth inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}" "$1"; }
 
@@ -100,7 +106,7 @@ ip_of() { berth inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{e
 @test "a taken port is refused in one line and nothing is left" {
   python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",42103)); s.listen(); time.sleep(30)' &
   holder=$!
-  wait_until ss -ltnH "sport = :42103"
+  wait_until listening 42103
   run berth run -d -p 127.0.0.1:42103:80 bb sleep 60
   kill "$holder"
   [ "$status" -eq 125 ]
@@ -132,32 +138,35 @@ ip_of() { berth inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{e
   ipb=$(ip_of in-b)
   ipa=$(ip_of in-a)
   # Control: the same network reaches it.
-  run berth run --rm --network na bb wget -T 2 -qO- "http://$ipa/"
+  run berth run --rm --network na bb timeout 3 wget -qO- "http://$ipa/"
   [ "$output" = "hello in-a" ]
-  run berth run --rm --network na bb wget -T 2 -qO- "http://$ipb/"
+  run berth run --rm --network na bb timeout 3 wget -qO- "http://$ipb/"
   [ "$status" -ne 0 ]
 }
 
 # An upstream host (10.210.9.2) behind the host, in a namespace of ours.
 make_upstream() {
   ip netns add "$UP_NS"
-  ip link add bup-h-$$ type veth peer name eth0 netns "$UP_NS"
-  ip addr add 10.210.9.1/24 dev bup-h-$$
-  ip link set bup-h-$$ up
+  ip link add "$UP_IF" type veth peer name eth0 netns "$UP_NS"
+  ip addr add 10.210.9.1/24 dev "$UP_IF"
+  ip link set "$UP_IF" up
   ip -n "$UP_NS" addr add 10.210.9.2/24 dev eth0
   ip -n "$UP_NS" link set eth0 up
   ip -n "$UP_NS" link set lo up
   ip -n "$UP_NS" route add default via 10.210.9.1
-  ip netns exec "$UP_NS" busybox httpd -p 80 -h /proc/sys/kernel &
+  mkdir -p "$BATS_FILE_TMPDIR/up"
+  echo Linux > "$BATS_FILE_TMPDIR/up/ostype"
+  ip netns exec "$UP_NS" busybox httpd -f -p 80 -h "$BATS_FILE_TMPDIR/up" &
+  echo $! > "$BATS_FILE_TMPDIR/up.pid"
 }
 
 @test "--internal has no route out; a normal network has (with NAT)" {
   make_upstream
   berth network create --subnet 10.210.6.0/24 out >/dev/null
   berth network create --internal --subnet 10.210.7.0/24 inside >/dev/null
-  run berth run --rm --network out bb wget -T 3 -qO- http://10.210.9.2/ostype
+  run berth run --rm --network out bb timeout 3 wget -qO- http://10.210.9.2/ostype
   [ "$output" = Linux ]
-  run berth run --rm --network inside bb sh -c 'ip route; wget -T 2 -qO- http://10.210.9.2/ostype'
+  run berth run --rm --network inside bb sh -c 'ip route; timeout 3 wget -qO- http://10.210.9.2/ostype'
   [ "$status" -ne 0 ]
   [[ "$output" != *default* ]]
   [[ "$output" != *Linux* ]]
@@ -188,11 +197,14 @@ make_upstream() {
   berth network create --subnet 10.210.10.0/24 gone >/dev/null
   serve_httpd g1 --network gone -p 42105:80
   berth run -d --name g2 --network gone bb sleep 60 >/dev/null
-  bridge=$(berth network inspect gone -f '{{index .Options "com.docker.network.bridge.name"}}')
   id=$(berth network inspect gone -f '{{.Id}}')
+  bridge=br-${id:0:12}
   ip link show "$bridge" >/dev/null
   berth rm -f g1 g2 >/dev/null
   berth network rm gone >/dev/null
+  # Host ends go with the containers' network namespaces, which the
+  # kernel frees shortly after.
+  wait_until no_link "$(if_prefix)"
   run ip -o link show
   [[ "$output" != *"$(if_prefix)"* ]]
   [[ "$output" != *"$bridge"* ]]
@@ -212,17 +224,24 @@ make_upstream() {
   mon=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT monitor_pid FROM containers WHERE name='crash'")
   pid=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT pid FROM containers WHERE name='crash'")
   kill -9 "$mon" "$pid"
-  # A leftover host end, as a crash between create and record leaves.
-  ip link add "$(if_prefix)deadbeef00" type dummy
+  # What a crash between the steps of a start or an exit leaves: a host
+  # end of this root, a mapping onto this root's network.
+  ip link add "$(if_prefix)deadbeef" type veth peer name "bck-$$"
+  sub=$(berth network inspect bridge -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}')
+  stray=${sub%.0/*}.250
+  nft add element inet berth ports4_any "{ tcp . 42107 : $stray . 80 }"
   run berth system check --dry-run
-  [[ "$output" == *"$(if_prefix)deadbeef00"* ]]
+  [[ "$output" == *"$(if_prefix)deadbeef"* ]]
+  [[ "$output" == *42107* ]]
   run nft list ruleset
-  [[ "$output" == *42106* ]]
+  [[ "$output" == *42107* ]]
   berth system check >/dev/null || true
   run ip -o link show
-  [[ "$output" != *"$(if_prefix)deadbeef00"* ]]
+  [[ "$output" != *"$(if_prefix)deadbeef"* ]]
+  [[ "$output" != *"bck-$$"* ]]
   run nft list ruleset
   [[ "$output" != *42106* ]]
+  [[ "$output" != *42107* ]]
   run berth system check --dry-run
   [ "$status" -eq 0 ]
 }

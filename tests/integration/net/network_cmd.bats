@@ -30,12 +30,15 @@ net_rows() { db "SELECT count(*) FROM networks WHERE name = '$1'"; }
   [[ "$output" =~ [0-9a-f]{12}\ +none\ +null\ +local ]]
   run berth network inspect bridge
   [ "$status" -eq 0 ]
-  [ "$(jq -r '.[0].Options["com.docker.network.bridge.name"]' <<<"$output")" = berth0 ]
+  # berth0 is the default root's; a root of its own (this test's) gets
+  # "bb-" and the network id's first 12 hex digits.
+  id=$(jq -r '.[0].Id' <<<"$output")
+  [ "$(jq -r '.[0].Options["com.docker.network.bridge.name"]' <<<"$output")" = "bb-${id:0:12}" ]
   [ "$(jq -r '.[0].Options["com.docker.network.bridge.default_bridge"]' <<<"$output")" = true ]
   # The default bridge's subnet comes from Docker's default pools.
   subnet=$(jq -r '.[0].IPAM.Config[0].Subnet' <<<"$output")
   [[ "$subnet" =~ ^(172\.(1[7-9]|2[0-9]|3[01])\.0\.0/16|192\.168\.[0-9]+\.0/20)$ ]]
-  [ "$(db "SELECT bridge FROM networks WHERE name = 'bridge'")" = berth0 ]
+  [ "$(db "SELECT bridge FROM networks WHERE name = 'bridge'")" = "bb-${id:0:12}" ]
   run berth network inspect host none
   [ "$(jq -r '.[0].Driver, .[1].Driver' <<<"$output" | tr '\n' ' ')" = "host null " ]
   [ "$(jq -c '.[0].IPAM.Config' <<<"$output")" = "[]" ]
