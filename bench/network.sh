@@ -90,7 +90,7 @@ links_before=$(links) tables_before=$(tables)
 cleanup() {
   set +e
   "${B[@]}" ps -aq --no-trunc 2>/dev/null | xargs -r "${B[@]}" rm -f >/dev/null 2>&1
-  "${B[@]}" network prune -f >/dev/null 2>&1
+  "${B[@]}" system reset -f >/dev/null 2>&1
   "${P[@]}" rm -af -t 0 >/dev/null 2>&1
   "${P[@]}" system reset -f >/dev/null 2>&1
   remove_cgroups "$cgparent"
@@ -313,8 +313,8 @@ for e in "${engines[@]}"; do
   p=${web_port[$e]}
   ss -Hltnp "( sport >= :$p and sport <= :$((p + 2)) )" >"$tmp/ss-$e"
   nsock[$e]=$(grep -c . "$tmp/ss-$e" || true)
-  holders[$e]=$(grep -o '"[^"]*",pid=[0-9]*' "$tmp/ss-$e" | sed 's/^"//; s/",pid=/[/; s/$/]/' |
-                sort -u | tr '\n' ' ')
+  holders[$e]=$( (grep -o '"[^"]*",pid=[0-9]*' "$tmp/ss-$e" || true) |
+                sed 's/^"//; s/",pid=/[/; s/$/]/' | sort -u | tr '\n' ' ')
 done
 
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }

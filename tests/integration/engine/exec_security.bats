@@ -12,6 +12,7 @@ setup_file() { engine_setup_file; }
 # Only our own cgroup parent: other files may be using /berth-test.
 teardown_file() {
   engine_teardown
+  "$BERTH" --root "$BERTH_ROOT" system reset -f >/dev/null 2>&1
   rm -rf "$BERTH_ROOT"
   remove_cgroups "$BERTH_CGROUP_PARENT"
 }

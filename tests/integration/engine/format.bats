@@ -93,7 +93,10 @@ teardown() {
   for k in Bridge SandboxID Ports Networks IPAddress Gateway MacAddress; do
     jq -e "has(\"$k\")" "$BATS_TEST_TMPDIR/ns" >/dev/null
   done
-  [ "$(jq -r '.Networks | keys[0]' "$BATS_TEST_TMPDIR/ns")" = none ]
+  # On the default network: Docker's top-level address members are its.
+  [ "$(jq -r '.Networks | keys[0]' "$BATS_TEST_TMPDIR/ns")" = bridge ]
+  [ "$(jq -r '.IPAddress' "$BATS_TEST_TMPDIR/ns")" = "$(jq -r '.Networks.bridge.IPAddress' "$BATS_TEST_TMPDIR/ns")" ]
+  [[ "$(jq -r '.IPAddress' "$BATS_TEST_TMPDIR/ns")" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]
   # the whole document has ContainerJSON's members
   for k in Id Created Path Args State Image Name RestartCount HostConfig Config Mounts NetworkSettings; do
     berth inspect fmt-i | jq -e ".[0] | has(\"$k\")" >/dev/null

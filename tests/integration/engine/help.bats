@@ -65,7 +65,7 @@ section() {
     done); do
     run -0 berth ${c/:/ } --help
     bare=$(echo "$output" | awk '/^Options:$/ { on = 1; next } on && NF' |
-      grep -Ev '^  (-[a-zA-Z], |    )--[a-z-]+( [a-z]+)? {3,}[^ ]' || true)
+      grep -Ev '^  (-[a-zA-Z], |    )--[a-z0-9-]+( [a-z]+)? {3,}[^ ]' || true)
     [ -z "$bare" ] || { echo "${c/:/ }: $bare"; false; }
   done
 }

@@ -23,6 +23,7 @@ teardown() {
   for r in "${ROOTS[@]}"; do
     ids=$("$BERTH" --root "$r" ps -aq --no-trunc 2>/dev/null)
     [ -n "$ids" ] && "$BERTH" --root "$r" rm -f $ids >/dev/null 2>&1
+    "$BERTH" --root "$r" system reset -f >/dev/null 2>&1
     rm -rf "$r"
   done
   engine_teardown
