@@ -64,6 +64,33 @@ static bool net_host(const struct berth_ctr *c) {
   return m && strcmp(m, "host") == 0;
 }
 
+/* Docker's defaults for a network namespace of the container's own: any
+ * user may bind ports below 1024 and ping through ICMP sockets, so a
+ * process that dropped root (or one in a joined namespace, which holds no
+ * capability there) works as under Docker.  The request's --sysctl wins.
+ * None with the host's network (they would change the host) or another
+ * container's (its start set them; we may not write there). */
+static json_t *net_sysctls(const struct berth_ctr *c, json_t *requested) {
+  json_t *out = json_is_object(requested) ? json_deep_copy(requested)
+                                          : json_object();
+  enum berth_ns_mode m;
+  if (berth_ns_mode(hostcfg(c), "NetworkMode", &m, NULL, NULL) < 0 ||
+      m != BERTH_NSMODE_PRIVATE)
+    return out;
+  if (!json_object_get(out, "net.ipv4.ip_unprivileged_port_start"))
+    json_object_set_new(out, "net.ipv4.ip_unprivileged_port_start",
+                        json_string("0"));
+  /* The range must be groups the namespace's owner maps: the kernel
+   * refuses unmapped ones (EINVAL), so in a user namespace of the
+   * container's own it is its mapped ids. */
+  char range[32];
+  snprintf(range, sizeof range, "0 %u",
+           c->id_count ? c->id_count - 1 : 2147483647u);
+  if (!json_object_get(out, "net.ipv4.ping_group_range"))
+    json_object_set_new(out, "net.ipv4.ping_group_range", json_string(range));
+  return out;
+}
+
 /* args = Entrypoint + Cmd (already merged with the image's at create). */
 static json_t *process_args(const struct berth_ctr *c, berth_error **err) {
   json_t *args = json_array();
@@ -238,9 +265,19 @@ static bool user_target(const struct berth_ctr *c, const char *dst) {
  * of the files wins. */
 static void etc_mounts(const struct berth_bundle_in *in, json_t *m) {
   const char *files[] = {"hosts", "hostname", "resolv.conf"};
+  /* --network container:X shares X's files, as Docker does: the names
+   * and resolvers of the network stack it joins. */
+  char dir[4096];
+  const char *ref;
+  enum berth_ns_mode nm;
+  snprintf(dir, sizeof dir, "%s", in->dir);
+  if (berth_ns_mode(hostcfg(in->ctr), "NetworkMode", &nm, &ref, NULL) == 0 &&
+      nm == BERTH_NSMODE_CONTAINER && strrchr(dir, '/'))
+    snprintf(strrchr(dir, '/') + 1, sizeof dir - (size_t)(strrchr(dir, '/') + 1 - dir),
+             "%s", ref);
   for (size_t i = 0; i < 3; i++) {
-    char src[4096], dst[64];
-    snprintf(src, sizeof src, "%s/%s", in->dir, files[i]);
+    char src[4200], dst[64];
+    snprintf(src, sizeof src, "%s/%s", dir, files[i]);
     snprintf(dst, sizeof dst, "/etc/%s", files[i]);
     if (user_target(in->ctr, dst))
       continue;
@@ -349,8 +386,7 @@ static json_t *namespaces(const struct berth_bundle_in *in) {
                          "mount", "type", "cgroup");
   shared_ns(in, ns, "pid", "PidMode", in->pid_ns_path);
   shared_ns(in, ns, "ipc", "IpcMode", in->ipc_ns_path);
-  if (!net_host(c))
-    json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+  shared_ns(in, ns, "network", "NetworkMode", in->net_ns_path);
   if (!userns_host(c))
     json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
   return ns;
@@ -559,9 +595,10 @@ int berth_bundle_spec(const struct berth_bundle_in *in, json_t **out,
   }
   if (filter)
     json_object_set_new(lx, "seccomp", filter);
-  json_t *sysctl = json_object_get(h, "Sysctls");
+  json_t *sysctl = net_sysctls(c, json_object_get(h, "Sysctls"));
   if (json_object_size(sysctl))
     json_object_set(lx, "sysctl", sysctl);
+  json_decref(sysctl);
   const char *hostname = cfg_str(c->config, "Hostname");
   json_t *spec = json_pack(
       "{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", "1.0.2", "process",

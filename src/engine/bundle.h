@@ -16,6 +16,7 @@ struct berth_bundle_in {
   const char *init_exe;          /* berth-init, for --init */
   const char *pid_ns_path;       /* --pid container:X: X's /proc/PID/ns/pid */
   const char *ipc_ns_path;       /* --ipc container:X: X's /proc/PID/ns/ipc */
+  const char *net_ns_path;       /* --network container:X: X's .../ns/net */
   const char *proc_source;       /* --pid container:X in a user namespace:
                                     a proc of X's pid namespace to bind */
 };

@@ -154,6 +154,23 @@ static void new_name(char *out, size_t len) {
            noun[r[1] % ARRAY_SIZE(noun)], r[2] % 10000);
 }
 
+/* --network container:X: X's host and domain names, as Docker gives
+ * (the network stack, /etc/hosts and resolv.conf are X's too). */
+static void joined_hostname(struct berth_engine *e, json_t *config,
+                            const char *netmode) {
+  if (!netmode || strncmp(netmode, "container:", 10) != 0)
+    return;
+  _cleanup_ctr_ struct berth_ctr *x = NULL;
+  if (berth_ctr_get(e->db, netmode + 10, &x, NULL) < 0)
+    return;
+  const char *keys[] = {"Hostname", "Domainname"};
+  for (size_t i = 0; i < 2; i++) {
+    json_t *v = json_object_get(x->config, keys[i]);
+    if (json_is_string(v))
+      json_object_set(config, keys[i], v);
+  }
+}
+
 static bool want_userns(json_t *req) {
   const char *m = json_string_value(
       json_object_get(json_object_get(req, "HostConfig"), "UsernsMode"));
@@ -229,6 +246,7 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
     gethostname(host, sizeof host - 1);
     json_object_set_new(c.config, "Hostname", json_string(host));
   }
+  joined_hostname(e, c.config, netmode);
   bool userns = want_userns(c.config);
   /* Refused now rather than at start: a bind that cannot be idmapped
    * must leave no container behind. */

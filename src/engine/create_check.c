@@ -48,6 +48,25 @@ static int check_network(struct berth_engine *e, json_t *hc,
   return berth_network_find(e, net, NULL, err);
 }
 
+/* --network container:X takes X's names and resolvers: Docker refuses
+ * to set them apart. */
+static int check_joined_net(json_t *req, berth_error **err) {
+  json_t *hc = json_object_get(req, "HostConfig");
+  const char *net = str(hc, "NetworkMode");
+  if (!net || strncmp(net, "container:", 10) != 0)
+    return 0;
+  const char *what = str(req, "Hostname")                        ? "hostname"
+                     : json_array_size(json_object_get(hc, "Dns")) ? "dns"
+                     : json_array_size(json_object_get(hc, "ExtraHosts"))
+                         ? "links"
+                         : NULL;
+  if (what)
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "conflicting options: %s and the network mode",
+                           what);
+  return 0;
+}
+
 /* The parent becomes a path under every cgroup hierarchy: a relative
  * path or a `..` could place the container's cgroup (and its limits)
  * anywhere in the host's tree. */
@@ -148,7 +167,8 @@ int berth_create_check(struct berth_engine *e, json_t *req,
   /* The engine's default parent is checked as a caller's would be. */
   if (!str(hc, "CgroupParent") && e->cgroup_parent)
     json_object_set_new(hc, "CgroupParent", json_string(e->cgroup_parent));
-  if (check_network(e, hc, err) < 0 || check_cgroup_parent(hc, err) < 0 ||
+  if (check_network(e, hc, err) < 0 || check_joined_net(req, err) < 0 ||
+      check_cgroup_parent(hc, err) < 0 ||
       check_userns(hc, err) < 0 || check_config(req, err) < 0 ||
       check_group_add(hc, err) < 0 || check_sysctls(hc, err) < 0 ||
       berth_resources_check(hc, err) < 0 ||

@@ -17,16 +17,30 @@
 #include "state.h"
 
 static const char *flag_of(const char *key) {
-  return strcmp(key, "PidMode") == 0 ? "--pid" : "--ipc";
+  return strcmp(key, "PidMode") == 0   ? "--pid"
+         : strcmp(key, "IpcMode") == 0 ? "--ipc"
+                                       : "--network";
+}
+
+/* The namespace's name in /proc/PID/ns and in messages. */
+static const char *ns_of(const char *key) {
+  return strcmp(key, "PidMode") == 0   ? "pid"
+         : strcmp(key, "IpcMode") == 0 ? "ipc"
+                                       : "net";
 }
 
 int berth_ns_mode(json_t *hostconfig, const char *key, enum berth_ns_mode *m,
                   const char **ref, berth_error **err) {
   const char *v = json_string_value(json_object_get(hostconfig, key));
   bool ipc = strcmp(key, "IpcMode") == 0;
+  bool net = strcmp(key, "NetworkMode") == 0;
   if (ref)
     *ref = NULL;
   *m = BERTH_NSMODE_PRIVATE;
+  /* Networks (bridge, none, a user network's name) are networks.c's: to
+   * the namespace they are all a private one. */
+  if (net && v && strcmp(v, "host") != 0 && strncmp(v, "container:", 10) != 0)
+    return 0;
   if (!v || !*v || (ipc && (strcmp(v, "private") == 0 ||
                             strcmp(v, "shareable") == 0)))
     return 0;
@@ -66,7 +80,7 @@ static int running_ctr(struct berth_engine *e, const char *key,
     berth_error_set(err, BERTH_ERR_STATE, 0,
                     "%s container:%s: cannot join the %s namespace of a "
                     "container that is not running",
-                    flag_of(key), ref, strcmp(key, "PidMode") ? "IPC" : "PID");
+                    flag_of(key), ref, ns_of(key));
     berth_ctr_free(c);
     return -1;
   }
@@ -103,7 +117,8 @@ static int check_one(struct berth_engine *e, json_t *hc, const char *key,
 int berth_ns_modes_check(struct berth_engine *e, json_t *hostconfig,
                          berth_error **err) {
   if (check_one(e, hostconfig, "PidMode", err) < 0 ||
-      check_one(e, hostconfig, "IpcMode", err) < 0)
+      check_one(e, hostconfig, "IpcMode", err) < 0 ||
+      check_one(e, hostconfig, "NetworkMode", err) < 0)
     return -1;
   return 0;
 }
@@ -123,8 +138,7 @@ int berth_ns_join_path(struct berth_engine *e, json_t *hostconfig,
   if (running_ctr(e, key, ref, &c, err) < 0)
     return -1;
   *pid = c->pid;
-  snprintf(path, len, "/proc/%d/ns/%s", (int)c->pid,
-           strcmp(key, "PidMode") == 0 ? "pid" : "ipc");
+  snprintf(path, len, "/proc/%d/ns/%s", (int)c->pid, ns_of(key));
   return 0;
 }
 

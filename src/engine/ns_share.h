@@ -1,5 +1,7 @@
-/* --pid and --ipc: a container's own namespace, the host's, or another
- * container's (HostConfig.PidMode, HostConfig.IpcMode). */
+/* --pid, --ipc and --network: a container's own namespace, the host's, or
+ * another container's (HostConfig.PidMode, .IpcMode, .NetworkMode; for
+ * the network, every network other than host and container: is a
+ * namespace of the container's own). */
 #ifndef BERTH_ENGINE_NS_SHARE_H
 #define BERTH_ENGINE_NS_SHARE_H
 
@@ -15,13 +17,13 @@ enum berth_ns_mode {
   BERTH_NSMODE_CONTAINER, /* another container's: "container:REF" */
 };
 
-/* The mode of HostConfig[key] ("PidMode" or "IpcMode").  *ref (when not
+/* The mode of HostConfig[key] ("PidMode", "IpcMode" or "NetworkMode").  *ref (when not
  * NULL) points into the value after "container:".  An unknown mode is
  * INVALID naming the flag. */
 int berth_ns_mode(json_t *hostconfig, const char *key, enum berth_ns_mode *m,
                   const char **ref, berth_error **err);
 
-/* Validates and normalises HostConfig.PidMode and .IpcMode of a create
+/* Validates and normalises HostConfig.PidMode, .IpcMode and .NetworkMode of a create
  * request: "container:REF" must name a running container (for IPC one
  * created with --ipc shareable, as Docker) and is rewritten to
  * "container:<full id>", so that a later container taking the name is

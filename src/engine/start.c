@@ -113,7 +113,7 @@ static int group_add(const struct berth_ctr *c, char ***out,
 }
 
 struct shared_ns {
-  char pid[64], ipc[64];
+  char pid[64], ipc[64], net[64];
   char proc[4200]; /* "" unless a proc is mounted for another's pid ns */
 };
 
@@ -123,12 +123,14 @@ struct shared_ns {
 static int shared_namespaces(struct child *ch, struct shared_ns *sh,
                              berth_error **err) {
   json_t *hc = json_object_get(ch->c->config, "HostConfig");
-  pid_t pid_of_pidns, pid_of_ipcns;
+  pid_t pid_of_pidns, pid_of_ipcns, pid_of_netns;
   sh->proc[0] = '\0';
   if (berth_ns_join_path(ch->e, hc, "PidMode", sh->pid, sizeof sh->pid,
                          &pid_of_pidns, err) < 0 ||
       berth_ns_join_path(ch->e, hc, "IpcMode", sh->ipc, sizeof sh->ipc,
-                         &pid_of_ipcns, err) < 0)
+                         &pid_of_ipcns, err) < 0 ||
+      berth_ns_join_path(ch->e, hc, "NetworkMode", sh->net, sizeof sh->net,
+                         &pid_of_netns, err) < 0)
     return -1;
   if (!*sh->pid || !ch->c->id_count)
     return 0;
@@ -158,6 +160,7 @@ static int write_bundle(struct child *ch, berth_error **err) {
                                .arch = un.machine,
                                .init_exe = ch->e->init_exe,
                                .pid_ns_path = sh.pid, .ipc_ns_path = sh.ipc,
+                               .net_ns_path = sh.net,
                                .proc_source = *sh.proc ? sh.proc : NULL};
   json_t *spec = NULL;
   int rc = berth_bundle_spec(&in, &spec, err);

@@ -245,3 +245,28 @@ make_upstream() {
   run berth system check --dry-run
   [ "$status" -eq 0 ]
 }
+
+@test "--network container:X shares X's network stack, names and published ports" {
+  berth run -d --name nx -p 42108:8080 bb sleep 1000 >/dev/null
+  berth run -d --name sidecar --network container:nx bb sh -c \
+    'mkdir -p /www && echo hello sidecar > /www/index.html && exec httpd -f -p 8080 -h /www' >/dev/null
+  wait_until curl -sf http://127.0.0.1:42108/
+  run curl -sf http://127.0.0.1:42108/
+  [ "$output" = "hello sidecar" ]
+  [ "$(berth exec sidecar hostname)" = "$(berth exec nx hostname)" ]
+  [ "$(berth exec sidecar ip -4 -o addr show eth0 | awk '{print $4}')" = \
+    "$(berth exec nx ip -4 -o addr show eth0 | awk '{print $4}')" ]
+  [ "$(berth exec sidecar cat /etc/resolv.conf)" = "$(berth exec nx cat /etc/resolv.conf)" ]
+  run berth run --rm --network container:nx -h other bb true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"conflicting options: hostname and the network mode"* ]]
+}
+
+@test "any user binds ports below 1024 in the container's network namespace (Docker's default)" {
+  run berth run --rm -u 1000 bb sh -c 'nc -l -p 80 & sleep 0.3; netstat -ltn'
+  [[ "$output" == *":80 "* ]]
+  # With the host's network the host's rule stands (the control).
+  [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt 80 ]
+  run berth run --rm --network host -u 1000 bb sh -c 'nc -l -p 79 & sleep 0.3; netstat -ltn'
+  [[ "$output" != *":79 "* ]]
+}
