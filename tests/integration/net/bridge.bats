@@ -18,6 +18,7 @@ teardown() {
 }
 
 teardown_file() {
+  nft delete table ip bridgebats_scratch 2>/dev/null
   [ -f "$BATS_FILE_TMPDIR/up.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/up.pid")" 2>/dev/null
   ip netns del "$UP_NS" 2>/dev/null
   ip link del "$UP_IF" 2>/dev/null
@@ -146,6 +147,7 @@ ip_of() { berth inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{e
 
 # An upstream host (10.210.9.2) behind the host, in a namespace of ours.
 make_upstream() {
+  ip netns list | grep -q "^$UP_NS\b" && return 0
   ip netns add "$UP_NS"
   ip link add "$UP_IF" type veth peer name eth0 netns "$UP_NS"
   ip addr add 10.210.9.1/24 dev "$UP_IF"
@@ -269,4 +271,41 @@ make_upstream() {
   [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt 80 ]
   run berth run --rm --network host -u 1000 bb sh -c 'nc -l -p 79 & sleep 0.3; netstat -ltn'
   [[ "$output" != *":79 "* ]]
+}
+
+@test "a port published on 127.0.0.1 is not reachable from another host; one on every address is" {
+  make_upstream
+  serve_httpd lo-only -p 127.0.0.1:42109:80
+  serve_httpd every -p 42110:80
+  wait_until curl -sf http://127.0.0.1:42109/
+  wait_until curl -sf http://127.0.0.1:42110/
+  # The neighbour (10.210.9.2) reaches the host at 10.210.9.1.
+  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://10.210.9.1:42110/
+  [ "$output" = "hello every" ]
+  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://10.210.9.1:42109/
+  [ "$status" -ne 0 ]
+  # Nor by sending 127.0.0.1 to the host (what Docker's DNAT let through):
+  # the neighbour routes TCP to 127.0.0.1 out to us (its local table looked
+  # up after that rule), our DNAT ignores it and the kernel drops it.
+  ip netns exec "$UP_NS" sysctl -qw net.ipv4.conf.eth0.route_localnet=1 \
+    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0
+  ip -n "$UP_NS" rule add pref 10 lookup local
+  ip -n "$UP_NS" rule del pref 0
+  ip -n "$UP_NS" rule add pref 5 to 127.0.0.1/32 ipproto tcp lookup 210
+  ip -n "$UP_NS" route add 127.0.0.1/32 via 10.210.9.1 dev eth0 src 10.210.9.2 table 210
+  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://127.0.0.1:42109/
+  [[ "$output" != *hello* ]]
+  # CONTROL: a DNAT without the 127.0.0.0/8 exclusion lets the same
+  # packets reach the container.
+  nft -f - <<EOF
+table ip bridgebats_scratch {
+  chain pre {
+    type nat hook prerouting priority dstnat - 1;
+    ip daddr 127.0.0.1 tcp dport 42109 dnat to $(ip_of lo-only):80
+  }
+}
+EOF
+  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://127.0.0.1:42109/
+  nft delete table ip bridgebats_scratch
+  [ "$output" = "hello lo-only" ]
 }
