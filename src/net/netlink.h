@@ -63,5 +63,16 @@ int berth_nl_veth_attach(struct berth_nl *nl, const struct berth_veth_spec *s,
 /* Writes value into /proc/sys/<path> ("net/ipv4/ip_forward") of the
  * caller's network namespace, unless it already holds it. */
 int berth_sysctl_ensure(const char *path, const char *value, berth_error **err);
+/* The value of /proc/sys/<path> without the trailing newline. */
+int berth_sysctl_read(const char *path, char *buf, size_t len,
+                      berth_error **err);
+
+/* Turns on net.ipv6.conf.all.forwarding of the caller's network namespace
+ * (nothing when on).  Every interface that accepts router advertisements
+ * until then (accept_ra 1, forwarding 0) gets accept_ra 2 first, so it
+ * keeps accepting them: with forwarding on, the kernel ignores them at
+ * accept_ra 1 and at once drops the default routes they gave, which would
+ * cut a host configured by SLAAC off its IPv6 router. */
+int berth_sysctl_ipv6_forwarding_on(berth_error **err);
 
 #endif

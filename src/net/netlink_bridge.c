@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 static int check_addrs(const char *name, const struct berth_ipnet *addrs,
                        size_t n, berth_error **err) {
@@ -64,9 +65,18 @@ static bool has_v6(const struct berth_ipnet *addrs, size_t n) {
 
 /* route_localnet: host clients of 127.0.0.1 reach containers through the
  * DNAT of published ports only if the bridge accepts such sources.  A
- * bridge made while default/disable_ipv6 is 1 refuses IPv6 addresses. */
+ * bridge made while default/disable_ipv6 is 1 refuses IPv6 addresses.
+ * accept_ra 0 on every bridge, IPv6 network or not (set before it is up):
+ * a container holding CAP_NET_RAW (a default capability) could otherwise
+ * send router advertisements that give the host a default route through
+ * it, taking the host's IPv6 traffic (CVE-2020-13401; the kernel takes
+ * them while the host's IPv6 forwarding is off).  A kernel without IPv6
+ * has no such file and no such risk. */
 static int bridge_sysctls(const char *name, bool v6, berth_error **err) {
   if (sysctl_if("net/ipv4/conf/%s/route_localnet", name, "1", err) < 0)
+    return -1;
+  if ((v6 || access("/proc/sys/net/ipv6", F_OK) == 0) &&
+      sysctl_if("net/ipv6/conf/%s/accept_ra", name, "0", err) < 0)
     return -1;
   if (v6 && sysctl_if("net/ipv6/conf/%s/disable_ipv6", name, "0", err) < 0)
     return -1;
@@ -77,7 +87,7 @@ static int bridge_sysctls(const char *name, bool v6, berth_error **err) {
 static int host_forwarding(bool v6, berth_error **err) {
   if (berth_sysctl_ensure("net/ipv4/ip_forward", "1", err) < 0)
     return -1;
-  if (v6 && berth_sysctl_ensure("net/ipv6/conf/all/forwarding", "1", err) < 0)
+  if (v6 && berth_sysctl_ipv6_forwarding_on(err) < 0)
     return -1;
   return 0;
 }

@@ -36,6 +36,19 @@ static int read_value(int fd, char *buf, size_t len) {
   return 0;
 }
 
+int berth_sysctl_read(const char *path, char *buf, size_t len,
+                      berth_error **err) {
+  if (!path_ok(path))
+    return berth_error_set(err, BERTH_ERR_INVALID, 0, "sysctl `%s`: invalid path",
+                           path ? path : "");
+  char full[256];
+  snprintf(full, sizeof(full), "/proc/sys/%s", path);
+  _cleanup_close_ int fd = open(full, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read_value(fd, buf, len) < 0)
+    return berth_error_sys(err, "read sysctl `%s`", path);
+  return 0;
+}
+
 int berth_sysctl_ensure(const char *path, const char *value, berth_error **err) {
   if (!path_ok(path))
     return berth_error_set(err, BERTH_ERR_INVALID, 0, "sysctl `%s`: invalid path",
