@@ -56,4 +56,10 @@ int berth_etc_resolv(const struct berth_etc_input *in, char **out,
 int berth_etc_files_write(struct berth_engine *e, const struct berth_ctr *c,
                           berth_error **err);
 
+/* Rewrites the container's hosts and resolv.conf from its endpoints now
+ * (network connect and disconnect), in place: a running container has
+ * the files bind-mounted, and a rename would leave it the old inodes. */
+int berth_etc_net_update(struct berth_engine *e, const struct berth_ctr *c,
+                         berth_error **err);
+
 #endif

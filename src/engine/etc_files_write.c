@@ -33,6 +33,25 @@ static const char *cfg_str(json_t *o, const char *key) {
   return s ? s : "";
 }
 
+/* The first user network, else the first network: a container started on
+ * the default bridge and connected to a user network resolves through
+ * that network's name server, as Docker's embedded DNS takes over when
+ * such a container joins a user network. */
+static int pick_net(struct berth_engine *e, struct gathered *g,
+                    berth_error **err) {
+  for (size_t i = 0; i < g->n_eps; i++) {
+    berth_network_clear(&g->net);
+    if (berth_network_find(e, g->eps[i].network_id, &g->net, err) < 0)
+      return -1;
+    if (strcmp(g->net.name, BERTH_NET_DEFAULT) != 0)
+      break;
+  }
+  g->in.gateway = g->net.gateway;
+  g->in.net = strcmp(g->net.name, BERTH_NET_DEFAULT) == 0 ? BERTH_ETC_BRIDGE
+                                                           : BERTH_ETC_USER;
+  return 0;
+}
+
 static int gather(struct berth_engine *e, const struct berth_ctr *c,
                   struct gathered *g, berth_error **err) {
   json_t *hc = json_object_get(c->config, "HostConfig");
@@ -64,14 +83,7 @@ static int gather(struct berth_engine *e, const struct berth_ctr *c,
     }
   }
   in->addrs = g->addrs;
-  if (g->n_eps == 0)
-    return 0;
-  if (berth_network_find(e, g->eps[0].network_id, &g->net, err) < 0)
-    return -1;
-  in->gateway = g->net.gateway;
-  in->net = strcmp(g->net.name, BERTH_NET_DEFAULT) == 0 ? BERTH_ETC_BRIDGE
-                                                         : BERTH_ETC_USER;
-  return 0;
+  return g->n_eps ? pick_net(e, g, err) : 0;
 }
 
 int berth_etc_files_write(struct berth_engine *e, const struct berth_ctr *c,
@@ -99,4 +111,44 @@ int berth_etc_files_write(struct berth_engine *e, const struct berth_ctr *c,
       return berth_error_sys(err, "chown `%s`", path);
   }
   return 0;
+}
+
+/* Same inode, new content: O_NOFOLLOW and no O_CREAT, so a file the
+ * container's root may write (it owns it) is only ever rewritten, never
+ * followed or made elsewhere. */
+static int write_in_place(const char *path, const char *data,
+                          berth_error **err) {
+  _cleanup_close_ int fd =
+      open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return berth_error_sys(err, "open `%s`", path);
+  size_t len = strlen(data);
+  for (size_t off = 0; off < len;) {
+    ssize_t n = write(fd, data + off, len - off);
+    if (n < 0)
+      return berth_error_sys(err, "write `%s`", path);
+    off += (size_t)n;
+  }
+  return 0;
+}
+
+int berth_etc_net_update(struct berth_engine *e, const struct berth_ctr *c,
+                         berth_error **err) {
+  struct gathered g = {0};
+  char dir[4096], path[4200];
+  _cleanup_free_ char *hosts = NULL, *resolv = NULL;
+  int rc = gather(e, c, &g, err);
+  if (rc == 0)
+    rc = berth_etc_hosts(&g.in, &hosts, err);
+  if (rc == 0)
+    rc = berth_etc_resolv(&g.in, &resolv, err);
+  gathered_clear(&g);
+  if (rc < 0)
+    return -1;
+  berth_ctr_dir(e, c->id, dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/hosts", dir);
+  if (write_in_place(path, hosts, err) < 0)
+    return -1;
+  snprintf(path, sizeof path, "%s/resolv.conf", dir);
+  return write_in_place(path, resolv, err);
 }

@@ -14,6 +14,7 @@
 #include "sha256.h"
 #include "containers.h"
 #include "ctr_net.h"
+#include "etc_files.h"
 #include "network_priv.h"
 #include "networks.h"
 
@@ -488,8 +489,14 @@ static int connect_locked(struct berth_engine *e, const struct berth_ctr *c,
                            "endpoint with name %s already exists in network "
                            "%s",
                            c->name, net->name);
-  if (berth_endpoint_add(e, c->id, net, ip, ip6, NULL, aliases, &ep, err) < 0)
+  /* /etc/hosts names the new address too and resolv.conf may now point
+   * at the network's name server, as Docker's; written before the
+   * interface so a failure leaves nothing live to undo. */
+  if (berth_endpoint_add(e, c->id, net, ip, ip6, NULL, aliases, &ep, err) < 0 ||
+      berth_etc_net_update(e, c, err) < 0) {
+    berth_endpoint_clear(&ep);
     return -1;
+  }
   int rc = running(c) ? berth_ctr_net_connect_live(e, c, &ep, err) : 0;
   berth_endpoint_clear(&ep);
   return rc;
@@ -551,7 +558,9 @@ static int disconnect_locked(struct berth_engine *e, const struct berth_ctr *c,
     }
   }
   berth_endpoints_free(have, n);
-  return rc < 0 ? -1 : delete_endpoint(e, c->id, net->id, err);
+  if (rc < 0 || delete_endpoint(e, c->id, net->id, err) < 0)
+    return -1;
+  return berth_etc_net_update(e, c, err);
 }
 
 int berth_network_disconnect(struct berth_engine *e, const char *net_ref,

@@ -31,6 +31,15 @@ int berth_ctr_net_connect_live(struct berth_engine *e,
                    : 0;
 }
 
+/* The container's /etc files are etc_files_write.c's (no container
+ * directory here): connect and disconnect must ask for it. */
+static int hosts_updates;
+int berth_etc_net_update(struct berth_engine *e, const struct berth_ctr *c,
+                         berth_error **err) {
+  hosts_updates++;
+  return 0;
+}
+
 int berth_ctr_net_disconnect_live(struct berth_engine *e,
                                   const struct berth_ctr *c,
                                   const struct berth_endpoint *ep,
@@ -63,7 +72,7 @@ static int setup(void **state) {
   if (berth_db_open(dbpath, &t->e.db, NULL) < 0 ||
       berth_engine_migrate(t->e.db, NULL) < 0)
     return -1;
-  live_calls = live_fail = 0;
+  live_calls = live_fail = hosts_updates = 0;
   *state = t;
   return 0;
 }
@@ -328,6 +337,8 @@ static void test_connect_live_rollback(void **state) {
   assert_int_equal(
       berth_network_connect(&t->e, "live", "c1", NULL, NULL, NULL, NULL), 0);
   assert_int_equal(live_calls, 0);
+  /* Its hosts file names the address before its next start. */
+  assert_int_equal(hosts_updates, 1);
   /* Running, and the interface cannot be made: no lease stays. */
   live_fail = 1;
   berth_error *err = NULL;
@@ -352,6 +363,9 @@ static void test_connect_live_rollback(void **state) {
                    0);
   assert_string_equal(
       one(t, "SELECT count(*) FROM endpoints WHERE container_id = 'c2'"), "0");
+  /* 3 connects, the forced disconnect: each rewrote the hosts file;
+   * the refused disconnect did not. */
+  assert_int_equal(hosts_updates, 4);
   /* rm: refused while used; when the bridge cannot go, the record stays. */
   assert_int_equal(berth_network_remove(&t->e, "live", &err), -1);
   assert_int_equal(err->kind, BERTH_ERR_STATE);
