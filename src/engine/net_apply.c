@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "cleanup.h"
+#include "netdns.h"
 #include "netlink.h"
 #include "nft.h"
 
@@ -107,7 +108,6 @@ int berth_net_ensure_live(struct berth_engine *e, const struct berth_network *n,
 
 int berth_net_remove_live(struct berth_engine *e, const struct berth_network *n,
                           berth_error **err) {
-  (void)e;
   if (!n->bridge)
     return 0;
   _cleanup_close_ int lock = net_lock(err);
@@ -116,6 +116,8 @@ int berth_net_remove_live(struct berth_engine *e, const struct berth_network *n,
   char marker[256];
   marker_path(n, marker, sizeof marker);
   unlink(marker);
+  if (berth_netdns_stop(e, n->id, err) < 0)
+    return -1;
   struct berth_nl *nl = NULL;
   struct berth_nft *nft = NULL;
   int rc = berth_nl_open(&nl, err);

@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -371,4 +372,30 @@ int berth_netdns_ensure(struct berth_engine *e, const struct berth_network *net,
       (!net->gateway && !net->gateway6))
     return 0;
   return berth_netdns_ensure_id(e, net->id, err);
+}
+
+int berth_netdns_stop(struct berth_engine *e, const char *network_id,
+                      berth_error **err) {
+  struct netdns d = {.lock_fd = -1};
+  if (paths(&d, e, network_id, err) < 0) {
+    if (d.lock_fd >= 0)
+      close(d.lock_fd);
+    return -1;
+  }
+  close(d.lock_fd);
+  pid_t pid = recorded_server(&d);
+  /* Not under the lock: the server takes it on its way out. */
+  if (pid > 0 && kill(pid, SIGTERM) == 0)
+    for (int i = 0; i < 200 && kill(pid, 0) == 0; i++) {
+      struct timespec ts = {0, 10 * 1000000};
+      nanosleep(&ts, NULL);
+    }
+  if (pid > 0 && kill(pid, 0) == 0)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
+                           "the name server of network %.12s (pid %d) did "
+                           "not stop",
+                           network_id, (int)pid);
+  unlink(d.pid_path);
+  unlink(d.lock_path);
+  return 0;
 }

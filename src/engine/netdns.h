@@ -32,6 +32,12 @@ int berth_netdns_ensure(struct berth_engine *e, const struct berth_network *net,
 int berth_netdns_ensure_id(struct berth_engine *e, const char *network_id,
                            berth_error **err);
 
+/* Stops the network's server (network rm: its gateway address goes, and
+ * a network made again on the same subnet must be able to bind it) and
+ * removes its files; none running: 0. */
+int berth_netdns_stop(struct berth_engine *e, const char *network_id,
+                      berth_error **err);
+
 /* Serves the names of network_id on its gateway addresses, port 53, until
  * no container on it runs (checked every second, decided under the lock)
  * or stop_fd (a signalfd; -1: none) is readable.  ready_fd >= 0: started

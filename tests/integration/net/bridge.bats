@@ -216,8 +216,15 @@ make_upstream() {
   run sqlite3 "$BERTH_ROOT/berth.db" "SELECT count(*) FROM endpoints; SELECT count(*) FROM port_maps"
   [ "$output" = "0
 0" ]
-  # The name server of the network went with its last container.
-  wait_until bash -c "! ps -eo args | grep -q '[_]_dns $id'"
+  # The name server of the network went with it, at once: the same
+  # subnet made again serves names straight away.
+  run bash -c "ps -eo args | grep '[_]_dns $id'"
+  [ -z "$output" ]
+  berth network create --subnet 10.210.10.0/24 again >/dev/null
+  berth run -d --name a1 --network again bb sleep 60 >/dev/null
+  run berth run --rm --network again bb nslookup a1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *10.210.10.2* ]]
 }
 
 @test "system check repairs what a crash left: mappings and interfaces" {
