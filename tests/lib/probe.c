@@ -93,7 +93,8 @@ static int usage(void)
 {
     fputs("usage: probe errno mkdir|open|unshare|chown|syscall ... | fds | caps"
           " | alloc MB | forks N | loopback | sleep SECS | ids\n"
-          "       | swaplink PATH TARGET SECS | exewatch SECS [DEV:INO...]\n",
+          "       | swaplink PATH TARGET SECS | exewatch SECS [DEV:INO...]\n"
+          "       | udpecho PORT\n",
           stderr);
     return 2;
 }
@@ -477,6 +478,28 @@ static int cmd_exewatch(int argc, char **argv)
     return 0;
 }
 
+/* udpecho PORT: answers every UDP datagram on PORT (all addresses) with
+ * "echo " and the datagram, forever: a UDP service for published ports. */
+static int cmd_udpecho(const char *port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)atoi(port))};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        perror("udpecho");
+        return 1;
+    }
+    for (;;) {
+        char buf[512] = "echo ";
+        struct sockaddr_in from;
+        socklen_t len = sizeof(from);
+        ssize_t n = recvfrom(fd, buf + 5, sizeof(buf) - 5, 0,
+                             (struct sockaddr *)&from, &len);
+        if (n >= 0)
+            sendto(fd, buf, (size_t)n + 5, 0, (struct sockaddr *)&from, len);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -504,6 +527,8 @@ int main(int argc, char **argv)
         return cmd_swaplink(argv[2], argv[3], argv[4]);
     if (strcmp(cmd, "exewatch") == 0)
         return cmd_exewatch(argc - 2, argv + 2);
+    if (strcmp(cmd, "udpecho") == 0 && argc == 3)
+        return cmd_udpecho(argv[2]);
     if (strcmp(cmd, "sleep") == 0 && argc == 3) {
         sleep((unsigned)strtoul(argv[2], NULL, 0));
         return 0;

@@ -24,6 +24,8 @@ setup() {
 teardown() {
   if [ -n "${RUNROOT:-}" ]; then
     berth ps -aq --no-trunc | xargs -r "$BERTH" --root "$RUNROOT" rm -f >/dev/null 2>&1
+    # Its default network's bridge and rules live outside the root.
+    "$BERTH" --root "$RUNROOT" system reset -f >/dev/null 2>&1
     rm -rf "$RUNROOT"
   fi
   return 0

@@ -303,7 +303,9 @@ pr2" ]
   c5=$(berth create --network none bb true)
   [ "$(db "SELECT count(*) FROM endpoints WHERE container_id IN ('$c4', '$c5')")" -eq 0 ]
   # container:NAME: an existing container, no endpoint of its own.
-  c7=$(berth create --network "container:$c3" bb true)
+  # (running, as for --pid/--ipc container:)
+  c6=$(berth run -d bb sleep 60)
+  c7=$(berth create --network "container:$c6" bb true)
   [ "$(db "SELECT count(*) FROM endpoints WHERE container_id = '$c7'")" -eq 0 ]
   run berth create --network container:nosuchctr bb true
   [ "$status" -eq 125 ]
