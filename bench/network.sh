@@ -24,10 +24,10 @@
 #     Target: berth >= podman.
 #  4. processes holding the published ports: the httpd container of 3
 #     publishes three ports; `ss -ltnp` lists the host processes with a
-#     listening socket on them.  Target: berth none (kernel NAT, no proxy).
-#     Podman as root has no proxy either (netavark DNATs with iptables), but
-#     conmon holds a listening socket per port to reserve it; no packet
-#     reaches those sockets.
+#     listening socket on them.  Target: no process but the container's
+#     monitor (kernel NAT, no proxy): berth-monitor holds a listening
+#     socket per port to reserve it, as podman's conmon does (netavark
+#     DNATs with iptables); no packet reaches those sockets.
 #
 # podman keeps its own --root/--runroot/--tmpdir (short paths: it refuses
 # long run roots), cgroupfs, crun, default_ulimits at the limits it runs
@@ -359,11 +359,14 @@ for e in berth podman; do
   fi
 done
 if have berth; then
-  if [ "${nsock[berth]}" = 0 ]; then met=yes; else met=NO; fi
-  echo "  target: berth none: $met"
+  # The container's monitor holds them (reservations it never accepts
+  # on); any other holder would be a proxy.
+  others=$(echo "${holders[berth]:-}" | tr ' ' '\n' | grep . | grep -vc '^berth-monitor\[' || true)
+  if [ "$others" = 0 ]; then met=yes; else met=NO; fi
+  echo "  target: no process but the container's monitor: $met"
 fi
-echo "  (podman as root proxies nothing either: netavark DNATs with iptables;"
-echo "   conmon holds one listening socket per port only to reserve it)"
+echo "  (both reserve ports with a listening socket the kernel's DNAT bypasses:"
+echo "   berth's container monitor, podman's conmon; neither proxies)"
 if [ -s "$tmp/wrk-errors" ]; then
   echo "wrk socket errors:"
   cat "$tmp/wrk-errors"

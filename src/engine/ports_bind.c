@@ -59,16 +59,22 @@ static int bind_one(const char *proto, struct target *t) {
   int fd = socket(t->family, type | SOCK_CLOEXEC, p);
   if (fd < 0)
     return -1;
-  /* SO_REUSEADDR stays off (the default): with it, another socket that
-   * also sets it could bind the same port while this one is not
-   * listening, and the reservation would hold nothing. */
+  /* A TCP reservation listens (with a backlog of none; the DNAT takes
+   * every connection before it could arrive): a listening socket keeps
+   * every other socket off the port, SO_REUSEADDR or not, while its own
+   * SO_REUSEADDR lets it bind over connections still in TIME-WAIT on the
+   * port (any recent client's ephemeral port). */
   int one = 1;
+  bool stream = type == SOCK_STREAM && p == 0;
   socklen_t len = t->family == AF_INET ? sizeof t->sa.v4 : sizeof t->sa.v6;
   /* Only IPv6: without V6ONLY [::] would also take 0.0.0.0's port, and
    * the IPv4 socket of the same reservation could not bind. */
   if ((t->family == AF_INET6 &&
        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) ||
-      bind(fd, (struct sockaddr *)&t->sa, len) < 0) {
+      (stream &&
+       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) ||
+      bind(fd, (struct sockaddr *)&t->sa, len) < 0 ||
+      (stream && listen(fd, 0) < 0)) {
     int e = errno;
     close(fd);
     errno = e;
