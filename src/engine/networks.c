@@ -113,6 +113,16 @@ static void read_network(sqlite3_stmt *st, struct berth_network *n) {
   n->created = sqlite3_column_int64(st, 11);
 }
 
+static int read_network_row(void *ctx, sqlite3_stmt *st, void *rec,
+                            berth_error **err) {
+  (void)ctx;
+  (void)err;
+  read_network(st, rec);
+  return 0;
+}
+
+static void clear_network(void *rec) { berth_network_clear(rec); }
+
 /* Networks matching `where` (with one text argument, or none). */
 static int query(struct berth_engine *e, const char *where, const char *arg,
                  struct berth_network **out, size_t *n, berth_error **err) {
@@ -123,26 +133,9 @@ static int query(struct berth_engine *e, const char *where, const char *arg,
     return -1;
   if (arg)
     sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-  struct berth_network *v = NULL;
-  size_t count = 0;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    struct berth_network *nv = realloc(v, (count + 1) * sizeof *v);
-    if (!nv) {
-      berth_networks_free(v, count);
-      return berth_error_sys(err, "allocate");
-    }
-    v = nv;
-    memset(&v[count], 0, sizeof *v);
-    read_network(st, &v[count++]);
-  }
-  if (rc != SQLITE_DONE) {
-    berth_networks_free(v, count);
-    return berth_db_error(e->db, "read networks", err);
-  }
-  *out = v;
-  *n = count;
-  return 0;
+  return berth_db_rows(e->db, st, sizeof **out, read_network_row,
+                       clear_network, NULL, "read networks", (void **)out, n,
+                       err);
 }
 
 /* An object's JSON text ("{}" for NULL), malloc'd. */

@@ -237,6 +237,13 @@ static int read_volume(struct berth_engine *e, sqlite3_stmt *st,
   return 0;
 }
 
+static int read_volume_row(void *e, sqlite3_stmt *st, void *rec,
+                           berth_error **err) {
+  return read_volume(e, st, rec, err);
+}
+
+static void clear_volume(void *rec) { berth_volume_clear(rec); }
+
 static int query(struct berth_engine *e, const char *where, const char *arg,
                  struct berth_volume **out, size_t *n, berth_error **err) {
   char sql[512];
@@ -246,29 +253,8 @@ static int query(struct berth_engine *e, const char *where, const char *arg,
     return -1;
   if (arg)
     sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-  struct berth_volume *v = NULL;
-  size_t count = 0;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    struct berth_volume *nv = realloc(v, (count + 1) * sizeof *v);
-    if (!nv) {
-      berth_volumes_free(v, count);
-      return berth_error_sys(err, "allocate");
-    }
-    v = nv;
-    memset(&v[count], 0, sizeof *v);
-    if (read_volume(e, st, &v[count++], err) < 0) {
-      berth_volumes_free(v, count);
-      return -1;
-    }
-  }
-  if (rc != SQLITE_DONE) {
-    berth_volumes_free(v, count);
-    return berth_db_error(e->db, "read volumes", err);
-  }
-  *out = v;
-  *n = count;
-  return 0;
+  return berth_db_rows(e->db, st, sizeof **out, read_volume_row,
+                       clear_volume, e, "read volumes", (void **)out, n, err);
 }
 
 int berth_volume_list(struct berth_engine *e, struct berth_volume **out,

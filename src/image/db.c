@@ -313,3 +313,38 @@ int berth_db_step_done(struct berth_db *db, sqlite3_stmt *st,
   }
   return 0;
 }
+
+static void rows_free(char *v, size_t count, size_t elem_size,
+                      berth_db_clear_fn clear) {
+  for (size_t i = 0; i < count; i++)
+    clear(v + i * elem_size);
+  free(v);
+}
+
+int berth_db_rows(struct berth_db *db, sqlite3_stmt *st, size_t elem_size,
+                  berth_db_row_fn read, berth_db_clear_fn clear, void *ctx,
+                  const char *what, void **out, size_t *n, berth_error **err) {
+  char *v = NULL;
+  size_t count = 0;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    char *nv = realloc(v, (count + 1) * elem_size);
+    if (!nv) {
+      rows_free(v, count, elem_size, clear);
+      return berth_error_sys(err, "allocate");
+    }
+    v = nv;
+    memset(v + count * elem_size, 0, elem_size);
+    if (read(ctx, st, v + count++ * elem_size, err) < 0) {
+      rows_free(v, count, elem_size, clear);
+      return -1;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    rows_free(v, count, elem_size, clear);
+    return berth_db_error(db, what, err);
+  }
+  *out = v;
+  *n = count;
+  return 0;
+}

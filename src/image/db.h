@@ -39,6 +39,17 @@ int berth_db_step_done(struct berth_db *db, sqlite3_stmt *st,
 /* An error from the last SQLite call on db, prefixed with `what`. */
 int berth_db_error(struct berth_db *db, const char *what, berth_error **err);
 
+/* Steps st to the end, growing an array of elem_size records: read fills
+ * the zeroed record of each row (ctx passed through), clear frees what
+ * one record owns.  On error every record read is cleared and freed and
+ * the error names `what`.  *out and *n get the array and its length. */
+typedef int (*berth_db_row_fn)(void *ctx, sqlite3_stmt *st, void *rec,
+                               berth_error **err);
+typedef void (*berth_db_clear_fn)(void *rec);
+int berth_db_rows(struct berth_db *db, sqlite3_stmt *st, size_t elem_size,
+                  berth_db_row_fn read, berth_db_clear_fn clear, void *ctx,
+                  const char *what, void **out, size_t *n, berth_error **err);
+
 static inline void berth_stmt_finalizep(sqlite3_stmt **st) {
   if (*st)
     sqlite3_finalize(*st);
