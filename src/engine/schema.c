@@ -104,6 +104,24 @@ static const char *const engine_steps[] = {
     "  ctr_port INTEGER NOT NULL,"
     "  PRIMARY KEY (proto, host_ip, host_port));"
     "CREATE INDEX port_maps_container ON port_maps(container_id);",
+    /* 3: the build cache (src/build/build_image.h): a step's key (its
+     * parent image, instruction and inputs) -> the image it made; the
+     * image's removal drops the entry.  build_file_hashes remembers the
+     * content digest of context files by (path, device, inode, size,
+     * mtime, ctime) so a rebuild with an unchanged context reads no
+     * file (src/build/context.h). */
+    "CREATE TABLE build_cache ("
+    "  key TEXT PRIMARY KEY,"
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  created INTEGER NOT NULL,"
+    "  last_used INTEGER NOT NULL);"
+    "CREATE INDEX build_cache_image ON build_cache(image_id);"
+    "CREATE TABLE build_file_hashes ("
+    "  path TEXT PRIMARY KEY,"
+    "  dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,"
+    "  mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
+    "  digest TEXT NOT NULL,"
+    "  last_used INTEGER NOT NULL);",
 };
 
 int berth_engine_migrate(struct berth_db *db, berth_error **err) {
