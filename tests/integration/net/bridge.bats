@@ -2,7 +2,7 @@
 # Bridge networks end to end: addresses, names, published ports (kernel
 # NAT), hairpin, isolation, internal networks, and that nothing is left
 # behind.  Everything stays on this machine: subnets 10.210.0.0/16, ports
-# 42100-42199, and an "upstream" host in a network namespace of our own.
+# 23100-23199, and an "upstream" host in a network namespace of our own.
 
 load ../engine/engine
 
@@ -81,50 +81,50 @@ ip_of() { berth inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{e
 }
 
 @test "a published port serves the host on 127.0.0.1 and on the bridge address" {
-  serve_httpd pub -p 42101:80
+  serve_httpd pub -p 23101:80
   gw=$(berth network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
-  wait_until curl -sf http://127.0.0.1:42101/
-  run curl -sf http://127.0.0.1:42101/
+  wait_until curl -sf http://127.0.0.1:23101/
+  run curl -sf http://127.0.0.1:23101/
   [ "$output" = "hello pub" ]
-  run curl -sf "http://$gw:42101/"
+  run curl -sf "http://$gw:23101/"
   [ "$output" = "hello pub" ]
   run berth port pub
-  [[ "$output" == *"80/tcp -> 0.0.0.0:42101"* ]]
+  [[ "$output" == *"80/tcp -> 0.0.0.0:23101"* ]]
   # No proxy: the kernel forwards the port; only the container's monitor
   # holds a socket on it, reserving it (it never accepts).
   mon=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT monitor_pid FROM containers WHERE name='pub'")
-  run ss -ltnpH "sport = :42101"
+  run ss -ltnpH "sport = :23101"
   [ "$(echo "$output" | grep -c .)" -eq 1 ]
   [[ "$output" == *"pid=$mon,"* ]]
   [ "$(ps -o comm= -p "$mon")" = berth-monitor ]
 }
 
 @test "hairpin: a container reaches its own published port" {
-  serve_httpd hp -p 42102:80
+  serve_httpd hp -p 23102:80
   gw=$(berth network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
-  wait_until curl -sf http://127.0.0.1:42102/
-  run berth exec hp wget -qO- "http://$gw:42102/"
+  wait_until curl -sf http://127.0.0.1:23102/
+  run berth exec hp wget -qO- "http://$gw:23102/"
   [ "$status" -eq 0 ]
   [ "$output" = "hello hp" ]
 }
 
 @test "a taken port is refused in one line and nothing is left" {
-  python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",42103)); s.listen(); time.sleep(30)' &
+  python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",23103)); s.listen(); time.sleep(30)' &
   holder=$!
-  wait_until listening 42103
-  run berth run -d -p 127.0.0.1:42103:80 bb sleep 60
+  wait_until listening 23103
+  run berth run -d -p 127.0.0.1:23103:80 bb sleep 60
   kill "$holder"
   [ "$status" -eq 125 ]
   [ "$(echo "$output" | wc -l)" -eq 1 ]
-  [[ "$output" == *"42103"*"already"* ]]
+  [[ "$output" == *"23103"*"already"* ]]
   run ip -o link show
   [[ "$output" != *"$(if_prefix)"* ]]
   run nft list ruleset
-  [[ "$output" != *"42103"* ]]
+  [[ "$output" != *"23103"* ]]
 }
 
 @test "bad port ranges and overlapping subnets get one-line errors" {
-  run berth run --rm -p 42110-42112:80-81 bb true
+  run berth run --rm -p 23110-23112:80-81 bb true
   [ "$status" -eq 125 ]
   [ "$(echo "$output" | wc -l)" -eq 1 ]
   berth network create --subnet 10.210.3.0/24 n3 >/dev/null
@@ -189,19 +189,19 @@ make_upstream() {
 }
 
 @test "restart keeps the address and the published port" {
-  serve_httpd rs -p 42104:80 --restart always
-  wait_until curl -sf http://127.0.0.1:42104/
+  serve_httpd rs -p 23104:80 --restart always
+  wait_until curl -sf http://127.0.0.1:23104/
   before=$(ip_of rs)
   berth restart -t 1 rs >/dev/null
-  wait_until curl -sf http://127.0.0.1:42104/
+  wait_until curl -sf http://127.0.0.1:23104/
   [ "$(ip_of rs)" = "$before" ]
-  run curl -sf http://127.0.0.1:42104/
+  run curl -sf http://127.0.0.1:23104/
   [ "$output" = "hello rs" ]
 }
 
 @test "removing containers and networks leaves no interface, rule, lease or process" {
   berth network create --subnet 10.210.10.0/24 gone >/dev/null
-  serve_httpd g1 --network gone -p 42105:80
+  serve_httpd g1 --network gone -p 23105:80
   berth run -d --name g2 --network gone bb sleep 60 >/dev/null
   id=$(berth network inspect gone -f '{{.Id}}')
   bridge=br-${id:0:12}
@@ -216,7 +216,7 @@ make_upstream() {
   [[ "$output" != *"$bridge"* ]]
   run nft list ruleset
   [[ "$output" != *"$bridge"* ]]
-  [[ "$output" != *42105* ]]
+  [[ "$output" != *23105* ]]
   run sqlite3 "$BERTH_ROOT/berth.db" "SELECT count(*) FROM endpoints; SELECT count(*) FROM port_maps"
   [ "$output" = "0
 0" ]
@@ -232,8 +232,8 @@ make_upstream() {
 }
 
 @test "system check repairs what a crash left: mappings and interfaces" {
-  serve_httpd crash -p 42106:80
-  wait_until curl -sf http://127.0.0.1:42106/
+  serve_httpd crash -p 23106:80
+  wait_until curl -sf http://127.0.0.1:23106/
   mon=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT monitor_pid FROM containers WHERE name='crash'")
   pid=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT pid FROM containers WHERE name='crash'")
   kill -9 "$mon" "$pid"
@@ -242,29 +242,29 @@ make_upstream() {
   ip link add "$(if_prefix)deadbeef" type veth peer name "bck-$$"
   sub=$(berth network inspect bridge -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}')
   stray=${sub%.0/*}.250
-  nft add element inet berth ports4_any "{ tcp . 42107 : $stray . 80 }"
+  nft add element inet berth ports4_any "{ tcp . 23107 : $stray . 80 }"
   run berth system check --dry-run
   [[ "$output" == *"$(if_prefix)deadbeef"* ]]
-  [[ "$output" == *42107* ]]
+  [[ "$output" == *23107* ]]
   run nft list ruleset
-  [[ "$output" == *42107* ]]
+  [[ "$output" == *23107* ]]
   berth system check >/dev/null || true
   run ip -o link show
   [[ "$output" != *"$(if_prefix)deadbeef"* ]]
   [[ "$output" != *"bck-$$"* ]]
   run nft list ruleset
-  [[ "$output" != *42106* ]]
-  [[ "$output" != *42107* ]]
+  [[ "$output" != *23106* ]]
+  [[ "$output" != *23107* ]]
   run berth system check --dry-run
   [ "$status" -eq 0 ]
 }
 
 @test "--network container:X shares X's network stack, names and published ports" {
-  berth run -d --name nx -p 42108:8080 bb sleep 1000 >/dev/null
+  berth run -d --name nx -p 23108:8080 bb sleep 1000 >/dev/null
   berth run -d --name sidecar --network container:nx bb sh -c \
     'mkdir -p /www && echo hello sidecar > /www/index.html && exec httpd -f -p 8080 -h /www' >/dev/null
-  wait_until curl -sf http://127.0.0.1:42108/
-  run curl -sf http://127.0.0.1:42108/
+  wait_until curl -sf http://127.0.0.1:23108/
+  run curl -sf http://127.0.0.1:23108/
   [ "$output" = "hello sidecar" ]
   [ "$(berth exec sidecar hostname)" = "$(berth exec nx hostname)" ]
   [ "$(berth exec sidecar ip -4 -o addr show eth0 | awk '{print $4}')" = \
@@ -286,14 +286,14 @@ make_upstream() {
 
 @test "a port published on 127.0.0.1 is not reachable from another host; one on every address is" {
   make_upstream
-  serve_httpd lo-only -p 127.0.0.1:42109:80
-  serve_httpd every -p 42110:80
-  wait_until curl -sf http://127.0.0.1:42109/
-  wait_until curl -sf http://127.0.0.1:42110/
+  serve_httpd lo-only -p 127.0.0.1:23109:80
+  serve_httpd every -p 23110:80
+  wait_until curl -sf http://127.0.0.1:23109/
+  wait_until curl -sf http://127.0.0.1:23110/
   # The neighbour (10.210.9.2) reaches the host at 10.210.9.1.
-  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://10.210.9.1:42110/
+  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://10.210.9.1:23110/
   [ "$output" = "hello every" ]
-  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://10.210.9.1:42109/
+  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://10.210.9.1:23109/
   [ "$status" -ne 0 ]
   # Nor by sending 127.0.0.1 to the host (what Docker's DNAT let through):
   # the neighbour routes TCP to 127.0.0.1 out to us (its local table looked
@@ -304,7 +304,7 @@ make_upstream() {
   ip -n "$UP_NS" rule del pref 0
   ip -n "$UP_NS" rule add pref 5 to 127.0.0.1/32 ipproto tcp lookup 210
   ip -n "$UP_NS" route add 127.0.0.1/32 via 10.210.9.1 dev eth0 src 10.210.9.2 table 210
-  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://127.0.0.1:42109/
+  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://127.0.0.1:23109/
   [[ "$output" != *hello* ]]
   # CONTROL: a DNAT without the 127.0.0.0/8 exclusion lets the same
   # packets reach the container.
@@ -312,11 +312,11 @@ make_upstream() {
 table ip bridgebats_scratch {
   chain pre {
     type nat hook prerouting priority dstnat - 1;
-    ip daddr 127.0.0.1 tcp dport 42109 dnat to $(ip_of lo-only):80
+    ip daddr 127.0.0.1 tcp dport 23109 dnat to $(ip_of lo-only):80
   }
 }
 EOF
-  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://127.0.0.1:42109/
+  run ip netns exec "$UP_NS" timeout 3 busybox wget -qO- http://127.0.0.1:23109/
   nft delete table ip bridgebats_scratch
   [ "$output" = "hello lo-only" ]
 }

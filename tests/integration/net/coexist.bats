@@ -7,7 +7,7 @@
 # (bridge bco0, 10.212.9.0/24), crun in a private mount namespace with
 # /sys/fs/cgroup/unified/cgroup.controllers hidden (crun 1.8 refuses this
 # host's hybrid layout otherwise).  Subnets 10.212.9.0/24-10.212.13.0/24,
-# ports 42301-42309.  Everything podman made goes in teardown_file.
+# ports 23301-23309.  Everything podman made goes in teardown_file.
 
 load ../engine/engine
 
@@ -171,65 +171,65 @@ for o in json.load(sys.stdin)["nftables"]:
 }
 
 @test "berth and podman publish ports side by side; removing one keeps the other" {
-  berth_web bweb -p 127.0.0.1:42301:80
-  podman_web pweb -p 127.0.0.1:42302:80
-  wait_until curl -sf http://127.0.0.1:42301/
-  wait_until curl -sf http://127.0.0.1:42302/
-  [ "$(curl -sf http://127.0.0.1:42301/)" = "hello bweb" ]
-  [ "$(curl -sf http://127.0.0.1:42302/)" = "hello pweb" ]
+  berth_web bweb -p 127.0.0.1:23301:80
+  podman_web pweb -p 127.0.0.1:23302:80
+  wait_until curl -sf http://127.0.0.1:23301/
+  wait_until curl -sf http://127.0.0.1:23302/
+  [ "$(curl -sf http://127.0.0.1:23301/)" = "hello bweb" ]
+  [ "$(curl -sf http://127.0.0.1:23302/)" = "hello pweb" ]
   # podman's container goes: berth's still answers.
   podman rm -f -t 0 pweb >/dev/null
-  run curl -sf -m 3 http://127.0.0.1:42302/
+  run curl -sf -m 3 http://127.0.0.1:23302/
   [ "$status" -ne 0 ]
-  [ "$(curl -sf -m 3 http://127.0.0.1:42301/)" = "hello bweb" ]
+  [ "$(curl -sf -m 3 http://127.0.0.1:23301/)" = "hello bweb" ]
   # podman again, then berth's goes (and its table with its last
   # network): podman's still answers.
-  podman_web pweb2 -p 127.0.0.1:42302:80
-  wait_until curl -sf http://127.0.0.1:42302/
+  podman_web pweb2 -p 127.0.0.1:23302:80
+  wait_until curl -sf http://127.0.0.1:23302/
   berth rm -f bweb >/dev/null
-  run curl -sf -m 3 http://127.0.0.1:42301/
+  run curl -sf -m 3 http://127.0.0.1:23301/
   [ "$status" -ne 0 ]
-  [ "$(curl -sf -m 3 http://127.0.0.1:42302/)" = "hello pweb2" ]
+  [ "$(curl -sf -m 3 http://127.0.0.1:23302/)" = "hello pweb2" ]
   # And berth starts again beside it.
-  berth_web bweb2 -p 127.0.0.1:42301:80
-  wait_until curl -sf http://127.0.0.1:42301/
-  [ "$(curl -sf -m 3 http://127.0.0.1:42301/)" = "hello bweb2" ]
-  [ "$(curl -sf -m 3 http://127.0.0.1:42302/)" = "hello pweb2" ]
+  berth_web bweb2 -p 127.0.0.1:23301:80
+  wait_until curl -sf http://127.0.0.1:23301/
+  [ "$(curl -sf -m 3 http://127.0.0.1:23301/)" = "hello bweb2" ]
+  [ "$(curl -sf -m 3 http://127.0.0.1:23302/)" = "hello pweb2" ]
 }
 
 @test "berth leaves podman's tables byte for byte as they were, and podman berth's" {
-  podman_web pw -p 127.0.0.1:42303:80
-  wait_until curl -sf http://127.0.0.1:42303/
+  podman_web pw -p 127.0.0.1:23303:80
+  wait_until curl -sf http://127.0.0.1:23303/
   before=$(podman_tables)
   # Control: the snapshot sees podman's rules (its port is in them).
-  [[ "$before" == *42303* ]]
+  [[ "$before" == *23303* ]]
   berth network create --subnet 10.212.10.0/24 bnet >/dev/null
-  berth_web bw --network bnet -p 127.0.0.1:42304:80
-  wait_until curl -sf http://127.0.0.1:42304/
+  berth_web bw --network bnet -p 127.0.0.1:23304:80
+  wait_until curl -sf http://127.0.0.1:23304/
   [ "$(podman_tables)" = "$before" ]
   berth rm -f bw >/dev/null
   berth network rm bnet >/dev/null
   [ "$(podman_tables)" = "$before" ]
-  [ "$(curl -sf -m 3 http://127.0.0.1:42303/)" = "hello pw" ]
+  [ "$(curl -sf -m 3 http://127.0.0.1:23303/)" = "hello pw" ]
 
   # The other way: berth's table through a podman run and rm.  (Another
   # subnet: the removed network's name server lingers on 10.212.10.1 for
   # its grace period.)
   berth network create --subnet 10.212.13.0/24 bnet2 >/dev/null
-  berth_web bw2 --network bnet2 -p 127.0.0.1:42305:80
-  wait_until curl -sf http://127.0.0.1:42305/
+  berth_web bw2 --network bnet2 -p 127.0.0.1:23305:80
+  wait_until curl -sf http://127.0.0.1:23305/
   br=$(berth network inspect bnet2 -f '{{index .Options "com.docker.network.bridge.name"}}')
-  toks=(10.212.13. 42305 "\"$br\"")
+  toks=(10.212.13. 23305 "\"$br\"")
   bbefore=$(berth_table "${toks[@]}")
   # Control: the snapshot sees this network's elements.
-  [[ "$bbefore" == *42305* ]]
+  [[ "$bbefore" == *23305* ]]
   [[ "$bbefore" == *10.212.13.* ]]
-  podman_web pw2 -p 127.0.0.1:42306:80
-  wait_until curl -sf http://127.0.0.1:42306/
+  podman_web pw2 -p 127.0.0.1:23306:80
+  wait_until curl -sf http://127.0.0.1:23306/
   [ "$(berth_table "${toks[@]}")" = "$bbefore" ]
   podman rm -f -t 0 pw2 pw >/dev/null
   [ "$(berth_table "${toks[@]}")" = "$bbefore" ]
-  [ "$(curl -sf -m 3 http://127.0.0.1:42305/)" = "hello bw2" ]
+  [ "$(curl -sf -m 3 http://127.0.0.1:23305/)" = "hello bw2" ]
 }
 
 @test "podman's containers cannot reach berth's; both NAT out" {

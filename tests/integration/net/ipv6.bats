@@ -4,7 +4,7 @@
 # address, outbound NAT, --internal, isolation, clean removal, and what
 # turning on the host's IPv6 forwarding must not break.  Everything stays
 # on this machine: subnets fd00:210::/32 (IPv4 halves 10.211.0.0/16), ports
-# 42200-42299, an "upstream" host and private "hosts" in network
+# 23200-23299, an "upstream" host and private "hosts" in network
 # namespaces of our own.
 
 load ../engine/engine
@@ -116,28 +116,28 @@ host_ip6() {
 @test "a published port answers on the host's IPv6 address and on IPv4; port shows 0.0.0.0 and ::" {
   hip=$(host_ip6) || skip "the host has no global IPv6 address"
   net6 v6c 3
-  serve_httpd pub6 --network v6c -p 42201:80
-  wait_until curl -sf http://127.0.0.1:42201/
-  run curl -sf -m 3 "http://[$hip]:42201/"
+  serve_httpd pub6 --network v6c -p 23201:80
+  wait_until curl -sf http://127.0.0.1:23201/
+  run curl -sf -m 3 "http://[$hip]:23201/"
   [ "$status" -eq 0 ]
   [ "$output" = "hello pub6" ]
-  run curl -sf -m 3 http://127.0.0.1:42201/
+  run curl -sf -m 3 http://127.0.0.1:23201/
   [ "$output" = "hello pub6" ]
   # From a container on another IPv6 network, through the host's address.
   net6 v6c2 4
-  run berth run --rm --network v6c2 bb timeout 3 wget -qO- "http://[$hip]:42201/"
+  run berth run --rm --network v6c2 bb timeout 3 wget -qO- "http://[$hip]:23201/"
   [ "$output" = "hello pub6" ]
   run berth port pub6
-  [ "$output" = "80/tcp -> 0.0.0.0:42201
-80/tcp -> [::]:42201" ]
+  [ "$output" = "80/tcp -> 0.0.0.0:23201
+80/tcp -> [::]:23201" ]
   # Published on one IPv6 address only: that address, not IPv4.
-  serve_httpd pub6b --network v6c -p "[$hip]:42202:80"
+  serve_httpd pub6b --network v6c -p "[$hip]:23202:80"
   run berth port pub6b
-  [ "$output" = "80/tcp -> [$hip]:42202" ]
-  wait_until curl -sf -m 1 "http://[$hip]:42202/"
-  run curl -sf -m 3 "http://[$hip]:42202/"
+  [ "$output" = "80/tcp -> [$hip]:23202" ]
+  wait_until curl -sf -m 1 "http://[$hip]:23202/"
+  run curl -sf -m 3 "http://[$hip]:23202/"
   [ "$output" = "hello pub6b" ]
-  run curl -sf -m 2 http://127.0.0.1:42202/
+  run curl -sf -m 2 http://127.0.0.1:23202/
   [ "$status" -ne 0 ]
 }
 
@@ -203,7 +203,7 @@ make_upstream() {
   net6 v6gone 9
   id=$(berth network inspect v6gone -f '{{.Id}}')
   bridge=br-${id:0:12}
-  serve_httpd g6 --network v6gone -p 42203:80
+  serve_httpd g6 --network v6gone -p 23203:80
   run ip -6 addr show dev "$bridge"
   [[ "$output" == *"fd00:210:9::1/64"* ]]
   run nft list table inet berth
@@ -220,7 +220,7 @@ make_upstream() {
   run nft list ruleset
   [[ "$output" != *"fd00:210:9:"* ]]
   [[ "$output" != *"$bridge"* ]]
-  [[ "$output" != *42203* ]]
+  [[ "$output" != *23203* ]]
   wait_until bash -c "! ps -eo args | grep -q '[_]_dns $id'"
   # And the host kept its IPv6 default route all along.
   [ "$(ip -6 route show default)" = "$(cat "$BATS_FILE_TMPDIR/default6.before")" ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Publishing forms end to end: -p CONTAINER (a free host port), ranges,
 # -P (every exposed port), UDP, and a published port that keeps working
-# for a second container started from the same image.  Ports 42400-42499.
+# for a second container started from the same image.  Ports 23400-23499.
 
 load ../engine/engine
 
@@ -31,15 +31,15 @@ host_port() { # NAME CTRPORT/PROTO: the host port berth chose
 }
 
 @test "-p with ranges maps each port of the range" {
-  berth run -d --name ranged -p 42401-42402:8001-8002 bb sh -c \
+  berth run -d --name ranged -p 23401-23402:8001-8002 bb sh -c \
     'mkdir -p /a /b && echo a > /a/index.html && echo b > /b/index.html &&
      httpd -p 8001 -h /a && exec httpd -f -p 8002 -h /b' >/dev/null
-  wait_until curl -sf http://127.0.0.1:42402/
-  [ "$(curl -sf http://127.0.0.1:42401/)" = a ]
-  [ "$(curl -sf http://127.0.0.1:42402/)" = b ]
+  wait_until curl -sf http://127.0.0.1:23402/
+  [ "$(curl -sf http://127.0.0.1:23401/)" = a ]
+  [ "$(curl -sf http://127.0.0.1:23402/)" = b ]
   run berth port ranged
-  [[ "$output" == *"8001/tcp -> 0.0.0.0:42401"* ]]
-  [[ "$output" == *"8002/tcp -> 0.0.0.0:42402"* ]]
+  [[ "$output" == *"8001/tcp -> 0.0.0.0:23401"* ]]
+  [[ "$output" == *"8002/tcp -> 0.0.0.0:23402"* ]]
 }
 
 @test "-P publishes every exposed port on free host ports" {
@@ -57,15 +57,15 @@ host_port() { # NAME CTRPORT/PROTO: the host port berth chose
 }
 
 @test "UDP ports are published too" {
-  berth run -d --name udp -p 127.0.0.1:42403:5353/udp bb probe udpecho 5353 >/dev/null
+  berth run -d --name udp -p 127.0.0.1:23403:5353/udp bb probe udpecho 5353 >/dev/null
   run berth port udp
-  [[ "$output" == *"5353/udp -> 127.0.0.1:42403"* ]]
+  [[ "$output" == *"5353/udp -> 127.0.0.1:23403"* ]]
   run python3 - <<'EOF'
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.5)
 for _ in range(20):
-    s.sendto(b"ping", ("127.0.0.1", 42403))
+    s.sendto(b"ping", ("127.0.0.1", 23403))
     try:
         print(s.recvfrom(100)[0].decode())
         break
@@ -76,17 +76,17 @@ EOF
 }
 
 @test "a stopped container's port is free again; the same port for another container works" {
-  serve first 80 -p 42404:80
-  wait_until curl -sf http://127.0.0.1:42404/
+  serve first 80 -p 23404:80
+  wait_until curl -sf http://127.0.0.1:23404/
   # Taken while first runs (berth's own reservation).
-  run berth run -d --name second -p 42404:80 bb sleep 60
+  run berth run -d --name second -p 23404:80 bb sleep 60
   [ "$status" -eq 125 ]
   [[ "$output" == *"port is already allocated"* ]]
   berth rm -f second >/dev/null 2>&1 || true
   berth stop -t 1 first >/dev/null
-  serve third 80 -p 42404:80
-  wait_until curl -sf http://127.0.0.1:42404/
-  [ "$(curl -sf http://127.0.0.1:42404/)" = "third 80" ]
+  serve third 80 -p 23404:80
+  wait_until curl -sf http://127.0.0.1:23404/
+  [ "$(curl -sf http://127.0.0.1:23404/)" = "third 80" ]
   # ...and first may not start again while third holds it.
   run berth start first
   [ "$status" -ne 0 ]

@@ -4,7 +4,7 @@
 # create request (inspect shows it), the engine's refusals (exit 125, one
 # line, no container), and the generated /etc/hosts and /etc/resolv.conf.
 # Nothing here binds a port or sends a packet: containers use --network
-# none (or the host's, to read files), and port numbers are in 42000-42999.
+# none (or the host's, to read files), and port numbers are in 23000-23999.
 
 bats_require_minimum_version 1.5.0
 load ../engine/engine
@@ -29,15 +29,15 @@ json_of() { # CONTAINER TEMPLATE: the value, compact and key-sorted
 }
 
 @test "-p, -P and --expose become PortBindings, ExposedPorts, PublishAllPorts" {
-  id=$(berth create --network none -p 127.0.0.1:42080:80 \
-    -p '[::1]:42081:81/udp' -p 42090-42091:90-91 -p 42100-42110:100 \
+  id=$(berth create --network none -p 127.0.0.1:23080:80 \
+    -p '[::1]:23081:81/udp' -p 23090-23091:90-91 -p 23100-23110:100 \
     -p 82 -p 127.0.0.1::83 --expose 7000-7001 --expose 53/udp -P bb true)
   [ "$(json_of "$id" .HostConfig.PortBindings)" = "$(jq -cS . <<'J'
-{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"42080"}],
- "81/udp":[{"HostIp":"::1","HostPort":"42081"}],
- "90/tcp":[{"HostIp":"","HostPort":"42090"}],
- "91/tcp":[{"HostIp":"","HostPort":"42091"}],
- "100/tcp":[{"HostIp":"","HostPort":"42100-42110"}],
+{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"23080"}],
+ "81/udp":[{"HostIp":"::1","HostPort":"23081"}],
+ "90/tcp":[{"HostIp":"","HostPort":"23090"}],
+ "91/tcp":[{"HostIp":"","HostPort":"23091"}],
+ "100/tcp":[{"HostIp":"","HostPort":"23100-23110"}],
  "82/tcp":[{"HostIp":"","HostPort":""}],
  "83/tcp":[{"HostIp":"127.0.0.1","HostPort":""}]}
 J
@@ -84,9 +84,9 @@ J
     [[ "$output" == *"$message"* ]] || { echo "$flags: $output"; false; }
   done <<'CASES'
 -p abc|invalid containerPort: abc
--p 42080-42082:80-81|invalid ranges specified for container and host Ports: 80-81 and 42080-42082
--p 42080:80/icmp|invalid proto: icmp
--p 1.2.3:42080:80|invalid IP address: 1.2.3
+-p 23080-23082:80-81|invalid ranges specified for container and host Ports: 80-81 and 23080-23082
+-p 23080:80/icmp|invalid proto: icmp
+-p 1.2.3:23080:80|invalid IP address: 1.2.3
 -p 70000:80|invalid hostPort: 70000
 --expose 1:2|invalid port format for --expose: 1:2
 --expose 80-70|invalid range format for --expose: 80-70
@@ -103,7 +103,7 @@ J
 CASES
   # The same through run (and with the default network), then the host's
   # network refusing a MAC address (Docker's rule).
-  run berth run --rm -p 42080:80/bad bb true
+  run berth run --rm -p 23080:80/bad bb true
   [ "$status" -eq 125 ]
   [ "$output" = "berth: invalid proto: bad" ] || [[ "$output" == *"invalid proto: bad" ]]
   run berth run --rm --network host --mac-address 02:42:ac:11:00:09 bb true
