@@ -6,16 +6,18 @@
  *
  * Docker's rules: a source directory's CONTENTS are copied (not the
  * directory itself); a file goes to DEST when DEST does not end in '/'
- * and there is one source, else to DEST/basename; several sources
- * (after glob expansion) need DEST to end in '/'; missing parents of
- * DEST are created (0755, root); a relative DEST is relative to the
+ * (nor is an existing directory) and there is one source, else to
+ * DEST/basename; several sources (after glob expansion) need DEST to
+ * end in '/'; missing parents of DEST are created (0755, root, or
+ * --chown's user as BuildKit does); a relative DEST is relative to the
  * stage's WORKDIR.  Copied entries belong to 0:0 unless --chown (names
  * resolved in the destination's /etc/passwd and /etc/group); COPY
  * --from keeps the source's owners unless --chown.  Modes are kept
  * unless --chmod.  Hard links within one source tree stay hard links.
  * Symlinks are copied as symlinks.  mtimes are kept (context files) as
  * Docker does.  ADD unpacks a local tar (plain, gzip, bzip2, xz) into
- * DEST with the same confinement as a pulled layer; ADD of a URL is an
+ * DEST with the same confinement as a pulled layer (its entries keep
+ * their owners unless --chown, and their modes); ADD of a URL is an
  * UNSUPPORTED error.  Every destination path is resolved inside the
  * container's root (RESOLVE_IN_ROOT): the image's own symlinks cannot
  * send a write outside it. */
@@ -55,6 +57,12 @@ struct berth_copy_req {
   const char *chown;                  /* expanded --chown or NULL */
   const char *chmod;                  /* --chmod (octal) or NULL */
 };
+
+/* true for a source ADD would download (http://, https://, git://,
+ * git@): berth_build_copy refuses those (UNSUPPORTED for ADD, INVALID
+ * for COPY), so the executor passes them on unexpanded rather than to
+ * berth_context_sources. */
+bool berth_copy_src_is_url(const char *src);
 
 /* Performs the copy into container ctr_id (created, not running).  On
  * error the container's upper dir may hold part of the copy; the caller

@@ -16,8 +16,9 @@
  * an fd of the entry just made, never by name: the container may swap the
  * name for a symlink to a host path meanwhile.  Files copied in belong to the container's root (host id
  * id_base) unless `archive`; files copied out belong to the caller and
- * lose setuid/setgid bits unless `archive`.  Device nodes and sockets are
- * not copied. */
+ * lose setuid/setgid bits unless `archive`.  Hard links within a copied
+ * tree stay hard links.  Device nodes and sockets are not copied.  The
+ * copying itself is engine/copy_tree.c, shared with the builder's COPY. */
 #ifndef BERTH_ENGINE_COPY_H
 #define BERTH_ENGINE_COPY_H
 

@@ -150,16 +150,14 @@ static int layer_path(const struct berth_overlay *o, size_t i, char *out,
 }
 
 /* fsconfig with "lowerdir+" (Linux 6.8) takes any number of layers,
- * where the classic option string stops at a page. */
-static int mount_new_api(const struct berth_overlay *o, const int *layer_fds,
-                         berth_error **err) {
-  _cleanup_close_ int fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
-  if (fs < 0)
-    return berth_error_sys(err, "fsopen overlay");
+ * where the classic option string stops at a page.  layer_fds may be
+ * NULL (the snapshots as they are). */
+static int add_lowers(int fs, const struct berth_overlay *o,
+                      const int *layer_fds, berth_error **err) {
   char path[4096];
   /* Top layer first, as in lowerdir=top:...:bottom. */
   for (size_t k = o->n_layers; k-- > 0;) {
-    if (layer_fds[k] >= 0)
+    if (layer_fds && layer_fds[k] >= 0)
       snprintf(path, sizeof path, "/proc/self/fd/%d", layer_fds[k]);
     else if (layer_path(o, k, path, sizeof path, err) < 0)
       return -1;
@@ -167,6 +165,16 @@ static int mount_new_api(const struct berth_overlay *o, const int *layer_fds,
       return berth_error_sys(err, "overlay lower layer `%s`",
                              o->chain_ids[k]);
   }
+  return 0;
+}
+
+static int mount_new_api(const struct berth_overlay *o, const int *layer_fds,
+                         berth_error **err) {
+  _cleanup_close_ int fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return berth_error_sys(err, "fsopen overlay");
+  if (add_lowers(fs, o, layer_fds, err) < 0)
+    return -1;
   char upper[4096], work[4096], target[4096];
   snprintf(upper, sizeof upper, "%s/upper", o->dir);
   snprintf(work, sizeof work, "%s/work", o->dir);
@@ -221,4 +229,44 @@ int berth_idmapped_bind(const char *src, const char *target, int userns_fd,
   if (sys_move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
     return berth_error_sys(err, "mount `%s` on `%s`", src, target);
   return 0;
+}
+
+/* A mount that no process can reach by a path: it lives as long as the
+ * fd, and nothing is left to unmount however the caller ends. */
+static int detached_fs(const char *type, const struct berth_overlay *o,
+                       berth_error **err) {
+  _cleanup_close_ int fs = sys_fsopen(type, FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return berth_error_sys(err, "fsopen %s", type);
+  if (o && add_lowers(fs, o, NULL, err) < 0)
+    return -1;
+  if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return berth_error_sys(err, "create a read-only %s", type);
+  int mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY |
+                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                        MOUNT_ATTR_NOEXEC);
+  return mnt < 0 ? berth_error_sys(err, "fsmount %s", type) : mnt;
+}
+
+int berth_overlay_open_ro(const char *snapshots_root, char *const *chain_ids,
+                          size_t n, berth_error **err) {
+  struct berth_overlay o = {.snapshots_root = snapshots_root,
+                            .chain_ids = chain_ids, .n_layers = n};
+  if (n == 0)
+    return detached_fs("tmpfs", NULL, err);
+  if (n > 1)
+    return detached_fs("overlay", &o, err);
+  /* One layer: overlayfs wants two lowers when it has no upper. */
+  char path[4096];
+  if (layer_path(&o, 0, path, sizeof path, err) < 0)
+    return -1;
+  _cleanup_close_ int fd = sys_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE |
+                                                             OPEN_TREE_CLOEXEC);
+  if (fd < 0)
+    return berth_error_sys(err, "open_tree `%s`", path);
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                        MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+  if (sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr) < 0)
+    return berth_error_sys(err, "make `%s` read-only", path);
+  return steal_fd(&fd);
 }

@@ -32,6 +32,13 @@ int berth_overlay_prepare(const struct berth_overlay *o, berth_error **err);
  * the container and no crash can leak it). */
 int berth_overlay_mount(const struct berth_overlay *o, berth_error **err);
 
+/* The layers' merged tree, read-only, as a detached mount (no path leads
+ * to it; it goes away with the returned fd): an empty tmpfs for no
+ * layer, a bind for one, an overlay of lowers for more.  Files keep the
+ * snapshots' ids (no idmapping).  For COPY --from. */
+int berth_overlay_open_ro(const char *snapshots_root, char *const *chain_ids,
+                          size_t n, berth_error **err);
+
 /* A user namespace mapping 0..count-1 to base..: the fd for idmapped
  * mounts. */
 int berth_idmap_userns(uint32_t base, uint32_t count, berth_error **err);

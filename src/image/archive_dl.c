@@ -88,6 +88,9 @@ FN(int, archive_read_open,
 FN(int, archive_read_open_fd, (struct archive * a0, int a1, size_t a2),
    (a0, a1, a2))
 FN(int, archive_read_support_filter_all, (struct archive * a0), (a0))
+FN(int, archive_read_support_filter_bzip2, (struct archive * a0), (a0))
+FN(int, archive_read_support_filter_gzip, (struct archive * a0), (a0))
+FN(int, archive_read_support_filter_xz, (struct archive * a0), (a0))
 FN(int, archive_read_support_format_gnutar, (struct archive * a0), (a0))
 FN(int, archive_read_support_format_raw, (struct archive * a0), (a0))
 FN(int, archive_read_support_format_tar, (struct archive * a0), (a0))
