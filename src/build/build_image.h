@@ -3,9 +3,12 @@
  * but a config change (ENV, CMD, ...; history entry with empty_layer).
  * Those step images are the build cache: build_cache maps a step's key
  * (its parent image, instruction and inputs: build.c computes it) to
- * the image it made.  Step images without a name are "intermediate":
- * `berth images` hides them, `images -a` lists them, `builder prune`
- * removes them (and `image prune -a` leaves them to builder prune). */
+ * the image it made, and each step image records the image it was made
+ * on (its parent).  A step image without a name that others were built
+ * on is "intermediate": `berth images` hides it, `images -a` lists it;
+ * the untagged result of a build stays listed as <none>, as Docker's.
+ * Image prune (with or without -a) leaves unnamed step images to
+ * `builder prune` (build_cache.h says which go). */
 #ifndef BERTH_BUILD_BUILD_IMAGE_H
 #define BERTH_BUILD_BUILD_IMAGE_H
 
@@ -13,13 +16,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "build_cache.h"
 #include "digest.h"
 #include "engine.h"
 
 /* A layer blob from a container's upper dir (overlay whiteouts and
  * opaque dirs become OCI ones, host ids mapped back to the image's),
  * entries sorted by name, mtimes clamped to SOURCE_DATE_EPOCH when
- * `epoch` >= 0.  digest/size of the stored (uncompressed) blob. */
+ * `epoch` >= 0: berth_ctr_layer (export.h), the one `commit` uses, under
+ * the container's lock.  digest/size of the stored (uncompressed) blob,
+ * which gc collects unless an image references it: hand it to
+ * berth_build_image_new right away. */
 int berth_build_layer(struct berth_engine *e, const char *ctr_id,
                       int64_t epoch, char digest[BERTH_DIGEST_SIZE],
                       uint64_t *size, berth_error **err);
@@ -32,7 +39,10 @@ struct berth_step_image {
                               Healthcheck, Shell, OnBuild); borrowed */
   const char *layer;       /* the step's layer blob, NULL: none */
   uint64_t layer_size;
-  const char *created_by;  /* history: "RUN /bin/sh -c make" */
+  const char *created_by;  /* history: "RUN /bin/sh -c make"; NULL: no
+                              history entry (the empty image a FROM
+                              scratch stage's first step runs on, so
+                              that its images' history is Docker's) */
   int64_t epoch;           /* SOURCE_DATE_EPOCH (created, history), or
                               -1: now */
   const char *platform_os, *platform_arch, *platform_variant;
@@ -40,32 +50,22 @@ struct berth_step_image {
 };
 
 /* Records the step's image (config blob, manifest, snapshot of the new
- * layer, record; the same manifest shape as `commit`), and returns its
- * id.  An identical image (same config digest) is simply found. */
+ * layer, record; the same manifest shape as `commit`) and its parent,
+ * and returns its id.  Its config is the parent's (scratch: the
+ * platform's, no layers, no history) with the step's "config",
+ * "created" and a history entry ("empty_layer" without a layer); of the
+ * parent's other members only the image config's own (author,
+ * architecture, os, os.version, os.features, variant) carry over, not
+ * legacy ones (container_config, docker_version).  An identical image
+ * (same config digest) is simply found.  NOT_FOUND for a missing parent
+ * or layer, INVALID for a layer_size that is not the blob's; on failure
+ * nothing it added stays, nor the layer blob unless an image uses it. */
 int berth_build_image_new(struct berth_engine *e,
                           const struct berth_step_image *s,
                           char id[BERTH_DIGEST_SIZE], berth_error **err);
 
-/* The cache: hit returns 1 and fills image_id when `key` is cached and
- * its image still exists, 0 on a miss. */
-int berth_build_cache_get(struct berth_db *db, const char *key,
-                          char image_id[BERTH_DIGEST_SIZE], berth_error **err);
-int berth_build_cache_put(struct berth_db *db, const char *key,
-                          const char *image_id, berth_error **err);
-
-/* builder prune: removes cache entries (all of them with `all`; else
- * those whose image is not named nor the parent of a named image, the
- * way Docker keeps the cache of tagged builds... see build_image.c) and
- * the intermediate images that no other image, tag or container uses,
- * then collects unused blobs and snapshots.  *reclaimed gets the bytes
- * freed; fn (may be NULL) is called with each removed image id. */
-int berth_build_cache_prune(struct berth_engine *e, bool all,
-                            void (*fn)(void *arg, const char *image_id),
-                            void *arg, uint64_t *reclaimed,
-                            berth_error **err);
-
-/* Whether image_id is an unnamed step image (for `images` without -a). */
-int berth_build_image_intermediate(struct berth_db *db, const char *image_id,
-                                   berth_error **err);
+/* The cache (berth_build_cache_get/put), which images are cache and
+ * builder prune: src/engine/build_cache.h, included above (image prune
+ * and system df in the engine need them too). */
 
 #endif

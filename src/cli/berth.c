@@ -142,6 +142,8 @@ const struct cli_command cli_commands[] = {
     {"container", "prune", cmd_container_prune, "[OPTIONS]",
      "Remove all stopped containers"},
     {"system", "prune", cmd_system_prune, "[OPTIONS]", "Remove unused data"},
+    {"builder", "prune", cmd_builder_prune, "[OPTIONS]",
+     "Remove build cache"},
     {"system", "events", cmd_events, NULL, NULL},
     {"system", "info", cmd_info, NULL, NULL},
     {"volume", "create", cmd_volume_create, "[OPTIONS] [VOLUME]",
@@ -180,6 +182,7 @@ const struct cli_command cli_commands[] = {
 const size_t cli_ncommands = ARRAY_SIZE(cli_commands);
 
 const struct cli_group cli_groups[] = {
+    {"builder", "Manage builds"},
     {"container", "Manage containers"},
     {"image", "Manage images"},
     {"network", "Manage networks"},

@@ -182,6 +182,7 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
 int cmd_image_prune(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv);
 /* cmd_system.c */
 int cmd_info(struct berth_cli *cli, int argc, char **argv);
 int cmd_version(struct berth_cli *cli, int argc, char **argv);

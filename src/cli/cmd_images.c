@@ -81,6 +81,7 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv) {
   /* REPO[:TAG] is a reference filter (Docker's CLI sends it as one). */
   struct berth_image_filter filter;
   berth_image_filter_init(&filter);
+  filter.all = o.all;
   berth_error *err = NULL;
   _cleanup_free_ char *ref = NULL;
   if (npos && (asprintf(&ref, "reference=%s", pos[0]) < 0 ||

@@ -1,4 +1,5 @@
-/* berth container prune, image prune, volume prune and system prune: the
+/* berth container prune, image prune, volume prune, builder prune and
+ * system prune: the
  * engine decides what goes (prune.h) and reports it as the Engine API's
  * prune endpoints do; this file asks, calls and prints. */
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <time.h>
 
 #include "berth.h"
+#include "build_cache.h"
 #include "cleanup.h"
 #include "engine.h"
 #include "prune.h"
@@ -106,6 +108,23 @@ static int prune_volumes(struct berth_engine *e, bool all, uint64_t *freed) {
   return 0;
 }
 
+/* CachesDeleted under Docker's heading; adds the bytes to *freed. */
+static int prune_build_cache(struct berth_engine *e, bool all,
+                             uint64_t *freed) {
+  json_t *r = NULL;
+  berth_error *err = NULL;
+  int rc = berth_build_cache_prune_report(e, all, &r, &err);
+  print_strings(json_object_get(r, "CachesDeleted"),
+                "Deleted build cache objects:");
+  *freed += reclaimed(r);
+  json_decref(r);
+  if (rc < 0) {
+    fflush(stdout); /* what went before the error, in order */
+    return cli_error(err, 1);
+  }
+  return 0;
+}
+
 int cmd_container_prune(struct berth_cli *cli, int argc, char **argv) {
   bool force = false;
   struct strlist filters = {0};
@@ -156,6 +175,36 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv) {
     return 1;
   uint64_t freed = 0;
   int status = prune_images(e, all, false, &freed);
+  cli_print_reclaimed(freed);
+  return status;
+}
+
+int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv) {
+  bool all = false, force = false;
+  const struct opt opts[] = {
+      {"all,a", OPT_BOOL, &all, NULL,
+       "Remove all unused build cache, not just dangling ones"},
+      {"force,f", OPT_BOOL, &force, NULL, "Do not prompt for confirmation"}};
+  char *pos[1];
+  size_t npos;
+  int nw;
+  _cleanup_free_ char **w =
+      cli_expand_short(argc, argv, opts, ARRAY_SIZE(opts), &nw, false);
+  if (!w || cli_args("builder prune", nw, w, opts, ARRAY_SIZE(opts), pos, 1,
+                     &npos) < 0)
+    return EXIT_USAGE;
+  if (npos)
+    return cli_errorf(EXIT_USAGE, "builder prune: takes no arguments");
+  if (!force && !cli_confirm(all ? "WARNING! This will remove all build "
+                                   "cache."
+                                 : "WARNING! This will remove all dangling "
+                                   "build cache."))
+    return 0;
+  struct berth_engine *e;
+  if (cli_engine(cli, &e) < 0)
+    return EXIT_USAGE;
+  uint64_t freed = 0;
+  int status = prune_build_cache(e, all, &freed);
   cli_print_reclaimed(freed);
   return status;
 }
@@ -219,8 +268,8 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv) {
                      "container\n"
                    : "",
            all ? "  - all images without at least one container associated "
-                 "to them\n"
-               : "  - all dangling images\n");
+                 "to them\n  - all build cache\n"
+               : "  - all dangling images\n  - unused build cache\n");
   if (!force && !cli_confirm(warning))
     return 0;
   struct berth_engine *e;
@@ -232,6 +281,8 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv) {
   if (volumes && prune_volumes(e, false, &freed) != 0)
     status = 1;
   if (prune_images(e, all, true, &freed) != 0)
+    status = 1;
+  if (prune_build_cache(e, all, &freed) != 0)
     status = 1;
   cli_print_reclaimed(freed);
   return status;

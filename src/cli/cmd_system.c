@@ -159,8 +159,6 @@ static void print_summary(const struct berth_df *df) {
     char size[16], rec[32];
     cli_human_size4((double)s.size, size, sizeof size);
     reclaim_text(s.reclaimable, s.size, rec, sizeof rec);
-    if (t == BERTH_DF_BUILD_CACHE)
-      snprintf(rec, sizeof rec, "0B");
     printf("%-16s%-10zu%-10zu%-12s%s\n", names[t], s.total, s.active, size,
            rec);
   }
@@ -238,10 +236,26 @@ static void print_df_vols(const struct berth_df *df) {
     printf("%-66s %-10d %s\n", df->vols[i].vol.name, df->vols[i].vol.refs,
            size);
   }
-  printf("\nBuild cache usage: 0B\n\n%-12s %-12s %-10s %-16s %-16s %-10s "
+}
+
+static void print_df_cache(const struct berth_df *df) {
+  char total[16];
+  cli_human_size4((double)df->cache_size, total, sizeof total);
+  printf("\nBuild cache usage: %s\n\n%-12s %-12s %-10s %-16s %-16s %-10s "
          "%s\n",
-         "CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE",
-         "SHARED");
+         total, "CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED",
+         "USAGE", "SHARED");
+  for (size_t i = 0; i < df->n_cache; i++) {
+    const struct berth_df_image *d = &df->cache[i];
+    char size[16], created[48], used[48] = "";
+    cli_human_size4((double)(d->img.size - d->shared_size), size, sizeof size);
+    cli_human_ago(d->img.created, d->img.added, created, sizeof created);
+    if (d->last_used)
+      cli_human_ago(NULL, d->last_used, used, sizeof used);
+    printf("%-12.12s %-12s %-10s %-16s %-16s %-10d %s\n", d->img.id + 7,
+           "regular", size, created, used, d->containers,
+           d->shared_size > 0 ? "true" : "false");
+  }
 }
 
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv) {
@@ -265,6 +279,7 @@ int cmd_system_df(struct berth_cli *cli, int argc, char **argv) {
     print_df_images(&df);
     print_df_ctrs(&df);
     print_df_vols(&df);
+    print_df_cache(&df);
   } else {
     print_summary(&df);
   }

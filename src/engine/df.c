@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build_cache.h"
 #include "cleanup.h"
 #include "containers.h"
 #include "create.h"
@@ -13,34 +14,87 @@
 void berth_df_free(struct berth_df *df) {
   for (size_t i = 0; i < df->n_images; i++)
     berth_image_free(&df->images[i].img);
+  for (size_t i = 0; i < df->n_cache; i++)
+    berth_image_free(&df->cache[i].img);
   for (size_t i = 0; i < df->n_ctrs; i++)
     berth_ctr_clear(&df->ctrs[i].ctr);
   for (size_t i = 0; i < df->n_vols; i++)
     berth_volume_clear(&df->vols[i].vol);
   free(df->images);
+  free(df->cache);
   free(df->ctrs);
   free(df->vols);
   memset(df, 0, sizeof *df);
 }
 
-/* How many of the images have a layer with this chain id. */
-static size_t layer_users(const struct berth_image *imgs, size_t n,
-                          const char *chain_id) {
+static bool has_layer(const struct berth_image *img, const char *chain_id) {
+  for (size_t l = 0; l < img->n_layers; l++)
+    if (strcmp(img->layers[l].chain_id, chain_id) == 0)
+      return true;
+  return false;
+}
+
+/* How many of the first n images have the layer; with `kind` 0 or 1
+ * only those whose cache flag is that (-1: any). */
+static size_t layer_users(const struct berth_df_image *d, size_t n,
+                          const char *chain_id, int kind) {
   size_t users = 0;
   for (size_t i = 0; i < n; i++)
-    for (size_t l = 0; l < imgs[i].n_layers; l++)
-      if (strcmp(imgs[i].layers[l].chain_id, chain_id) == 0) {
-        users++;
-        break;
-      }
+    if ((kind < 0 || d[i].build_cache == (kind == 1)) &&
+        has_layer(&d[i].img, chain_id))
+      users++;
   return users;
 }
 
+/* Whether an active (a container's) build cache image has the layer. */
+static bool active_cache_layer(const struct berth_df_image *d, size_t n,
+                               const char *chain_id) {
+  for (size_t i = 0; i < n; i++)
+    if (d[i].build_cache && d[i].containers > 0 &&
+        has_layer(&d[i].img, chain_id))
+      return true;
+  return false;
+}
+
 /* A layer counts once however many images share it (the first image
- * listing it, newest first, carries it). */
-static bool first_user(const struct berth_image *imgs, size_t upto,
-                       const char *chain_id) {
-  return layer_users(imgs, upto, chain_id) == 0;
+ * listing it, newest first, carries it), under Images when any image
+ * that is not build cache has it, else under Build Cache. */
+static void count_layers(struct berth_df *df, struct berth_df_image *d,
+                         size_t n, size_t i) {
+  const struct berth_image *img = &d[i].img;
+  for (size_t l = 0; l < img->n_layers; l++) {
+    const struct berth_image_layer *ly = &img->layers[l];
+    if (layer_users(d, n, ly->chain_id, -1) > 1)
+      d[i].shared_size += ly->unpacked_size;
+    if (layer_users(d, i, ly->chain_id, -1) > 0)
+      continue;
+    if (layer_users(d, n, ly->chain_id, 0) > 0) {
+      df->layers_size += ly->unpacked_size;
+      continue;
+    }
+    df->cache_size += ly->unpacked_size;
+    if (!active_cache_layer(d, n, ly->chain_id))
+      df->cache_reclaimable += ly->unpacked_size;
+  }
+}
+
+/* df->images and df->cache from d (n entries, moved). */
+static int split_images(struct berth_df *df, struct berth_df_image *d,
+                        size_t n, berth_error **err) {
+  df->images = calloc(n + 1, sizeof *df->images);
+  df->cache = calloc(n + 1, sizeof *df->cache);
+  if (!df->images || !df->cache) {
+    for (size_t i = 0; i < n; i++)
+      berth_image_free(&d[i].img);
+    return berth_error_sys(err, "allocate");
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (d[i].build_cache)
+      df->cache[df->n_cache++] = d[i];
+    else
+      df->images[df->n_images++] = d[i];
+  }
+  return 0;
 }
 
 static int images_df(struct berth_engine *e, struct berth_df *df,
@@ -49,28 +103,25 @@ static int images_df(struct berth_engine *e, struct berth_df *df,
   size_t n;
   if (berth_images_list(e->db, &imgs, &n, err) < 0)
     return -1;
-  df->images = calloc(n + 1, sizeof *df->images);
-  if (!df->images) {
+  struct berth_df_image *d = calloc(n + 1, sizeof *d);
+  if (!d) {
     berth_images_free(imgs, n);
     return berth_error_sys(err, "allocate");
   }
   for (size_t i = 0; i < n; i++) {
-    struct berth_df_image *d = &df->images[i];
-    for (size_t l = 0; l < imgs[i].n_layers; l++) {
-      const struct berth_image_layer *ly = &imgs[i].layers[l];
-      if (layer_users(imgs, n, ly->chain_id) > 1)
-        d->shared_size += ly->unpacked_size;
-      if (first_user(imgs, i, ly->chain_id))
-        df->layers_size += ly->unpacked_size;
-    }
+    d[i].img = imgs[i];
+    d[i].build_cache = berth_build_cache_holds(e->db, imgs[i].id, NULL) == 1;
+    if (d[i].build_cache)
+      d[i].last_used = berth_build_cache_last_used(e->db, imgs[i].id);
     int users = berth_ctr_count_using_image(e->db, imgs[i].id, NULL);
-    d->containers = users > 0 ? users : 0;
+    d[i].containers = users > 0 ? users : 0;
   }
+  free(imgs); /* the entries moved into d */
   for (size_t i = 0; i < n; i++)
-    df->images[i].img = imgs[i];
-  df->n_images = n;
-  free(imgs); /* the entries moved into df->images */
-  return 0;
+    count_layers(df, d, n, i);
+  int rc = split_images(df, d, n, err);
+  free(d);
+  return rc;
 }
 
 static int count_volumes_of(struct berth_engine *e, const char *ctr_id) {
@@ -170,6 +221,12 @@ void berth_df_summarize(const struct berth_df *df, enum berth_df_type type,
       else
         s->reclaimable += df->ctrs[i].size_rw;
     }
+  } else if (type == BERTH_DF_BUILD_CACHE) {
+    s->total = df->n_cache;
+    for (size_t i = 0; i < df->n_cache; i++)
+      s->active += df->cache[i].containers > 0;
+    s->size = df->cache_size;
+    s->reclaimable = df->cache_reclaimable;
   } else if (type == BERTH_DF_VOLUMES) {
     s->total = df->n_vols;
     for (size_t i = 0; i < df->n_vols; i++) {

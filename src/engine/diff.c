@@ -40,23 +40,27 @@ struct frame {
   struct frame *up;
 };
 
-/* The path in the first lower layer that has it.  Symlinks are not
- * followed on the way (the layers are the image's content: a link there
- * must not reach host files, and overlay would not follow it either). */
-static bool lower_stat(struct walk *w, const char *path, struct stat *st) {
+/* path ("/a/b") under dirfd, without following any symlink on the way
+ * or at the end: the trees are the image's or the container's content,
+ * and a link there must not reach host files. */
+static bool stat_beneath(int dirfd, const char *path, struct stat *st) {
   struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
                          .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
                                     RESOLVE_NO_MAGICLINKS};
-  for (size_t i = 0; i < w->n_lowers; i++) {
-    int fd = (int)syscall(SYS_openat2, w->lowers[i], path + 1, &how,
-                          sizeof how);
-    if (fd < 0)
-      continue;
-    int rc = fstat(fd, st);
-    close(fd);
-    if (rc == 0)
+  int fd = (int)syscall(SYS_openat2, dirfd, path + 1, &how, sizeof how);
+  if (fd < 0)
+    return false;
+  int rc = fstat(fd, st);
+  close(fd);
+  return rc == 0;
+}
+
+/* The path in the first lower layer that has it (overlay would not
+ * follow a link on the way either). */
+static bool lower_stat(struct walk *w, const char *path, struct stat *st) {
+  for (size_t i = 0; i < w->n_lowers; i++)
+    if (stat_beneath(w->lowers[i], path, st))
       return true;
-  }
   return false;
 }
 
@@ -232,4 +236,34 @@ int berth_ctr_changes(struct berth_engine *e, const char *ref,
     rc = walk_dir(&w, fd, &root, err);
   walk_free(&w);
   return rc;
+}
+
+int berth_ctr_engine_stubs(struct berth_engine *e,
+                           const struct berth_ctr *c, char ***out,
+                           berth_error **err) {
+  static const char *const paths[] = {"/etc/hosts", "/etc/hostname",
+                                      "/etc/resolv.conf"};
+  struct walk w = {0};
+  char upper[4200];
+  berth_ctr_dir(e, c->id, upper, sizeof upper);
+  strncat(upper, "/upper", sizeof upper - strlen(upper) - 1);
+  _cleanup_close_ int ufd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char **v = calloc(ARRAY_SIZE(paths) + 1, sizeof *v);
+  int rc = v ? open_lowers(e, c->image_id, &w, err)
+             : berth_error_sys(err, "allocate");
+  for (size_t i = 0, n = 0; rc == 0 && ufd >= 0 && i < ARRAY_SIZE(paths);
+       i++) {
+    struct stat st, lst;
+    if (stat_beneath(ufd, paths[i], &st) &&
+        engine_mount_point(paths[i], &st, lower_stat(&w, paths[i], &lst)) &&
+        !(v[n++] = strdup(paths[i] + 1)))
+      rc = berth_error_sys(err, "allocate");
+  }
+  walk_free(&w);
+  if (rc < 0) {
+    berth_strv_freep(&v);
+    return -1;
+  }
+  *out = v;
+  return 0;
 }

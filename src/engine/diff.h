@@ -25,4 +25,13 @@ typedef int (*berth_change_fn)(void *arg, const char *path,
 int berth_ctr_changes(struct berth_engine *e, const char *ref,
                       berth_change_fn fn, void *arg, berth_error **err);
 
+/* The mount points of the engine's /etc/hosts, /etc/hostname and
+ * /etc/resolv.conf that the container's upper dir holds only for that
+ * (empty files the image has not): their names as a layer writes them
+ * ("etc/hosts"), NULL-terminated.  A layer leaves them out, as diff
+ * does: Docker keeps them in an init layer, BuildKit removes them. */
+int berth_ctr_engine_stubs(struct berth_engine *e,
+                           const struct berth_ctr *c, char ***out,
+                           berth_error **err);
+
 #endif

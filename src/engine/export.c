@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "containers.h"
 #include "create.h"
+#include "diff.h"
 #include "images.h"
 #include "lifecycle.h"
 #include "rootfs_access.h"
@@ -134,10 +135,74 @@ static int mnt_id(int fd, uint64_t *id) {
   return 0;
 }
 
+/* A file capability as the image's root sees it.  A container in a user
+ * namespace stores v3 capabilities naming its root's host uid (the
+ * kernel's namespaced file capabilities); in the layer that is the
+ * image's root, i.e. a plain v2 capability, or a v3 one naming the
+ * mapped-back uid.  One naming a uid outside the container's range
+ * would be someone else's: it stays behind.  Returns the new length, 0
+ * to leave it out. */
+static size_t image_capability(const struct berth_tar_opts *o,
+                               unsigned char *v, size_t len) {
+  enum { V2_LEN = 20, V3_LEN = 24 };
+  if (len < 4)
+    return 0;
+  uint32_t magic = (uint32_t)v[0] | (uint32_t)v[1] << 8 |
+                   (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
+  uint32_t rev = magic & 0xff000000u;
+  if (rev == 0x02000000u)
+    return len == V2_LEN ? len : 0;
+  if (rev != 0x03000000u || len != V3_LEN)
+    return 0;
+  uint32_t root = (uint32_t)v[20] | (uint32_t)v[21] << 8 |
+                  (uint32_t)v[22] << 16 | (uint32_t)v[23] << 24;
+  if (o->id_count && (root < o->id_base || root - o->id_base >= o->id_count))
+    return 0;
+  root = o->id_count ? root - o->id_base : root;
+  if (root == 0) {
+    magic = 0x02000000u | (magic & 0x00ffffffu);
+    for (int i = 0; i < 4; i++)
+      v[i] = (unsigned char)(magic >> (8 * i));
+    return V2_LEN;
+  }
+  for (int i = 0; i < 4; i++)
+    v[20 + i] = (unsigned char)(root >> (8 * i));
+  return V3_LEN;
+}
+
+/* The xattrs a layer carries: user.* and the file capability.  The
+ * others are this host's business (trusted.overlay.* bookkeeping,
+ * security.selinux labels) and must not travel. */
+static int add_xattrs(struct berth_tar *t, struct archive_entry *ae, int fd,
+                      const char *name, berth_error **err) {
+  char list[8192];
+  ssize_t n = flistxattr(fd, list, sizeof list);
+  if (n < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP))
+    return 0;
+  if (n < 0)
+    return berth_error_sys(err, "list the xattrs of `/%s`", name);
+  for (char *k = list; k < list + n; k += strlen(k) + 1) {
+    bool cap = strcmp(k, "security.capability") == 0;
+    if (!cap && strncmp(k, "user.", 5) != 0)
+      continue;
+    unsigned char v[4096];
+    ssize_t vn = fgetxattr(fd, k, v, sizeof v);
+    if (vn < 0 && errno == ENODATA)
+      continue; /* removed meanwhile */
+    if (vn < 0)
+      return berth_error_sys(err, "read xattr %s of `/%s`", k, name);
+    size_t len = cap ? image_capability(&t->o, v, (size_t)vn) : (size_t)vn;
+    if (!cap || len > 0)
+      archive_entry_xattr_add_entry(ae, k, v, len);
+  }
+  return 0;
+}
+
 /* *has_data (may be NULL) tells whether the file's bytes follow: not
- * for a second name of a hard-linked file. */
+ * for a second name of a hard-linked file.  xfd (or -1) is an open fd
+ * of the object, for its xattrs. */
 static int write_header(struct berth_tar *t, const char *name,
-                        const struct stat *st, const char *link,
+                        const struct stat *st, const char *link, int xfd,
                         bool *has_data, berth_error **err) {
   struct archive_entry *ae = archive_entry_new();
   if (!ae)
@@ -146,12 +211,20 @@ static int write_header(struct berth_tar *t, const char *name,
   archive_entry_set_pathname(ae, name);
   archive_entry_set_uid(ae, shift_id(&t->o, st->st_uid));
   archive_entry_set_gid(ae, shift_id(&t->o, st->st_gid));
+  if (t->o.clamp_mtime && (st->st_mtim.tv_sec > t->o.epoch ||
+                           (st->st_mtim.tv_sec == t->o.epoch &&
+                            st->st_mtim.tv_nsec > 0)))
+    archive_entry_set_mtime(ae, (time_t)t->o.epoch, 0);
   if (!S_ISREG(st->st_mode)) {
     archive_entry_set_nlink(ae, 1);
     archive_entry_set_size(ae, 0);
   }
   if (link)
     archive_entry_set_symlink(ae, link);
+  if (t->o.xattrs && xfd >= 0 && add_xattrs(t, ae, xfd, name, err) < 0) {
+    archive_entry_free(ae);
+    return -1;
+  }
   struct archive_entry *spare = NULL;
   if (S_ISREG(st->st_mode) && st->st_nlink > 1)
     archive_entry_linkify(t->links, &ae, &spare);
@@ -199,16 +272,28 @@ static int add_whiteout(struct berth_tar *t, const char *dir,
     return berth_error_sys(err, "allocate");
   struct stat st = {.st_mode = S_IFREG | 0600};
   st.st_uid = st.st_gid = t->o.id_base; /* shifted to 0 */
-  return write_header(t, name, &st, NULL, NULL, err);
+  return write_header(t, name, &st, NULL, -1, NULL, err);
+}
+
+static int open_dir(int path_fd, const char *name, berth_error **err) {
+  int fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    berth_error_sys(err, "open directory `/%s`", name);
+  return fd;
 }
 
 static int add_dir(struct berth_tar *t, int path_fd, const struct stat *st,
                    const char *name, berth_error **err) {
+  /* Opened before the mount check only when its xattrs are wanted
+   * (layers, which have no mounts): export leaves other mounts alone. */
+  _cleanup_close_ int dfd = t->o.xattrs ? open_dir(path_fd, name, err) : -1;
+  if (t->o.xattrs && dfd < 0)
+    return -1;
   if (*name) {
     _cleanup_free_ char *dname = NULL;
     if (asprintf(&dname, "%s/", name) < 0)
       return berth_error_sys(err, "allocate");
-    if (write_header(t, dname, st, NULL, NULL, err) < 0)
+    if (write_header(t, dname, st, NULL, dfd, NULL, err) < 0)
       return -1;
   }
   if (t->o.one_mount) {
@@ -222,10 +307,8 @@ static int add_dir(struct berth_tar *t, int path_fd, const struct stat *st,
       }
     }
   }
-  _cleanup_close_ int dfd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY |
-                                                     O_CLOEXEC);
-  if (dfd < 0)
-    return berth_error_sys(err, "open directory `/%s`", name);
+  if (dfd < 0 && (dfd = open_dir(path_fd, name, err)) < 0)
+    return -1;
   /* proc, sysfs, cgroupfs of a running container (cp of "/"): host-wide
    * knobs read as host root, and endless files; their mount point only. */
   struct statfs sf;
@@ -262,7 +345,7 @@ int berth_tar_add(struct berth_tar *t, int path_fd, const char *name,
     if (n < 0)
       return berth_error_sys(err, "readlink `/%s`", name);
     target[n] = 0;
-    return write_header(t, name, &st, target, NULL, err);
+    return write_header(t, name, &st, target, -1, NULL, err);
   }
   if (S_ISREG(st.st_mode)) {
     uint64_t id;
@@ -271,7 +354,7 @@ int berth_tar_add(struct berth_tar *t, int path_fd, const char *name,
       /* A file mounted over (hosts, resolv.conf, a bind of a host file):
        * its mount point only, never the mounted file's contents. */
       st.st_size = 0;
-      return write_header(t, name, &st, NULL, NULL, err);
+      return write_header(t, name, &st, NULL, -1, NULL, err);
     }
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
@@ -281,7 +364,7 @@ int berth_tar_add(struct berth_tar *t, int path_fd, const char *name,
     if (fd < 0)
       return berth_error_sys(err, "open `/%s`", name);
     bool has_data;
-    if (write_header(t, name, &st, NULL, &has_data, err) < 0)
+    if (write_header(t, name, &st, NULL, fd, &has_data, err) < 0)
       return -1;
     return has_data ? write_data(t, fd, name, st.st_size, err) : 0;
   }
@@ -295,11 +378,16 @@ int berth_tar_add(struct berth_tar *t, int path_fd, const char *name,
   }
   if (S_ISFIFO(st.st_mode) ||
       (!t->o.strip_special && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))))
-    return write_header(t, name, &st, NULL, NULL, err);
+    return write_header(t, name, &st, NULL, -1, NULL, err);
   return 0; /* sockets (and devices when stripped) do not travel */
 }
 
-static int add_children(struct berth_tar *t, int dfd, const char *name,
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The directory's entry names, sorted (NULL-terminated). */
+static int sorted_names(int dfd, const char *name, char ***out,
                         berth_error **err) {
   int dup_fd = dup(dfd);
   DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
@@ -308,30 +396,65 @@ static int add_children(struct berth_tar *t, int dfd, const char *name,
       close(dup_fd);
     return berth_error_sys(err, "read directory `/%s`", name);
   }
+  char **v = NULL;
+  size_t n = 0;
   int rc = 0;
   struct dirent *de;
   while (rc == 0 && (errno = 0, de = readdir(d))) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
-    _cleanup_free_ char *child = NULL;
-    if (asprintf(&child, "%s%s%s", name, *name ? "/" : "", de->d_name) < 0) {
+    char **nv = realloc(v, (n + 2) * sizeof *v);
+    if (!nv || !(nv[n] = strdup(de->d_name))) {
+      v = nv ? nv : v;
       rc = berth_error_sys(err, "allocate");
       break;
     }
-    /* One component, no symlink followed: stays in this directory. */
-    _cleanup_close_ int pfd = openat(dfd, de->d_name,
-                                     O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (pfd < 0) {
-      if (errno == ENOENT)
-        continue; /* removed meanwhile */
-      rc = berth_error_sys(err, "open `/%s`", child);
-      break;
-    }
-    rc = berth_tar_add(t, pfd, child, err);
+    v = nv;
+    v[++n] = NULL;
   }
   if (rc == 0 && errno)
     rc = berth_error_sys(err, "read directory `/%s`", name);
   closedir(d);
+  if (rc == 0 && n)
+    qsort(v, n, sizeof *v, cmp_names);
+  if (rc < 0) {
+    for (size_t i = 0; i < n; i++)
+      free(v[i]);
+    free(v);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static bool skipped(const struct berth_tar_opts *o, const char *name) {
+  for (char *const *s = o->skip; s && *s; s++)
+    if (strcmp(*s, name) == 0)
+      return true;
+  return false;
+}
+
+static int add_children(struct berth_tar *t, int dfd, const char *name,
+                        berth_error **err) {
+  _cleanup_strv_ char **names = NULL;
+  if (sorted_names(dfd, name, &names, err) < 0)
+    return -1;
+  int rc = 0;
+  for (char **n = names; rc == 0 && n && *n; n++) {
+    _cleanup_free_ char *child = NULL;
+    if (asprintf(&child, "%s%s%s", name, *name ? "/" : "", *n) < 0)
+      return berth_error_sys(err, "allocate");
+    if (skipped(&t->o, child))
+      continue;
+    /* One component, no symlink followed: stays in this directory. */
+    _cleanup_close_ int pfd = openat(dfd, *n, O_PATH | O_NOFOLLOW |
+                                                  O_CLOEXEC);
+    if (pfd < 0 && errno == ENOENT)
+      continue; /* removed meanwhile */
+    if (pfd < 0)
+      return berth_error_sys(err, "open `/%s`", child);
+    rc = berth_tar_add(t, pfd, child, err);
+  }
   return rc;
 }
 
@@ -372,22 +495,25 @@ static int blob_write(void *ctx, const void *buf, size_t len,
   return berth_blob_writer_write(ctx, buf, len, err);
 }
 
-/* The upper dir as an uncompressed layer blob: its digest is its diff
- * id. */
-static int write_layer(struct berth_engine *e, const struct berth_ctr *c,
-                       char digest[BERTH_DIGEST_SIZE], uint64_t *size,
-                       berth_error **err) {
+int berth_ctr_layer(struct berth_engine *e, const struct berth_ctr *c,
+                    int64_t epoch, char digest[BERTH_DIGEST_SIZE],
+                    uint64_t *size, berth_error **err) {
   char dir[4096], upper[4096 + 8];
   berth_ctr_dir(e, c->id, dir, sizeof dir);
   snprintf(upper, sizeof upper, "%s/upper", dir);
   _cleanup_close_ int ufd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (ufd < 0 && errno != ENOENT)
     return berth_error_sys(err, "open `%s`", upper);
+  _cleanup_strv_ char **stubs = NULL;
+  if (berth_ctr_engine_stubs(e, c, &stubs, err) < 0)
+    return -1;
   struct berth_blob_writer *w = NULL;
   if (berth_blob_writer_new(e->is->store, NULL, -1, &w, err) < 0)
     return -1;
   struct berth_tar_opts o = {.id_base = c->id_base, .id_count = c->id_count,
-                             .whiteouts = true, .strip_special = true};
+                             .whiteouts = true, .strip_special = true,
+                             .xattrs = true, .clamp_mtime = epoch >= 0,
+                             .epoch = epoch, .skip = stubs};
   struct berth_tar *t = NULL;
   int rc = berth_tar_open(-1, blob_write, w, &o, &t, err);
   if (rc == 0 && ufd >= 0) /* never started: an empty layer */
@@ -468,12 +594,8 @@ static char *new_config(const char *base_text, size_t base_len,
   }
   if (o->changes)
     apply_config(cfg, o->changes);
-  /* Nanoseconds, as Docker's commit (see archive_import.c). */
-  char now[48], base[24];
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", gmtime(&ts.tv_sec));
-  snprintf(now, sizeof now, "%s.%09ldZ", base, ts.tv_nsec);
+  char now[BERTH_IMAGE_TIME_SIZE];
+  berth_image_time(-1, now);
   json_object_set_new(doc, "created", json_string(now));
   if (o->author)
     json_object_set_new(doc, "author", json_string(o->author));
@@ -503,71 +625,27 @@ static char *new_config(const char *base_text, size_t base_len,
   return text;
 }
 
-static char *new_manifest(const struct berth_image *img, const char *cfg_digest,
-                          size_t cfg_len, const char *layer,
-                          uint64_t layer_size) {
-  json_t *layers = json_array();
-  for (size_t i = 0; layers && i < img->n_layers; i++)
-    json_array_append_new(
-        layers, json_pack("{s:s, s:s, s:I}", "mediaType",
-                          img->layers[i].media_type, "digest",
-                          img->layers[i].blob, "size",
-                          (json_int_t)img->layers[i].blob_size));
-  json_array_append_new(layers,
-                        json_pack("{s:s, s:s, s:I}", "mediaType",
-                                  "application/vnd.oci.image.layer.v1.tar",
-                                  "digest", layer, "size",
-                                  (json_int_t)layer_size));
-  json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:o}", "schemaVersion",
-                        2, "mediaType", BERTH_MT_OCI_MANIFEST, "config",
-                        "mediaType", BERTH_MT_OCI_CONFIG, "digest",
-                        cfg_digest, "size", (json_int_t)cfg_len, "layers",
-                        layers);
-  char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
-  json_decref(m);
-  return text;
-}
-
 static int commit_steps(struct berth_engine *e, const struct berth_ctr *c,
                         const struct berth_commit_opts *o,
                         struct berth_added *added, char id[BERTH_DIGEST_SIZE],
                         berth_error **err) {
-  struct berth_imgstore *is = e->is;
-  char layer[BERTH_DIGEST_SIZE], cfg_digest[BERTH_DIGEST_SIZE],
-      man_digest[BERTH_DIGEST_SIZE];
+  char layer[BERTH_DIGEST_SIZE];
   uint64_t layer_size = 0;
-  if (write_layer(e, c, layer, &layer_size, err) < 0)
+  if (berth_ctr_layer(e, c, -1, layer, &layer_size, err) < 0)
     return -1;
   berth_added_blob(added, layer);
   struct berth_image img = {0};
   if (berth_images_get(e->db, c->image_id, &img, err) < 0)
     return berth_error_prefix(err, "image of container `%s`", c->name);
-  _cleanup_free_ char *base = NULL, *cfg = NULL, *man = NULL;
+  _cleanup_free_ char *base = NULL, *cfg = NULL;
   size_t base_len = 0;
-  int rc = berth_store_get(is->store, img.id, BERTH_CONFIG_MAX_BYTES, &base,
-                           &base_len, err);
+  int rc = berth_store_get(e->is->store, img.id, BERTH_CONFIG_MAX_BYTES,
+                           &base, &base_len, err);
   if (rc == 0 && !(cfg = new_config(base, base_len, c, o, layer, err)))
     rc = -1;
   if (rc == 0)
-    rc = berth_store_put(is->store, cfg, strlen(cfg), cfg_digest, err);
-  if (rc == 0) {
-    berth_added_blob(added, cfg_digest);
-    man = new_manifest(&img, cfg_digest, strlen(cfg), layer, layer_size);
-    if (!man)
-      rc = berth_error_sys(err, "serialise the manifest");
-  }
-  if (rc == 0)
-    rc = berth_store_put(is->store, man, strlen(man), man_digest, err);
-  struct berth_manifest parsed = {0};
-  if (rc == 0) {
-    berth_added_blob(added, man_digest);
-    rc = berth_manifest_parse(man, strlen(man), BERTH_MT_OCI_MANIFEST,
-                              &parsed, err);
-  }
-  if (rc == 0)
-    rc = berth_image_record_local(is, man_digest, &parsed, o->tag, added, id,
-                                  err);
-  berth_manifest_free(&parsed);
+    rc = berth_image_record_derived(e->is, &img, cfg, layer, layer_size,
+                                    o->tag, added, id, err);
   berth_image_free(&img);
   return rc;
 }

@@ -22,6 +22,12 @@ struct berth_tar_opts {
   bool whiteouts; /* overlay whiteouts/opaque dirs -> OCI ones (commit) */
   bool one_mount; /* do not descend into other mounts (export) */
   bool strip_special; /* leave out device nodes and sockets */
+  bool xattrs;    /* user.* xattrs and file capabilities (layers) */
+  /* mtimes after `epoch` (unix seconds) are written as epoch: Docker's
+   * SOURCE_DATE_EPOCH, so that a rebuild gives the same layer. */
+  bool clamp_mtime;
+  int64_t epoch;
+  char *const *skip; /* names left out ("etc/hosts"), NULL-terminated */
 };
 
 struct berth_tar;
@@ -32,8 +38,10 @@ int berth_tar_open(int out_fd, berth_tar_write_fn write_fn, void *ctx,
                    const struct berth_tar_opts *o, struct berth_tar **out,
                    berth_error **err);
 /* Adds the object of path_fd (an O_PATH fd, symlinks not followed) as
- * `name` and, for a directory, everything under it.  name "" adds only
- * the directory's contents, at the top of the archive. */
+ * `name` and, for a directory, everything under it, each directory's
+ * entries in byte order of their names (the same tree always gives the
+ * same archive).  name "" adds only the directory's contents, at the top
+ * of the archive. */
 int berth_tar_add(struct berth_tar *t, int path_fd, const char *name,
                   berth_error **err);
 /* Finishes the archive when `finish` (false on error paths: frees only). */
@@ -44,6 +52,18 @@ int berth_tar_close(struct berth_tar *t, bool finish, berth_error **err);
  * container's ids. */
 int berth_ctr_export(struct berth_engine *e, const char *ref, int out_fd,
                      berth_error **err);
+
+/* The container's upper dir as an uncompressed OCI layer blob in the
+ * image store (its digest is its diff id): overlay whiteouts and opaque
+ * dirs become OCI ones, host ids are mapped back to the image's, user.*
+ * xattrs and file capabilities are kept, device nodes, sockets and the
+ * engine's mount points (berth_ctr_engine_stubs) stay out, and mtimes
+ * after `epoch` are clamped to it when epoch >= 0.  A container never started gives an empty layer.  The
+ * caller holds the container's lock and the image store's shared lock
+ * until the blob is referenced by an image. */
+int berth_ctr_layer(struct berth_engine *e, const struct berth_ctr *c,
+                    int64_t epoch, char digest[BERTH_DIGEST_SIZE],
+                    uint64_t *size, berth_error **err);
 
 struct berth_commit_opts {
   json_t *changes;     /* config keys to set last (may be NULL); "Env"

@@ -48,8 +48,9 @@ static int sys_move_mount(int from_dfd, const char *from, int to_dfd,
 }
 
 int berth_overlay_prepare(const struct berth_overlay *o, berth_error **err) {
-  const char *sub[] = {"upper", "work", "rootfs"};
-  for (size_t i = 0; i < 3; i++) {
+  const char *sub[] = {"upper", "work", "rootfs", "empty"};
+  /* "empty": the lower dir of an image without layers (FROM scratch). */
+  for (size_t i = 0; i < (o->n_layers ? 3 : 4); i++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", o->dir, sub[i]);
     if (mkdir(path, 0755) < 0 && errno != EEXIST)
@@ -155,6 +156,12 @@ static int layer_path(const struct berth_overlay *o, size_t i, char *out,
 static int add_lowers(int fs, const struct berth_overlay *o,
                       const int *layer_fds, berth_error **err) {
   char path[4096];
+  /* overlayfs needs a lower dir: an image without layers (FROM scratch,
+   * a build's first step) gets an empty one. */
+  snprintf(path, sizeof path, "%s/empty", o->dir);
+  if (o->n_layers == 0 &&
+      sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", path, 0) < 0)
+    return berth_error_sys(err, "overlay lower dir `%s`", path);
   /* Top layer first, as in lowerdir=top:...:bottom. */
   for (size_t k = o->n_layers; k-- > 0;) {
     if (layer_fds && layer_fds[k] >= 0)
@@ -193,10 +200,7 @@ static int mount_new_api(const struct berth_overlay *o, const int *layer_fds,
 }
 
 int berth_overlay_mount(const struct berth_overlay *o, berth_error **err) {
-  if (o->n_layers == 0)
-    return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "the image has no layers");
-  _cleanup_free_ int *fds = malloc(o->n_layers * sizeof(int));
+  _cleanup_free_ int *fds = malloc((o->n_layers + 1) * sizeof(int));
   if (!fds)
     return berth_error_sys(err, "allocate");
   for (size_t i = 0; i < o->n_layers; i++)

@@ -25,7 +25,8 @@ struct berth_overlay {
   uint32_t id_base, id_count; /* id_count 0: no idmapping */
 };
 
-/* Creates upper/ and work/ (owned by the container's root) if needed. */
+/* Creates upper/ and work/ (owned by the container's root) if needed,
+ * and, for an image without layers, the empty lower dir empty/. */
 int berth_overlay_prepare(const struct berth_overlay *o, berth_error **err);
 /* Mounts the overlay on dir/rootfs, in the caller's mount namespace (the
  * engine calls it in the monitor's private one, so the mount dies with

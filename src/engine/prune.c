@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build_cache.h"
 #include "cleanup.h"
 #include "containers.h"
 #include "create.h"
@@ -78,6 +79,37 @@ int berth_ctr_prune(struct berth_engine *e, const struct berth_prune_filter *f,
   return 0;
 }
 
+static int delete_steps(struct berth_engine *e, const char *id,
+                        bool unnamed_only, berth_error **err) {
+  int users = berth_ctr_count_using_image(e->db, id, err);
+  int names = users == 0 && unnamed_only
+                  ? berth_images_count_names(e->db, id, err)
+                  : 0;
+  if (users < 0 || names < 0)
+    return -1;
+  if (users > 0 || names > 0)
+    return 0;
+  return berth_images_delete(e->db, id, err) < 0 ? -1 : 1;
+}
+
+int berth_image_delete_unused(struct berth_engine *e, const char *id,
+                              bool unnamed_only, berth_error **err) {
+  /* One write transaction: a container created from the image, or a
+   * tag put on it, meanwhile is seen, not overtaken. */
+  if (berth_db_begin(e->db, err) < 0)
+    return -1;
+  int rc = delete_steps(e, id, unnamed_only, err);
+  if (rc < 0) {
+    berth_db_rollback(e->db);
+    return -1;
+  }
+  if (berth_db_commit(e->db, err) < 0)
+    return -1;
+  if (rc == 1)
+    berth_imgstore_event(e->is, "delete", id, NULL);
+  return rc;
+}
+
 int berth_images_prune(struct berth_engine *e, bool all,
                        berth_image_pruned_fn fn, void *arg, uint64_t *freed,
                        berth_error **err) {
@@ -87,16 +119,17 @@ int berth_images_prune(struct berth_engine *e, bool all,
     return -1;
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
-    if (!all && imgs[i].tags && imgs[i].tags[0])
+    bool named = imgs[i].tags && imgs[i].tags[0];
+    if (!all && named)
       continue;
-    int users = berth_ctr_count_using_image(e->db, imgs[i].id, err);
-    if (users < 0 ||
-        (users == 0 && berth_images_delete(e->db, imgs[i].id, err) < 0))
+    int cache = named ? 0 : berth_build_cache_holds(e->db, imgs[i].id, err);
+    int gone = cache == 0
+                   ? berth_image_delete_unused(e, imgs[i].id, false, err)
+                   : 0;
+    if (cache < 0 || gone < 0)
       rc = -1;
-    else if (users == 0) {
-      berth_imgstore_event(e->is, "delete", imgs[i].id, NULL);
+    else if (gone)
       fn(&imgs[i], arg);
-    }
   }
   berth_images_free(imgs, n);
   uint64_t gc = 0;

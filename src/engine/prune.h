@@ -5,6 +5,7 @@
 #ifndef BERTH_ENGINE_PRUNE_H
 #define BERTH_ENGINE_PRUNE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine.h"
@@ -37,12 +38,21 @@ typedef void (*berth_ctr_pruned_fn)(const char *id, uint64_t size,
 int berth_ctr_prune(struct berth_engine *e, const struct berth_prune_filter *f,
                     berth_ctr_pruned_fn fn, void *arg, berth_error **err);
 
+/* Deletes the record of image `id` when no container was created from
+ * it (and, with unnamed_only, when nothing names it), checked and done
+ * in one transaction, and reports the "delete" event: 1 deleted, 0
+ * kept.  Its blobs and snapshots are left to berth_imgstore_gc. */
+int berth_image_delete_unused(struct berth_engine *e, const char *id,
+                              bool unnamed_only, berth_error **err);
+
 /* Called for each image deleted, before it is freed. */
 typedef void (*berth_image_pruned_fn)(const struct berth_image *img,
                                       void *arg);
 /* Deletes the images no container was created from (only untagged ones
  * unless all), then collects the blobs and snapshots nothing uses;
- * *freed gets what that gave back.  Stops at the first error. */
+ * *freed gets what that gave back.  Stops at the first error.  Build
+ * cache (berth_build_cache_holds) is left to builder prune, as Docker's
+ * image prune leaves it, with or without all. */
 int berth_images_prune(struct berth_engine *e, bool all,
                        berth_image_pruned_fn fn, void *arg, uint64_t *freed,
                        berth_error **err);

@@ -64,6 +64,9 @@ FN(int, archive_entry_sparse_count, (struct archive_entry * a0), (a0))
 FN(const struct stat *, archive_entry_stat, (struct archive_entry * a0), (a0))
 FN(const char *, archive_entry_symlink, (struct archive_entry * a0), (a0))
 FN(la_int64_t, archive_entry_uid, (struct archive_entry * a0), (a0))
+VOID_FN(archive_entry_xattr_add_entry,
+        (struct archive_entry * a0, const char *a1, const void *a2, size_t a3),
+        (a0, a1, a2, a3))
 FN(int, archive_entry_xattr_next,
    (struct archive_entry * a0, const char **a1, const void **a2, size_t *a3),
    (a0, a1, a2, a3))

@@ -39,13 +39,8 @@ static int store_tarball(struct berth_imgstore *is, int in_fd,
 
 static char *config_json(const char *diff_id, const char *changes_json,
                          berth_error **err) {
-  /* Nanoseconds, as Docker's: two imports in one second get distinct
-   * histories (ps --filter ancestor= tells images apart by history). */
-  char now[48], base[24];
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", gmtime(&ts.tv_sec));
-  snprintf(now, sizeof now, "%s.%09ldZ", base, ts.tv_nsec);
+  char now[BERTH_IMAGE_TIME_SIZE];
+  berth_image_time(-1, now);
   const char *os, *arch, *variant;
   berth_host_platform(&os, &arch, &variant);
   json_t *changes = changes_json ? json_loads(changes_json, 0, NULL)

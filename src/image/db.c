@@ -49,6 +49,16 @@ static const char *const migrations[] = {
     "  name TEXT PRIMARY KEY,"
     "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
     "CREATE INDEX repo_digests_image ON repo_digests(image_id);",
+    /* 2: the image a build step made an image from (Docker's "Parent"):
+     * an untagged image others were built on is intermediate (`images`
+     * hides it without -a), and builder prune keeps the ancestors of
+     * named images.  parent_id is no foreign key: a parent may go first
+     * (records are self-contained), and its id means the same image if
+     * it comes back. */
+    "CREATE TABLE image_parents ("
+    "  image_id TEXT PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+    "  parent_id TEXT NOT NULL);"
+    "CREATE INDEX image_parents_parent ON image_parents(parent_id);",
 };
 
 int berth_db_error(struct berth_db *db, const char *what, berth_error **err) {

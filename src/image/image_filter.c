@@ -172,6 +172,11 @@ static bool keep(struct berth_imgstore *is, const struct berth_image_filter *f,
     return false;
   if (!narrow_tags(f, img))
     return false;
+  /* After the name checks: an intermediate image has no name, and an
+   * image with one never is. */
+  if (!f->all && dangling &&
+      berth_images_intermediate(is->db, img->id, NULL) == 1)
+    return false;
   if (!f->n_label)
     return true;
   json_t *cfg = berth_image_config(is, img->id);

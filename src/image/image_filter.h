@@ -4,6 +4,7 @@
 #define BERTH_IMAGE_IMAGE_FILTER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ struct berth_image_filter {
   const char *label[BERTH_IMAGE_FILTER_MAX]; /* k or k=v, all must match */
   size_t n_label;
   const char *before, *since; /* images created before/after this one */
+  bool all; /* also intermediate images (berth_images_intermediate): -a */
 };
 
 void berth_image_filter_init(struct berth_image_filter *f);
@@ -30,7 +32,8 @@ int berth_image_filter_add(struct berth_image_filter *f, const char *kv,
                            berth_error **err);
 
 /* The images the filter lets through, newest first; each one's tags are
- * narrowed to those a reference pattern matched. */
+ * narrowed to those a reference pattern matched.  Intermediate images
+ * only with f->all, as Docker's GET /images/json?all=. */
 int berth_images_list_filtered(struct berth_imgstore *is,
                                const struct berth_image_filter *f,
                                struct berth_image **out, size_t *n,

@@ -96,6 +96,10 @@ json_t *berth_image_inspect(struct berth_imgstore *is,
     json_decref(diff);
     return NULL;
   }
+  /* As Docker's classic builder: the image a build step ran on. */
+  char parent[BERTH_DIGEST_SIZE];
+  if (berth_images_parent(is->db, img->id, parent, NULL) == 1)
+    json_object_set_new(j, "Parent", json_string(parent));
   json_object_set_new(j, "Author", member_or(cfg, "author", json_string("")));
   json_object_set_new(j, "Config", image_config(cfg));
   json_object_set_new(

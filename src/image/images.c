@@ -430,3 +430,44 @@ int berth_images_chain_in_use(struct berth_db *db, const char *chain_id,
       db, "SELECT EXISTS (SELECT 1 FROM image_layers WHERE chain_id = ?1)",
       chain_id, err);
 }
+
+int berth_images_set_parent(struct berth_db *db, const char *id,
+                            const char *parent_id, berth_error **err) {
+  _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  if (berth_db_prepare(db,
+                       "INSERT OR IGNORE INTO image_parents (image_id,"
+                       " parent_id) VALUES (?, ?)",
+                       &st, err) < 0)
+    return -1;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, parent_id, -1, SQLITE_STATIC);
+  return berth_db_step_done(db, st, err);
+}
+
+int berth_images_parent(struct berth_db *db, const char *id,
+                        char parent[BERTH_DIGEST_SIZE], berth_error **err) {
+  _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  if (berth_db_prepare(db,
+                       "SELECT p.parent_id FROM image_parents p"
+                       " JOIN images i ON i.id = p.parent_id"
+                       " WHERE p.image_id = ?",
+                       &st, err) < 0)
+    return -1;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    copy_col(st, 0, parent);
+    return 1;
+  }
+  return rc == SQLITE_DONE ? 0 : berth_db_error(db, "read the parent", err);
+}
+
+int berth_images_intermediate(struct berth_db *db, const char *id,
+                              berth_error **err) {
+  return count_query(
+      db,
+      "SELECT EXISTS (SELECT 1 FROM image_parents WHERE parent_id = ?1)"
+      " AND NOT EXISTS (SELECT 1 FROM tags WHERE image_id = ?1)"
+      " AND NOT EXISTS (SELECT 1 FROM repo_digests WHERE image_id = ?1)",
+      id, err);
+}

@@ -76,6 +76,19 @@ int berth_images_count_names(struct berth_db *db, const char *id,
 int berth_images_delete(struct berth_db *db, const char *id,
                         berth_error **err);
 
+/* Records that image `id` was made on `parent_id` by a build step (an
+ * existing record is kept). */
+int berth_images_set_parent(struct berth_db *db, const char *id,
+                            const char *parent_id, berth_error **err);
+/* The image `id` was made on: 1 and parent filled, 0 when none is
+ * recorded or it is gone. */
+int berth_images_parent(struct berth_db *db, const char *id,
+                        char parent[BERTH_DIGEST_SIZE], berth_error **err);
+/* Docker's intermediate image: one without a name (tag or repo digest)
+ * that other images were built on.  `images` hides it without -a. */
+int berth_images_intermediate(struct berth_db *db, const char *id,
+                              berth_error **err);
+
 /* Whether any image still references the blob / the snapshot. */
 int berth_images_blob_in_use(struct berth_db *db, const char *digest,
                              berth_error **err);

@@ -1,4 +1,5 @@
-/* Images made from blobs already in the store (load, import). */
+/* Images made from blobs already in the store (load, import, commit,
+ * build). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,5 +150,72 @@ int berth_image_record_local(struct berth_imgstore *is,
     memcpy(id, img.id, BERTH_DIGEST_SIZE);
   free(img.layers);
   berth_image_config_free(&cfg);
+  return rc;
+}
+
+void berth_image_time(int64_t epoch, char out[BERTH_IMAGE_TIME_SIZE]) {
+  struct timespec ts = {.tv_sec = (time_t)epoch};
+  if (epoch < 0)
+    clock_gettime(CLOCK_REALTIME, &ts);
+  char base[24];
+  struct tm tm;
+  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", gmtime_r(&ts.tv_sec, &tm));
+  /* Nanoseconds, as Docker's: two images made in one second get distinct
+   * histories (ps --filter ancestor= tells images apart by history). */
+  snprintf(out, BERTH_IMAGE_TIME_SIZE, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+static json_t *descriptor(const char *media_type, const char *digest,
+                          uint64_t size) {
+  return json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest",
+                   digest, "size", (json_int_t)size);
+}
+
+static char *derived_manifest(const struct berth_image *parent,
+                              const char *cfg_digest, size_t cfg_len,
+                              const char *layer, uint64_t layer_size) {
+  json_t *layers = json_array();
+  for (size_t i = 0; layers && parent && i < parent->n_layers; i++)
+    json_array_append_new(
+        layers, descriptor(parent->layers[i].media_type,
+                           parent->layers[i].blob,
+                           (uint64_t)parent->layers[i].blob_size));
+  if (layers && layer)
+    json_array_append_new(layers,
+                          descriptor("application/vnd.oci.image.layer.v1.tar",
+                                     layer, layer_size));
+  json_t *m = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2,
+                        "mediaType", BERTH_MT_OCI_MANIFEST, "config",
+                        descriptor(BERTH_MT_OCI_CONFIG, cfg_digest, cfg_len),
+                        "layers", layers);
+  char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+  json_decref(m);
+  return text;
+}
+
+int berth_image_record_derived(struct berth_imgstore *is,
+                               const struct berth_image *parent,
+                               const char *cfg, const char *layer,
+                               uint64_t layer_size, const char *tag,
+                               struct berth_added *added,
+                               char id[BERTH_DIGEST_SIZE], berth_error **err) {
+  char cfg_digest[BERTH_DIGEST_SIZE], man_digest[BERTH_DIGEST_SIZE];
+  if (berth_store_put(is->store, cfg, strlen(cfg), cfg_digest, err) < 0)
+    return -1;
+  berth_added_blob(added, cfg_digest);
+  _cleanup_free_ char *man = derived_manifest(parent, cfg_digest, strlen(cfg),
+                                              layer, layer_size);
+  if (!man)
+    return berth_error_sys(err, "serialise the manifest");
+  if (berth_store_put(is->store, man, strlen(man), man_digest, err) < 0)
+    return -1;
+  berth_added_blob(added, man_digest);
+  struct berth_manifest parsed = {0};
+  int rc = berth_manifest_parse(man, strlen(man), BERTH_MT_OCI_MANIFEST,
+                                &parsed, err);
+  if (rc == 0)
+    rc = berth_image_record_local(is, man_digest, &parsed, tag, added, id,
+                                  err);
+  berth_manifest_free(&parsed);
   return rc;
 }
