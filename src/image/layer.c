@@ -144,6 +144,18 @@ static int remove_at(struct unpack *u, int dirfd, const char *name,
   return berth_rm_rf(full, err);
 }
 
+/* Which xattrs of a layer land on the snapshot.  user.* is the image's
+ * own data and security.capability its file capabilities.  Everything
+ * else is dropped: trusted.overlay.* on a snapshot would be read by
+ * overlayfs as its own metadata (opaque dirs, redirects, metacopy) and
+ * let a layer rearrange what the layers below it show, and other
+ * trusted.* and security.* names (selinux, ima, evm) are the host's to
+ * set, not an image's. */
+static bool layer_xattr_allowed(const char *key) {
+  return strncmp(key, "user.", 5) == 0 ||
+         strcmp(key, "security.capability") == 0;
+}
+
 static int set_xattrs(struct unpack *u, struct archive_entry *e, int fd,
                       int dirfd, const char *name, berth_error **err) {
   const char *key;
@@ -151,6 +163,8 @@ static int set_xattrs(struct unpack *u, struct archive_entry *e, int fd,
   size_t size;
   archive_entry_xattr_reset(e);
   while (archive_entry_xattr_next(e, &key, &value, &size) == ARCHIVE_OK) {
+    if (!layer_xattr_allowed(key))
+      continue;
     int r;
     if (fd >= 0) {
       r = fsetxattr(fd, key, value, size, 0);
