@@ -3,8 +3,9 @@
  *
  * The parser only splits: it joins continuation lines, drops comments,
  * reads parser directives (`# escape=` changes the escape character,
- * `# syntax=` is accepted and ignored; directives only before the first
- * instruction, comment or blank line), collects heredocs (`RUN <<EOF`,
+ * `# syntax=` and BuildKit's `# check=` are accepted and ignored;
+ * directives only before the first instruction, comment or blank line),
+ * collects heredocs (`RUN <<EOF`,
  * `<<-EOF` strips leading tabs, a quoted delimiter turns expansion off),
  * splits flags (`--from=x`) and words, and checks each instruction's
  * shape (argument count, JSON form where required, known flags).
@@ -46,18 +47,26 @@ enum berth_df_cmd {
   BERTH_DF_SHELL,
 };
 
-/* "--name=value" before the arguments ("--link" alone: value NULL). */
+/* "--name=value" before the arguments ("--link" alone: value NULL).
+ * Each instruction takes only its own flags (others are an error,
+ * "Dockerfile:3: unknown flag: --x"): FROM --platform; RUN --mount
+ * (repeatable), --network, --security; COPY --from, --chown, --chmod,
+ * --link; ADD --chown, --chmod, --link, --checksum, --keep-git-dir;
+ * HEALTHCHECK --interval, --timeout, --start-period, --start-interval
+ * (Go durations, 0 or at least 1ms), --retries (an integer >= 0); all
+ * checked here.  --link and --keep-git-dir are booleans (no value,
+ * "true" or "false"); the others need `=` and may appear once. */
 struct berth_df_flag {
-  char *name;  /* without the dashes: "from", "chown", "chmod", "link",
-                  "platform", "interval", "timeout", "start-period",
-                  "retries", "network", "mount", "security" */
-  char *value; /* raw, unexpanded; NULL for a flag without `=` */
+  char *name;  /* without the dashes: "from", "chown", ... */
+  char *value; /* unexpanded, with Docker's flag splitter's quotes and
+                  backslashes removed (`--chown="a b"` gives a b);
+                  NULL for a flag without `=` */
 };
 
 struct berth_df_heredoc {
   char *name;    /* the delimiter word ("EOF") */
   char *content; /* the body, each line ending in '\n' ("<<-": leading
-                    tabs removed) */
+                    tabs removed; CRLF line ends become '\n') */
   bool expand;   /* false when the delimiter was quoted ('EOF' or "EOF") */
 };
 
@@ -75,24 +84,33 @@ struct berth_df_instr {
    * Otherwise args depend on cmd (raw words keep their quotes and
    * escapes for shell_word.h to process):
    *   RUN, CMD, ENTRYPOINT: one arg, the command line as written
-   *     (with heredocs: the first line, e.g. "<<EOF" or "cat <<EOF > f")
+   *     (with heredocs: the first line, e.g. "<<EOF" or "cat <<EOF > f");
+   *     CMD and ENTRYPOINT with nothing after them: no args (an empty
+   *     command, as Docker); RUN needs a command
    *   ENV, LABEL: key/value pairs, args[2k] key, args[2k+1] value
    *     ("ENV K V" legacy form: one pair, the value is the rest of the
    *     line; "K=V ..." form: raw words split at the first '=')
    *   ARG: one word per arg, "NAME" or "NAME=default" (raw)
-   *   FROM: "image" or "image", "AS", "name" (AS in any case)
-   *   COPY/ADD: sources..., dest (at least 2 args, or 1 with heredocs)
+   *   FROM: "image" or "image", "AS", "name" (AS in any case; the
+   *     name checked and lower-cased: Docker compares stage names so)
+   *   COPY/ADD, VOLUME, EXPOSE, FROM: words split at whitespace, as
+   *     Docker does (quotes do not group: use the JSON form)
+   *   COPY/ADD: sources..., dest (at least 2 args, or 1 with heredocs:
+   *     the "<<EOF" sources are removed from args, their files are in
+   *     heredocs)
    *   HEALTHCHECK: "NONE", or "CMD" followed by the command: args[0]
    *     "CMD", args[1] the command line (shell form) or, when json,
    *     args[0] "CMD" then the array's strings
    *   ONBUILD: one arg, the trigger instruction as written
    *     ("RUN echo hi"; checked by parsing it, FROM/ONBUILD/MAINTAINER
-   *     refused as triggers)
+   *     refused as triggers); a trigger with heredocs is followed by
+   *     "\n" + body + delimiter of each, as Docker stores it, so the
+   *     later build parses it whole (they are also in heredocs)
    *   EXPOSE, VOLUME, USER, WORKDIR, STOPSIGNAL, MAINTAINER: raw words
    *     (USER, WORKDIR, STOPSIGNAL, MAINTAINER: exactly one arg, the
    *     rest of the line) */
   bool json;
-  char **args;
+  char **args; /* NULL-terminated (NULL when n_args is 0) */
   size_t n_args;
   struct berth_df_heredoc *heredocs;
   size_t n_heredocs;
@@ -117,7 +135,8 @@ void berth_dockerfile_free(struct berth_dockerfile *df);
 /* The instruction's keyword in upper case ("RUN"). */
 const char *berth_df_cmd_name(enum berth_df_cmd cmd);
 /* The flag's value, NULL when absent; *present (may be NULL) tells a
- * flag given without a value from an absent one. */
+ * flag given without a value from an absent one.  A repeated flag
+ * (RUN --mount): the first; walk in->flags for all of them. */
 const char *berth_df_flag(const struct berth_df_instr *in, const char *name,
                           bool *present);
 
