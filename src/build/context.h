@@ -49,11 +49,15 @@ struct berth_context {
 int berth_context_open_dir(const char *dir, const char *dockerfile,
                            struct berth_context **out, berth_error **err);
 /* `berth build -`: reads in_fd.  A tar (plain, gzip, bzip2, xz or zstd)
- * is unpacked into a new 0700 directory under tmp_parent (entries with
- * absolute names, "..", links pointing out, device nodes are refused;
- * owners are not kept) and becomes the context, with the Dockerfile
- * named by `dockerfile` (default "Dockerfile") inside it; anything else
- * is the Dockerfile itself and the context is an empty directory. */
+ * is unpacked under a new 0700 directory under tmp_parent (entries with
+ * absolute names, "..", links pointing out, device nodes, FIFOs,
+ * sockets, whiteout names and trusted.* xattrs are refused, naming the
+ * entry; owners are kept, as Docker's daemon keeps them: COPY makes
+ * them 0:0 anyway) and becomes the context, with the Dockerfile named
+ * by `dockerfile` (default "Dockerfile", relative to the context root)
+ * inside it; anything else that is not compressed is the Dockerfile
+ * itself and the context is an empty directory.  On error nothing is
+ * left under tmp_parent. */
 int berth_context_open_stream(int in_fd, const char *tmp_parent,
                               const char *dockerfile,
                               struct berth_context **out, berth_error **err);
@@ -62,25 +66,33 @@ void berth_context_free(struct berth_context *ctx);
 bool berth_context_ignored(const struct berth_context *ctx, const char *rel);
 
 /* COPY/ADD sources: `pattern` as written after variable expansion,
- * relative to the context root ("/x" is "x"), may hold globs (matched
- * per element against entries that are not ignored).  Fills a
- * NULL-terminated strv of cleaned context-relative paths ("." for the
- * whole context), sorted.  A pattern leaving the context is INVALID
- * ("forbidden path outside the build context: ../x"); no match is
- * NOT_FOUND ("\"x\": not found in the build context or excluded by
+ * relative to the context root ("/x" is "x"), may hold globs (Go's
+ * filepath.Match per element against entries that are not ignored;
+ * symlinked directories are not searched).  Fills a NULL-terminated
+ * strv of cleaned context-relative paths ("." for the whole context),
+ * in walk order (names sorted element by element).  A source that is a
+ * symlink is returned under its own name (COPY follows it; its target
+ * must be inside and not ignored).  A pattern leaving the context is
+ * INVALID ("forbidden path outside the build context: ../x"); no match
+ * is NOT_FOUND ("\"x\": not found in the build context or excluded by
  * .dockerignore"); a source that is a symlink leading outside the
- * context is INVALID. */
+ * context is INVALID ("... points outside the build context"). */
 int berth_context_sources(const struct berth_context *ctx,
                           const char *pattern, char ***out, size_t *n,
                           berth_error **err);
 
 /* The same glob rules over any tree (COPY --from: an image's root, where
  * root_fd is its "/" and absolute patterns are relative to it); nothing
- * is ignored.  For use inside the child that has that tree mounted. */
+ * is ignored, and, the tree being a root file system, its symlinks
+ * resolve inside it (RESOLVE_IN_ROOT: "/x" means its own /x) and ".."
+ * stops at its root.  For use inside the child that has that tree
+ * mounted. */
 int berth_glob_at(int root_fd, const char *pattern, char ***out, size_t *n,
                   berth_error **err);
 
-/* A digest of what COPY would copy from these sources: for every entry
+/* A digest of what COPY would copy from these sources (rels from
+ * berth_context_sources; one that is a symlink is followed inside the
+ * context, links below it are digested as links): for every entry
  * under each source (ignored entries left out), in sorted order, its
  * relative path, type, mode, owner, size, xattrs, link target and
  * content digest; NOT mtimes.  File contents are hashed only when a
