@@ -10,21 +10,17 @@
 # ports 23301-23309.  Everything podman made goes in teardown_file.
 
 load ../engine/engine
+load ../podman
 
 PNET=bco PIF=bco0 PSUB=10.212.9
 
 setup_file() {
-  command -v podman >/dev/null && command -v crun >/dev/null ||
-    skip "podman and crun are needed (scripts/deps.sh)"
   engine_setup_file
-  # podman refuses run roots longer than 50 characters.
-  PTMP=$(mktemp -d /tmp/bco.XXXXXX)
-  chmod 711 "$PTMP"
+  podman_start bco
   UP_NS=bco-up-$$
   UP_IF=bco-u$$
-  export PTMP UP_NS UP_IF
-  write_podman_conf
-  mount_ns
+  export UP_NS UP_IF
+  write_podman_net
   berth save -o "$PTMP/bb.tar" bb
   podman load -q -i "$PTMP/bb.tar" >/dev/null
   make_upstream
@@ -37,52 +33,20 @@ teardown() {
 
 teardown_file() {
   [ -n "${PTMP:-}" ] || return 0
-  podman rm -af -t 0 >/dev/null 2>&1
-  podman system reset -f >/dev/null 2>&1
-  [ -f "$PTMP/ns.pid" ] && kill "$(cat "$PTMP/ns.pid")" 2>/dev/null
+  [ -f "$PTMP/up.pid" ] && kill "$(cat "$PTMP/up.pid")" 2>/dev/null
+  podman_stop
   # netavark removes its bridge with its last container; in case not.
   ip link del "$PIF" 2>/dev/null
-  [ -f "$PTMP/up.pid" ] && kill "$(cat "$PTMP/up.pid")" 2>/dev/null
   ip netns del "$UP_NS" 2>/dev/null
   ip link del "$UP_IF" 2>/dev/null
   berth network prune -f >/dev/null 2>&1
   engine_teardown_file
-  rm -rf --one-file-system "$PTMP"
 }
 
-# podman with its own roots, in the mount namespace of mount_ns: one for
-# all calls, as podman keeps each container's network namespace mounted
-# under /run/netns between its calls.
-podman() {
-  CONTAINERS_CONF=$PTMP/containers.conf nsenter -t "$(cat "$PTMP/ns.pid")" -m -r -w \
-    podman --root "$PTMP/root" --runroot "$PTMP/run" --tmpdir "$PTMP/tmp" "$@"
-}
-
-# A private mount namespace held by a sleeping process, in which
-# /sys/fs/cgroup/unified/cgroup.controllers is /dev/null: crun 1.8 refuses
-# this host's hybrid layout otherwise (berth does not read it there).
-mount_ns() {
-  local f=/sys/fs/cgroup/unified/cgroup.controllers
-  unshare -m --propagation private sh -c \
-    "{ [ ! -e $f ] || mount --bind /dev/null $f; } && exec sleep 100000" \
-    >/dev/null 2>&1 3>&- &
-  echo $! > "$PTMP/ns.pid"
-  wait_until nsenter -t "$!" -m -r sh -c "[ ! -e $f ] || [ ! -s $f ]"
-}
-
-write_podman_conf() {
-  # podman lowers its RLIMIT_NPROC to 32768; root here cannot raise
-  # limits (no CAP_SYS_RESOURCE), so the defaults are what it has.
-  local hn
-  hn=$(ulimit -Hn)
+# podman's network "bco", through netavark, in a config dir of its own.
+write_podman_net() {
   mkdir -p "$PTMP/net"
-  cat >"$PTMP/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=$hn:$hn", "nproc=32768:32768"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "crun"
+  cat >>"$PTMP/containers.conf" <<CONF
 [network]
 network_backend = "netavark"
 network_config_dir = "$PTMP/net"
