@@ -11,6 +11,7 @@
 #ifndef BERTH_BUILD_BUILD_H
 #define BERTH_BUILD_BUILD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,12 +57,18 @@ struct berth_build_opts {
   const char *target;         /* stage name or NULL: the last stage */
   const char *platform;       /* NULL: the host's; others refused
                                  unless they are the host's */
-  const char *network;        /* RUN's network: "bridge" (NULL), "none",
-                                 "host" */
+  const char *network;        /* RUN's network: "bridge" (NULL or
+                                 "default"), "none", "host"; others are
+                                 INVALID (a RUN --network= of its own
+                                 wins for that step) */
   const char *iidfile;        /* written with the id at the end, or NULL */
   bool no_cache, pull;
   berth_build_progress_fn progress;
   void *progress_arg;
+  /* Set (a signal handler of the front end may set it) to stop the
+   * build: a running RUN's container is killed and, like every build
+   * container, removed; the build fails.  NULL: never. */
+  const volatile sig_atomic_t *cancel;
 };
 
 /* Builds; id gets the final image's id.  On failure the step images

@@ -101,6 +101,9 @@ static char *step_config(json_t *doc, const struct berth_step_image *s,
   json_object_set_new(doc, "created", json_string(created));
   json_object_set_new(doc, "config", s->config ? json_deep_copy(s->config)
                                                : json_object());
+  /* MAINTAINER: the image's author (else the parent's, kept above). */
+  if (s->author)
+    json_object_set_new(doc, "author", json_string(s->author));
   json_t *ids = json_object_get(json_object_get(doc, "rootfs"), "diff_ids");
   /* An uncompressed layer's diff id is its digest. */
   if (s->layer)

@@ -37,12 +37,16 @@ struct berth_step_image {
                               (Env, Cmd, Entrypoint, WorkingDir, User,
                               Labels, ExposedPorts, Volumes, StopSignal,
                               Healthcheck, Shell, OnBuild); borrowed */
+  const char *author;      /* the image's "author" (MAINTAINER); NULL:
+                              the parent's */
   const char *layer;       /* the step's layer blob, NULL: none */
   uint64_t layer_size;
   const char *created_by;  /* history: "RUN /bin/sh -c make"; NULL: no
                               history entry (the empty image a FROM
                               scratch stage's first step runs on, so
-                              that its images' history is Docker's) */
+                              that its images' history is Docker's;
+                              ONBUILD and the build's --label, for
+                              which BuildKit writes none) */
   int64_t epoch;           /* SOURCE_DATE_EPOCH (created, history), or
                               -1: now */
   const char *platform_os, *platform_arch, *platform_variant;

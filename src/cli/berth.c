@@ -52,6 +52,9 @@ const struct cli_command cli_commands[] = {
     {"image", "import", cmd_import, NULL, NULL},
     {"image", "prune", cmd_image_prune, "[OPTIONS]", "Remove unused images"},
     {"system", "df", cmd_system_df, "[OPTIONS]", "Show berth disk usage"},
+    {NULL, "build", cmd_build, "[OPTIONS] PATH | -",
+     "Build an image from a Dockerfile"},
+    {"image", "build", cmd_build, NULL, NULL},
     {NULL, "history", cmd_history, "[OPTIONS] IMAGE",
      "Show the history of an image"},
     {"image", "history", cmd_history, NULL, NULL},
@@ -373,7 +376,8 @@ int main(int argc, char **argv, char **envp) {
    * cgroup_warm.h). */
   if (!helping &&
       (c->fn == cmd_run || c->fn == cmd_start || c->fn == cmd_restart ||
-       c->fn == cmd_restart_child || c->fn == cmd_exec))
+       c->fn == cmd_restart_child || c->fn == cmd_exec ||
+       c->fn == cmd_build))
     berth_cgroup_prewarm();
   cli_help_begin(c);
   status = c->fn(&cli, argc - i - used, argv + i + used);

@@ -151,6 +151,8 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv);
 int cmd_top(struct berth_cli *cli, int argc, char **argv);
 int cmd_events(struct berth_cli *cli, int argc, char **argv);
 int cmd_stats(struct berth_cli *cli, int argc, char **argv);
+/* cmd_build.c */
+int cmd_build(struct berth_cli *cli, int argc, char **argv);
 /* cmd_exec.c, cmd_attach.c */
 int cmd_exec(struct berth_cli *cli, int argc, char **argv);
 int cmd_attach(struct berth_cli *cli, int argc, char **argv);

@@ -99,7 +99,7 @@ static void merge_objects(json_t *req, json_t *img, const char *key) {
 /* Docker's rules: an Entrypoint given by the user (even empty) replaces
  * the image's and drops the image's Cmd; a Cmd given replaces the
  * image's Cmd only. */
-static json_t *merge_config(json_t *req, json_t *img) {
+static json_t *merge_config(json_t *req, json_t *img, bool image_volumes) {
   json_t *c = json_deep_copy(req);
   bool user_ep = json_object_get(c, "Entrypoint") &&
                  !json_is_null(json_object_get(c, "Entrypoint"));
@@ -120,7 +120,8 @@ static json_t *merge_config(json_t *req, json_t *img) {
   default_from(c, img, "StopSignal");
   default_from(c, img, "Healthcheck");
   merge_objects(c, img, "ExposedPorts");
-  merge_objects(c, img, "Volumes");
+  if (image_volumes)
+    merge_objects(c, img, "Volumes");
   merge_objects(c, img, "Labels");
   return c;
 }
@@ -197,9 +198,9 @@ static int insert_record(struct berth_engine *e, struct berth_ctr *c,
   return berth_db_commit(e->db, err);
 }
 
-int berth_ctr_new(struct berth_engine *e, const char *image_id,
-                        const char *image_name, json_t *req, const char *name,
-                        char id[65], berth_error **err) {
+static int ctr_new(struct berth_engine *e, const char *image_id,
+                   const char *image_name, json_t *req, const char *name,
+                   bool image_volumes, char id[65], berth_error **err) {
   char gen_name[64];
   if (name && berth_ctr_name_validate(name, err) < 0)
     return -1;
@@ -228,7 +229,7 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   c.created = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-  c.config = merge_config(rq, img);
+  c.config = merge_config(rq, img, image_volumes);
   json_decref(img);
   json_decref(rq);
   snprintf(c.state, sizeof c.state, "%s", BERTH_ST_CREATED);
@@ -278,6 +279,18 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
   if (rc == 0)
     memcpy(id, c.id, 65);
   return rc;
+}
+
+int berth_ctr_new(struct berth_engine *e, const char *image_id,
+                  const char *image_name, json_t *req, const char *name,
+                  char id[65], berth_error **err) {
+  return ctr_new(e, image_id, image_name, req, name, true, id, err);
+}
+
+int berth_ctr_new_build(struct berth_engine *e, const char *image_id,
+                        json_t *req, const char *name, char id[65],
+                        berth_error **err) {
+  return ctr_new(e, image_id, image_id, req, name, false, id, err);
 }
 
 void berth_ctr_trash_dir(const struct berth_engine *e, const char *id,

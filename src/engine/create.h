@@ -16,6 +16,14 @@ int berth_ctr_new(struct berth_engine *e, const char *image_id,
                         const char *image_name, json_t *req,
                         const char *name, char id[65], berth_error **err);
 
+/* The same for a build step's container (src/build): the image's
+ * VOLUMEs get no volumes, so what a RUN writes there stays in the
+ * container's upper directory and so in the step's layer, as with
+ * BuildKit (a volume would take it away from the image). */
+int berth_ctr_new_build(struct berth_engine *e, const char *image_id,
+                        json_t *req, const char *name, char id[65],
+                        berth_error **err);
+
 /* Removes a stopped container: record, id range, directory, log, its
  * use of volumes and, with `volumes` (rm -v, --rm), its anonymous
  * volumes.  The caller has checked the state (see berth_ctr_remove). */

@@ -1,0 +1,118 @@
+/* One instruction of a stage: the cache, the step image, the progress
+ * of steps that show (FROM, RUN, COPY, ADD, WORKDIR: BuildKit's
+ * vertices; config-only instructions make an image but show nothing). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_image.h"
+#include "build_internal.h"
+#include "cleanup.h"
+
+void stage_prefix(struct stage_run *r, char *buf, size_t len) {
+  int width = 1;
+  for (int t = r->cmd_total; t >= 10; t /= 10)
+    width++;
+  const char *label = r->st->label;
+  snprintf(buf, len, "[%s%s%*d/%d] %s", label ? label : "", label ? " " : "",
+           width, ++r->cmd_index, r->cmd_total, r->onbuild ? "ONBUILD " : "");
+}
+
+int stage_step_begin(struct stage_run *r, const struct berth_df_instr *in,
+                     const char *text) {
+  char prefix[256];
+  stage_prefix(r, prefix, sizeof prefix);
+  _cleanup_free_ char *shown = text ? NULL : stage_display(r, in);
+  _cleanup_free_ char *line = NULL;
+  if (asprintf(&line, "%s%s", prefix,
+               text ? text : shown ? shown : in->original) < 0)
+    return build_step_begin(r->b, in->original);
+  return build_step_begin(r->b, line);
+}
+
+void stage_step_end(struct stage_run *r, int n, double t0, bool cached) {
+  if (cached)
+    build_event(r->b, BERTH_BUILD_CACHED, n, NULL, 0, 0);
+  else
+    build_event(r->b, BERTH_BUILD_DONE, n, NULL, 0, build_now() - t0);
+}
+
+void stage_step_error(struct stage_run *r, int n, const berth_error *err) {
+  const char *msg = err && err->msg ? err->msg : "failed";
+  build_event(r->b, BERTH_BUILD_ERROR, n, msg, 0, 0);
+}
+
+int stage_cached(struct stage_run *r, const char *key, berth_error **err) {
+  if (r->b->o->no_cache)
+    return 0;
+  char id[BERTH_DIGEST_SIZE];
+  int rc = berth_build_cache_get(r->b->e->db, key, id, err);
+  if (rc == 1)
+    memcpy(r->image_id, id, sizeof id);
+  return rc;
+}
+
+int stage_commit(struct stage_run *r, const char *key, const char *layer,
+                 uint64_t layer_size, const char *created_by,
+                 berth_error **err) {
+  struct berth_step_image s = {
+      .parent_id = *r->image_id ? r->image_id : NULL,
+      .config = r->config,
+      .author = r->author,
+      .layer = layer && *layer ? layer : NULL,
+      .layer_size = layer_size,
+      .created_by = created_by,
+      .epoch = r->b->epoch,
+      .platform_os = r->os,
+      .platform_arch = r->arch,
+      .platform_variant = r->variant};
+  char id[BERTH_DIGEST_SIZE];
+  if (berth_build_image_new(r->b->e, &s, id, err) < 0)
+    return -1;
+  /* --no-cache skips lookups only: the new step is cache for the next
+   * build. */
+  if (key && berth_build_cache_put(r->b->e->db, key, id, err) < 0)
+    return -1;
+  memcpy(r->image_id, id, sizeof id);
+  return 0;
+}
+
+/* ARG and the configuration instructions: a step image with an empty
+ * layer, found in the cache when the same change was made on the same
+ * image before (the ids of later steps depend on it). */
+static int config_step(struct stage_run *r, const struct berth_df_instr *in,
+                       berth_error **err) {
+  struct slist m = {0};
+  _cleanup_free_ char *hist = NULL;
+  char key[BERTH_DIGEST_SIZE];
+  int rc = in->cmd == BERTH_DF_ARG
+               ? build_arg_instr(r->b, r, in, &m, &hist, err)
+               : stage_config_instr(r, in, &m, &hist, err);
+  if (rc == 0)
+    rc = build_key(r, berth_df_cmd_name(in->cmd), &m, key, err);
+  slist_free(&m);
+  if (rc < 0)
+    return -1;
+  rc = stage_cached(r, key, err);
+  if (rc != 0)
+    return rc < 0 ? -1 : 0;
+  return stage_commit(r, key, NULL, 0, hist, err);
+}
+
+int stage_dispatch(struct stage_run *r, const struct berth_df_instr *in,
+                   berth_error **err) {
+  switch (in->cmd) {
+  case BERTH_DF_RUN:
+    return stage_run_instr(r, in, err);
+  case BERTH_DF_COPY:
+  case BERTH_DF_ADD:
+    return stage_copy_instr(r, in, err);
+  case BERTH_DF_WORKDIR:
+    return stage_workdir_instr(r, in, err);
+  case BERTH_DF_FROM:
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "FROM inside a stage");
+  default:
+    return config_step(r, in, err);
+  }
+}
