@@ -238,6 +238,7 @@ int berth_build(struct berth_engine *e, const struct berth_build_opts *o,
     rc = build_plan(&b, &target, err);
   if (rc == 0)
     rc = build_stage(&b, target, err);
+  stage_release_store(&b); /* a step that failed after its layer */
   if (rc == 0)
     rc = export_image(&b, target, id, err);
   if (rc == 0)

@@ -62,8 +62,14 @@ int stage_in_container(struct stage_run *r, const struct build_ctr_req *q,
   if (berth_ctr_new_build(e, image, q->req, name, id, err) < 0)
     return -1;
   int rc = q->fn(r->b, id, q->arg, err);
-  if (rc == 0 && (!q->keep_layer || *q->keep_layer))
-    rc = berth_build_layer(e, id, r->b->epoch, layer, size, err);
+  /* From the layer blob to the image that references it the store stays
+   * locked (shared): a gc in between would take the blob.  stage_commit
+   * or the end of the build releases it. */
+  if (rc == 0 && (!q->keep_layer || *q->keep_layer)) {
+    rc = stage_hold_store(r->b, err);
+    if (rc == 0)
+      rc = berth_build_layer(e, id, r->b->epoch, layer, size, err);
+  }
   berth_error *rm = NULL;
   if (berth_ctr_remove(e, id, true, true, &rm) < 0) {
     if (rc == 0) {

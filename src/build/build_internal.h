@@ -88,6 +88,8 @@ struct build {
   const char *network;    /* RUN's: "bridge", "none" or "host" */
   const char *os, *arch, *variant; /* the host's platform */
   char platform[64];      /* "linux/amd64" */
+  bool store_held;        /* stage_in_container left the store locked
+                             for stage_commit (build_ctr.c) */
 };
 
 /* ---- progress (build_util.c) ---- */
@@ -156,6 +158,10 @@ int stage_onbuild(struct stage_run *r, berth_error **err);
 /* build_step.c: one instruction. */
 int stage_dispatch(struct stage_run *r, const struct berth_df_instr *in,
                    berth_error **err);
+/* The store's shared lock from a step's layer blob to its image
+ * (stage_commit releases it; so does the end of the build). */
+int stage_hold_store(struct build *b, berth_error **err);
+void stage_release_store(struct build *b);
 /* A new step image on the current one: the stage's config, the layer
  * (NULL: none), history created_by (NULL: no history entry); cached
  * under key (NULL: not cached).  Updates r->image_id. */

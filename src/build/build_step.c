@@ -52,6 +52,21 @@ int stage_cached(struct stage_run *r, const char *key, berth_error **err) {
   return rc;
 }
 
+int stage_hold_store(struct build *b, berth_error **err) {
+  if (b->store_held)
+    return 0;
+  if (berth_imgstore_lock(b->e->is, false, err) < 0)
+    return -1;
+  b->store_held = true;
+  return 0;
+}
+
+void stage_release_store(struct build *b) {
+  if (b->store_held)
+    berth_imgstore_unlock(b->e->is);
+  b->store_held = false;
+}
+
 int stage_commit(struct stage_run *r, const char *key, const char *layer,
                  uint64_t layer_size, const char *created_by,
                  berth_error **err) {
@@ -67,7 +82,9 @@ int stage_commit(struct stage_run *r, const char *key, const char *layer,
       .platform_arch = r->arch,
       .platform_variant = r->variant};
   char id[BERTH_DIGEST_SIZE];
-  if (berth_build_image_new(r->b->e, &s, id, err) < 0)
+  int rc = berth_build_image_new(r->b->e, &s, id, err);
+  stage_release_store(r->b);
+  if (rc < 0)
     return -1;
   /* --no-cache skips lookups only: the new step is cache for the next
    * build. */

@@ -62,14 +62,20 @@ void berth_imgstore_free(struct berth_imgstore *is) {
 
 int berth_imgstore_lock(struct berth_imgstore *is, bool exclusive,
                         berth_error **err) {
+  if (is->lock_depth > 0) {
+    is->lock_depth++;
+    return 0;
+  }
   while (flock(is->lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
     if (errno != EINTR)
       return berth_error_sys(err, "lock `%s/gc.lock`", is->root);
+  is->lock_depth = 1;
   return 0;
 }
 
 void berth_imgstore_unlock(struct berth_imgstore *is) {
-  flock(is->lock_fd, LOCK_UN);
+  if (is->lock_depth > 0 && --is->lock_depth == 0)
+    flock(is->lock_fd, LOCK_UN);
 }
 
 static int gc_blobs(struct berth_imgstore *is, uint64_t *freed,

@@ -27,6 +27,7 @@ struct berth_imgstore {
   struct berth_store *store;
   struct berth_db *db;
   int lock_fd;
+  int lock_depth; /* nested berth_imgstore_lock calls (see there) */
   berth_image_event_fn on_event; /* NULL: events are not recorded */
   void *event_arg;
 };
@@ -38,7 +39,11 @@ void berth_imgstore_event(struct berth_imgstore *is, const char *action,
 int berth_imgstore_open(const char *root, struct berth_imgstore **out,
                         berth_error **err);
 void berth_imgstore_free(struct berth_imgstore *is);
-/* flock on gc.lock: shared for adding content, exclusive for removing. */
+/* flock on gc.lock: shared for adding content, exclusive for removing.
+ * Calls nest: an inner lock/unlock pair keeps the outer lock (and its
+ * mode), so a caller can hold the store across several steps that each
+ * lock it (a build's layer blob and the image that references it: a gc
+ * in between would collect the blob). */
 int berth_imgstore_lock(struct berth_imgstore *is, bool exclusive,
                         berth_error **err);
 void berth_imgstore_unlock(struct berth_imgstore *is);

@@ -12,6 +12,10 @@
 #include "image_filter.h"
 #include "image_remove.h"
 #include "images.h"
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <stdbool.h>
 #include "imgstore.h"
 #include "lookup.h"
 
@@ -213,6 +217,34 @@ static void test_filter_parse(void **state) {
   assert_int_equal(berth_image_created_ns(NULL), 0);
 }
 
+/* Whether another open file of gc.lock could take it exclusively now
+ * (what a gc in another process does). */
+static bool gc_could_run(void) {
+  char path[128];
+  snprintf(path, sizeof path, "%s/gc.lock", root);
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  assert_true(fd >= 0);
+  bool free_now = flock(fd, LOCK_EX | LOCK_NB) == 0;
+  close(fd);
+  return free_now;
+}
+
+/* Nested shared locks: the inner unlock keeps the outer hold, so a
+ * build's layer blob cannot be collected before its image records it. */
+static void test_lock_nests(void **state) {
+  (void)state;
+  assert_true(gc_could_run());
+  assert_int_equal(berth_imgstore_lock(is, false, NULL), 0);
+  assert_false(gc_could_run());
+  assert_int_equal(berth_imgstore_lock(is, false, NULL), 0);
+  berth_imgstore_unlock(is);
+  assert_false(gc_could_run()); /* the outer hold stays */
+  berth_imgstore_unlock(is);
+  assert_true(gc_could_run());
+  berth_imgstore_unlock(is); /* an extra unlock is harmless */
+  assert_true(gc_could_run());
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_normalise),
@@ -220,6 +252,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_rmi_rules, setup, teardown),
       cmocka_unit_test(test_filter_parse),
+      cmocka_unit_test_setup_teardown(test_lock_nests, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
