@@ -3,13 +3,14 @@
 # Idempotent: packages already present are skipped without a download.
 set -eu
 # gcc-aarch64-linux-gnu and qemu-user-static: tests/stub runs the exec stub
-# built for every other CPU berth builds for.
+# built for every other CPU berth builds for.  debootstrap: the Debian base
+# image of the build corpus (tests/build/bases.sh), made from the apt mirror.
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libjansson-dev libseccomp-dev libcmocka-dev bats jq busybox-static
   libcurl4-openssl-dev libsqlite3-dev libarchive-dev libssl-dev libisal-dev libmnl-dev libnftables-dev nftables
   docker-registry skopeo umoci python3 zstd openssl curl
   netavark aardvark-dns iperf3 wrk iputils-ping
-  crun runc podman hyperfine valgrind procps util-linux iproute2
+  crun runc podman debootstrap hyperfine valgrind procps util-linux iproute2
   musl-tools gcc-aarch64-linux-gnu qemu-user-static"
 missing=""
 for p in $PKGS; do

@@ -3,10 +3,12 @@
 
   ociimg.py layout OUT --ref TAG [--arch A] [--variant V] [--compress
             gzip|zstd|none] [--cmd ARG]... [--created RFC3339]
-            [--empty-step TEXT]... LAYER...
+            [--empty-step TEXT]... [--env K=V]... [--label K=V]...
+            [--no-label] LAYER...
       Adds an image to the OCI layout OUT (created when missing).  Each
       LAYER is a directory (archived as a pax tar, owners and modes kept)
-      or an existing .tar file used as it is.
+      or an existing .tar file used as it is.  --env replaces the default
+      PATH, --label the default label berth.test=TAG (--no-label: none).
   ociimg.py index OUT --ref TAG REF...
       Adds an image index named TAG listing the images named REF..., with
       the platform of each.  `skopeo copy --all oci:OUT:TAG docker://...`
@@ -114,14 +116,18 @@ def cmd_layout(args):
         "created": args.created,
         "architecture": args.arch, "os": "linux",
         "config": {"Cmd": args.cmd or ["/bin/sh"],
-                   "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
-                   "Labels": {"berth.test": ref}},
+                   "Env": args.env or ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created_by": "ociimg.py layer %d" % i}
                     for i in range(len(layers))] +
                    [{"created_by": e, "empty_layer": True}
                     for e in args.empty_step or []],
     }
+    labels = dict(kv.split("=", 1) for kv in args.label or [])
+    if not args.label and not args.no_label:
+        labels = {"berth.test": ref}
+    if labels:
+        config["config"]["Labels"] = labels
     if args.variant:
         config["variant"] = args.variant
     cdata = json.dumps(config).encode()
@@ -213,6 +219,9 @@ def main():
     a.add_argument("--created", default="2026-01-01T00:00:00Z")
     a.add_argument("--empty-step", action="append",
                    help="a history entry that made no layer")
+    a.add_argument("--env", action="append", help="K=V (replaces PATH)")
+    a.add_argument("--label", action="append", help="K=V")
+    a.add_argument("--no-label", action="store_true")
     a.add_argument("layers", nargs="+")
     a.set_defaults(fn=cmd_layout)
     i = sub.add_parser("index")

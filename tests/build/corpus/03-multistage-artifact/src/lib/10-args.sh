@@ -1,0 +1,1 @@
+usage() { echo "usage: greet NAME [LANG]" >&2; exit 2; }
