@@ -145,6 +145,7 @@ const struct cli_command cli_commands[] = {
     {"container", "prune", cmd_container_prune, "[OPTIONS]",
      "Remove all stopped containers"},
     {"system", "prune", cmd_system_prune, "[OPTIONS]", "Remove unused data"},
+    {"builder", "build", cmd_build, NULL, NULL},
     {"builder", "prune", cmd_builder_prune, "[OPTIONS]",
      "Remove build cache"},
     {"system", "events", cmd_events, NULL, NULL},

@@ -405,7 +405,7 @@ EOF
   [ "$output" = "$(printf 'one\ntwo\nshebang\nhello heredoc\ncopied heredoc\nliteral $WHO\nexec\nin-volume')" ]
 }
 
-@test "build: contexts from stdin, -f, -q, --iidfile, --label, image build" {
+@test "build: contexts from stdin, -f, -q, --iidfile, --label, image build, builder build" {
   context <<'EOF'
 FROM bb
 RUN echo from-stdin > /s
@@ -426,6 +426,10 @@ EOF
   [ "$status" -eq 0 ]
   [ "$(cat "$BATS_TEST_TMPDIR/iid")" = "$(berth image inspect -f '{{.Id}}' labelled)" ]
   [ "$(cfg Labels labelled)" = '{"team":"a","x":"y"}' ]
+  # Docker's other alias
+  run berth builder build -q -t aliased -f "$CTX/other.Dockerfile" "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(berth image inspect -f '{{.Id}}' aliased)" ]
 }
 
 @test "build: .dockerignore keeps files out of COPY" {

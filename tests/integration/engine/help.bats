@@ -22,7 +22,7 @@ section() {
   [[ "${lines[0]}" == "Usage:  berth [OPTIONS] COMMAND" ]]
   groups=$(echo "$output" | section "Management Commands")
   cmds=$(echo "$output" | section "Commands")
-  [ "$(echo "$groups" | tr '\n' ' ')" = "container image network system volume " ]
+  [ "$(echo "$groups" | tr '\n' ' ')" = "builder container image network system volume " ]
   [ "$(echo "$cmds" | wc -l)" -ge 30 ]
   for c in $cmds; do
     run -0 berth "$c" --help
