@@ -21,6 +21,7 @@
 
 #include "cleanup.h"
 #include "context.h"
+#include "valgrind_skip.h"
 #include "fs.h"
 #include "layer.h"
 
@@ -67,6 +68,8 @@ static struct berth_context *open_ctx(void) {
 }
 
 static void test_open_dir(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   put("Dockerfile", "FROM scratch\n");
   put(".dockerignore", "# comment\nsecret*\n");
@@ -84,6 +87,8 @@ static void test_open_dir(void **state) {
 }
 
 static void test_open_dir_dockerfile_choice(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   berth_error *err = NULL;
   struct berth_context *ctx = NULL;
@@ -119,6 +124,8 @@ static void test_open_dir_dockerfile_choice(void **state) {
 }
 
 static void test_open_dir_errors(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   berth_error *err = NULL;
   struct berth_context *ctx = NULL;
@@ -176,6 +183,8 @@ static void expect_sources(struct berth_context *ctx, const char *pattern,
 }
 
 static void test_sources_and_globs(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   put("Dockerfile", "FROM scratch\n");
   put(".dockerignore", "*.log\nbuild\n!build/keep\n");
@@ -219,6 +228,8 @@ static void test_sources_and_globs(void **state) {
 }
 
 static void test_sources_refuse_outside(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   put("Dockerfile", "FROM scratch\n");
   put("dir/f", "f");
@@ -259,6 +270,8 @@ static void test_sources_refuse_outside(void **state) {
 /* An image's tree: absolute symlinks mean its own root, ".." stops
  * there, nothing is ignored. */
 static void test_glob_at(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   put("usr/bin/tool", "t"), put("usr/bin/other", "o"), put("etc/a.conf", "a");
   link_at("/usr/bin", "bin");
@@ -358,6 +371,8 @@ static int entries_in(const char *dir) {
 }
 
 static void test_stream_tar_each_compression(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   for (enum filter f = PLAIN; f <= ZSTD; f++) {
     struct tarbuf t;
@@ -388,6 +403,8 @@ static void test_stream_tar_each_compression(void **state) {
 }
 
 static void test_stream_dockerfile_choice(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   struct tarbuf t;
   tar_begin(&t, GZIP);
@@ -411,6 +428,8 @@ static void test_stream_dockerfile_choice(void **state) {
 }
 
 static void test_stream_lone_dockerfile(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   int fd = text_fd("FROM busybox\nRUN true\n");
   struct berth_context *ctx = NULL;
@@ -469,6 +488,8 @@ static int hostile_tar(const struct hostile *h) {
 }
 
 static void test_stream_hostile_refused(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   static const struct hostile cases[] = {
       {"/etc/evil", AE_IFREG, NULL, false, NULL, "absolute path"},
@@ -526,6 +547,8 @@ static void test_stream_hostile_refused(void **state) {
 }
 
 static void test_stream_garbage_tar(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   /* A valid first header, then junk: refused, nothing left. */
   struct tarbuf t;

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "context.h"
+#include "valgrind_skip.h"
 #include "db.h"
 #include "engine.h"
 #include "fs.h"
@@ -121,6 +122,8 @@ static void expect_change(const char *what, const char *before, bool changes) {
 }
 
 static void test_digest_stable(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   tree(ctxdir);
   char one[BERTH_DIGEST_SIZE], two[BERTH_DIGEST_SIZE];
@@ -153,6 +156,8 @@ static void test_digest_stable(void **state) {
 }
 
 static void test_digest_sensitive(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   tree(ctxdir);
   char before[BERTH_DIGEST_SIZE], p[512], q[512];
@@ -206,6 +211,8 @@ static void test_digest_sensitive(void **state) {
 /* A file rewritten with the same size and its mtime put back: only the
  * ctime tells, and the cache must see it. */
 static void test_digest_cache_not_fooled(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   tree(ctxdir);
   struct timespec pause = {0, 200000000};
@@ -223,6 +230,8 @@ static void test_digest_cache_not_fooled(void **state) {
 }
 
 static void test_digest_symlink_sources(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   tree(ctxdir);
   char outside[200], p[512], one[BERTH_DIGEST_SIZE], two[BERTH_DIGEST_SIZE];
@@ -281,6 +290,8 @@ static int reads_seen(int fan) {
 }
 
 static void test_digest_unchanged_reads_nothing(void **state) {
+  if (under_valgrind())
+    skip(); /* contexts are opened with openat2(2), unknown to valgrind 3.19 */
   (void)state;
   enum { DIRS = 30, FILES = 100 };
   int fan =
