@@ -9,6 +9,8 @@ dir=/var/cache/berth-test/docker-20.10
 [ -x "$dir/docker" ] && { echo "docker-cli: $dir/docker present"; exit 0; }
 tmp=$(mktemp -d /tmp/berth-dockerio.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# apt-get download drops privileges to _apt, which must be able to write here.
+chmod 0755 "$tmp"
 (cd "$tmp" && apt-get download -q docker.io >/dev/null)
 dpkg-deb -x "$tmp"/docker.io_*.deb "$tmp/x"
 mkdir -p "$dir"
