@@ -199,3 +199,12 @@ int berth_create_types_check(json_t *req, berth_error **err) {
   json_object_del(hc, "Tmpfs");
   return 0;
 }
+
+int berth_update_types_check(json_t *body, berth_error **err) {
+  static const struct field policy[] = {{"RestartPolicy", T_OBJ}};
+  return check_fields(body, "UpdateConfig", host_fields,
+                      sizeof host_fields / sizeof host_fields[0], err) < 0 ||
+                 check_fields(body, "UpdateConfig", policy, 1, err) < 0
+             ? -1
+             : 0;
+}

@@ -222,6 +222,12 @@ nothing_made() {
   run dk update -m 1k u-dk
   [ "$status" -ne 0 ]
   [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" -eq $((96 << 20)) ]
+  run api -X POST -H 'Content-Type: application/json' -d '{"Memory":"1g"}' /containers/u-dk/update
+  [ "$(api_status)" = 400 ]
+  [[ "$(api_body | jq -r .message)" == *"UpdateConfig.Memory"* ]]
+  run api -X POST -H 'Content-Type: application/json' -d '{"Memory":' /containers/u-dk/update
+  [ "$(api_status)" = 400 ]
+  [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" -eq $((96 << 20)) ]
 }
 
 @test "top lists the container's processes" {
