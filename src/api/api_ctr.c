@@ -211,8 +211,10 @@ static int ctr_start(struct api_req *r) {
    * the status comes to the client from wait. */
   if (st.status_fd >= 0)
     close(st.status_fd);
-  if (rc < 0)
+  if (rc < 0) {
+    berth_ctr_discard_failed_start(e, c->id);
     return start_failed(r, &st, err);
+  }
   return api_reply_empty(r, 204);
 }
 

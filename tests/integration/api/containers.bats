@@ -301,6 +301,20 @@ nothing_made() {
   [ "$output" = keep ]
 }
 
+@test "a command that cannot run: docker run exits 127 or 126; --rm leaves nothing" {
+  for c in $(clients); do
+    run -127 "$c" run -d --name "nx-$c" bb /no/such/program
+    [[ "$output" == *"no such file or directory"* ]]
+    [ "$(state_of "nx-$c")" != running ]
+    run -126 "$c" run -d bb /etc/passwd
+    run -127 "$c" run -d --rm bb /no/such/program
+  done
+  # The --rm ones are gone, the others stay (as Docker's).
+  [ "$(berth ps -aq | wc -l)" -eq 4 ]
+  run api -X POST /containers/nx-dk/start
+  [ "$(api_status)" = 400 ]
+}
+
 @test "run -d --rm: the record goes when the container exits" {
   for c in $(clients); do
     id=$("$c" run -d --rm bb sh -c 'sleep 0.5; exit 0')
