@@ -81,6 +81,12 @@ nothing_made() {
   run dk ps --filter nosuch=1
   [ "$status" -ne 0 ]
   [[ "$output" == *"invalid filter"* ]]
+  run api '/containers/json?filters=notjson'
+  [ "$(api_status)" = 400 ]
+  run api '/containers/json?limit=abc'
+  [ "$(api_status)" = 400 ]
+  run api '/containers/json?size=maybe'
+  [ "$(api_status)" = 400 ]
 }
 
 @test "run -d -p 127.0.0.1:19150:80: the published port answers" {
@@ -377,6 +383,33 @@ nothing_made() {
   [ "$(awk '{print $1, $3}' "/proc/$(pid_of iso)/uid_map")" = \
     "$(awk '{print $1, $3}' "/proc/$(pid_of iso-cli)/uid_map")" ]
   [ "$(awk '{print $2}' "/proc/$(pid_of iso)/uid_map")" != 0 ]
+}
+
+@test "a create body as docker-compose sends it (nulls, zero values, Binds, default network) runs" {
+  run api -X POST -H 'Content-Type: application/json' -d '{"Image":"bb",
+    "Cmd":["sh","-c","echo $A > /data/f; sleep 300"],"Env":["A=from-env"],
+    "Labels":{"com.docker.compose.project":"p"},"Volumes":{"/data":{}},
+    "ExposedPorts":{"80/tcp":{}},
+    "HostConfig":{"Binds":["apictr-pvol:/data:rw"],"Links":[],
+      "LogConfig":{"Type":"","Config":{}},"NetworkMode":"default",
+      "PortBindings":{},"VolumesFrom":[],"ExtraHosts":null,"Init":null,
+      "RestartPolicy":{"Name":"","MaximumRetryCount":0},"CapAdd":null,
+      "Dns":null,"SecurityOpt":null,"Memory":0,"MemorySwap":0,"CpuShares":0,
+      "NanoCpus":0,"CpusetCpus":"","BlkioWeight":0,"OomKillDisable":false,
+      "PidsLimit":null,"Ulimits":null,"Devices":[],"ShmSize":0,
+      "Sysctls":null,"Tmpfs":null,"Mounts":null,"MemorySwappiness":null,
+      "CgroupParent":"","GroupAdd":null,"AutoRemove":false,"IpcMode":"",
+      "PidMode":"","UsernsMode":"","CgroupnsMode":"private"},
+    "NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":null,
+      "IPAMConfig":null,"Links":null}}}}' '/containers/create?name=compose1'
+  [ "$(api_status)" = 201 ]
+  run api -X POST /containers/compose1/start
+  [ "$(api_status)" = 204 ]
+  wait_until sh -c "[ \"\$(cat '$BERTH_ROOT'/volumes/apictr-pvol/_data/f)\" = from-env ]"
+  run api '/containers/json?filters=%7B%22label%22%3A%5B%22com.docker.compose.project%3Dp%22%5D%7D'
+  [ "$(api_body | jq -r '.[0].Names[0]')" = /compose1 ]
+  berth rm -f compose1 >/dev/null
+  berth volume rm apictr-pvol >/dev/null
 }
 
 @test "bad create input: 400 for malformed JSON and wrong types, 404 for an unknown image, 409 for a name in use; nothing is made" {
