@@ -18,6 +18,7 @@ clients() { echo dk dk20; }
 state_of() { berth inspect -f '{{.State.Status}}' "$1"; }
 exit_of() { berth inspect -f '{{.State.ExitCode}}' "$1"; }
 pid_of() { berth inspect -f '{{.State.Pid}}' "$1"; }
+has_logs() { [ -n "$(berth logs "$1")" ]; }
 
 # A curl request, then: no record was made and the service answers.
 nothing_made() {
@@ -372,11 +373,11 @@ nothing_made() {
   want=$(berth run --rm bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status')
   [ -n "$want" ]
   dk run -d --name iso bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; sleep 300'
-  wait_until test -n "$(berth logs iso)"
+  wait_until has_logs iso
   [ "$(berth logs iso)" = "$want" ]
   # The control: the probe sees a difference when there is one.
   dk run -d --name iso-priv --privileged bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; sleep 300'
-  wait_until test -n "$(berth logs iso-priv)"
+  wait_until has_logs iso-priv
   [ "$(berth logs iso-priv)" != "$want" ]
   # The same user namespace shape (berth's default: one of its own).
   berth run -d --name iso-cli bb sleep 300
