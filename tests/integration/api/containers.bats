@@ -107,8 +107,10 @@ nothing_made() {
 
 @test "kill sends the signal; kill of a stopped container is 409; restart runs it again" {
   for c in $(clients); do
-    "$c" run -d --name "k-$c" bb sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done'
+    "$c" run -d --name "k-$c" bb sh -c 'trap "exit 42" USR1; touch /ready; while :; do sleep 0.1; done'
     pid=$(pid_of "k-$c")
+    # An init ignores a signal it has no handler for: wait for the trap.
+    wait_until berth exec "k-$c" test -f /ready
     run "$c" kill -s USR1 "k-$c"
     [ "$status" -eq 0 ]
     run "$c" wait "k-$c"
@@ -255,8 +257,8 @@ nothing_made() {
 
 @test "diff and export show the file the container wrote" {
   for c in $(clients); do
-    "$c" run -d --name "fs-$c" bb sh -c 'echo written-by-it > /newfile; rm /etc/group; sleep 300'
-    wait_until berth exec "fs-$c" test -f /newfile
+    "$c" run -d --name "fs-$c" bb sh -c 'rm /etc/group; echo written-by-it > /newfile; sleep 300'
+    wait_until berth exec "fs-$c" test -s /newfile
     run "$c" diff "fs-$c"
     [ "$status" -eq 0 ]
     [[ "$output" == *"A /newfile"* ]]
