@@ -310,6 +310,22 @@ nothing_made() {
   [ "$output" = keep ]
 }
 
+@test "docker run in the foreground: wait before start gives the exit status; --rm leaves nothing" {
+  # Attaching is api_attach.c's (the io part): without it, nothing to run.
+  run api -X POST /containers/nosuch/attach
+  [ "$(api_body | jq -r .message)" = "No such container: nosuch" ] ||
+    skip "no attach route in this build"
+  for c in $(clients); do
+    run -3 "$c" run --rm bb sh -c 'echo out-$PPID; exit 3'
+    [ "$output" = "out-0" ]
+    run -4 "$c" run --name "fg-$c" bb sh -c 'exit 4'
+    [ "$(exit_of "fg-$c")" = 4 ]
+    run "$c" run --rm bb true
+    [ "$status" -eq 0 ]
+  done
+  [ "$(berth ps -aq | wc -l)" -eq 2 ]
+}
+
 @test "a command that cannot run: docker run exits 127 or 126; --rm leaves nothing" {
   for c in $(clients); do
     run -127 "$c" run -d --name "nx-$c" bb /no/such/program
