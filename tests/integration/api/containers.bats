@@ -127,6 +127,12 @@ nothing_made() {
     run "$c" wait "k-$c"
     [ "$output" = 137 ]
   done
+  # stop?signal= : the container's own way to stop (its trap's status).
+  dk run -d --name ks bb sh -c 'trap "exit 7" USR2; touch /ready; while :; do sleep 0.1; done'
+  wait_until berth exec ks test -f /ready
+  run api -X POST '/containers/ks/stop?signal=USR2&t=10'
+  [ "$(api_status)" = 204 ]
+  [ "$(exit_of ks)" = 7 ]
   run api -X POST /containers/k-dk/kill
   [ "$(api_status)" = 409 ]
   run api -X POST '/containers/k-dk/kill?signal=NOSUCH'
