@@ -213,8 +213,9 @@ static int ctr_start(struct api_req *r) {
   int rc = berth_ctr_start(e, c->id, &o, &st, &err);
   if (parked && api_attach_started)
     api_attach_started(r->srv, token, rc == 0);
-  /* The parked client's relay sees the exit as the end of the output;
-   * the status comes to the client from wait. */
+  /* An attached start's status connection goes to the parked client
+   * (o.status_to, set by api_attach_take); one left to us is unused:
+   * API clients learn the exit from wait. */
   if (st.status_fd >= 0)
     close(st.status_fd);
   if (rc < 0) {
