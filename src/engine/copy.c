@@ -203,6 +203,8 @@ struct cp_job {
   struct cp *cp;
   const char *src, *dst;
   int fd;
+  bool readonly_root; /* --read-only */
+  bool running;       /* set by berth_ctr_with_rootfs before the call */
 };
 
 static int from_fn(int root_fd, void *p, berth_error **err) {
@@ -214,6 +216,12 @@ static int from_fn(int root_fd, void *p, berth_error **err) {
 
 static int to_fn(int root_fd, void *p, berth_error **err) {
   struct cp_job *j = p;
+  /* A stopped container's rootfs is mounted writable for the copy: its
+   * --read-only must be kept here, as the kernel keeps it (EROFS) when it
+   * runs. */
+  if (j->readonly_root && !j->running)
+    return berth_error_set(err, BERTH_ERR_STATE, EROFS,
+                           "container rootfs is marked read-only");
   j->cp->dst.root = root_fd;
   return j->src ? copy_paths(j->cp, j->src, j->dst, err)
                 : tar_in(j->cp, j->fd, j->dst, err);
@@ -236,9 +244,12 @@ static int cp_run(struct berth_engine *e, const char *ref, bool to_ctr,
   cp->o = o;
   cp->tree.meta = cp_meta;
   cp->tree.meta_arg = cp;
+  cp->tree.keep_nondir = o->no_dir_over_nondir;
   j->cp = cp;
-  int rc = berth_ctr_with_rootfs(e, c, to_ctr ? to_fn : from_fn, j, NULL,
-                                 err);
+  j->readonly_root = json_is_true(json_object_get(
+      json_object_get(c->config, "HostConfig"), "ReadonlyRootfs"));
+  int rc = berth_ctr_with_rootfs(e, c, to_ctr ? to_fn : from_fn, j,
+                                 &j->running, err);
   free(cp);
   return rc < 0 ? berth_error_prefix(err, "cp") : 0;
 }

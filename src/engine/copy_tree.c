@@ -604,6 +604,13 @@ static int untar_entry(struct berth_copy_tree *t, struct archive *a,
   const struct stat *st = archive_entry_stat(ae);
   if (!copied_kind(st->st_mode))
     return 0;
+  struct stat old;
+  if (t->keep_nondir && S_ISDIR(st->st_mode) &&
+      fstatat(pfd, base, &old, AT_SYMLINK_NOFOLLOW) == 0 &&
+      !S_ISDIR(old.st_mode))
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "cannot overwrite non-directory `%s` with a "
+                           "directory", rel);
   _cleanup_close_ int fd = -1;
   bool created;
   const char *link = archive_entry_symlink(ae);
