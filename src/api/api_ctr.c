@@ -211,8 +211,10 @@ static int ctr_start(struct api_req *r) {
    * the status comes to the client from wait. */
   if (st.status_fd >= 0)
     close(st.status_fd);
-  if (rc < 0)
+  if (rc < 0) {
+    berth_ctr_discard_failed_start(e, c->id);
     return start_failed(r, &st, err);
+  }
   return api_reply_empty(r, 204);
 }
 
@@ -283,13 +285,18 @@ struct wait_job {
 
 static bool client_gone(void *s) { return api_stream_gone(s); }
 
-/* The answer's head went out with the handler's return (as Docker, which
- * flushes it at once: the docker CLI starts the container only then);
- * the status follows when the condition holds. */
+/* The answer's head goes out at once (as Docker, which flushes it: the
+ * docker CLI starts the container only once it has it); the status
+ * follows when the condition holds. */
 static void wait_produce(struct api_stream *s, void *data) {
   struct wait_job *j = data;
   berth_error *err = NULL;
   int code = 0;
+  /* libmicrohttpd sends the head with the first bytes of the body, and
+   * the docker CLI reads the head before it starts the container: a
+   * newline first, which every JSON decoder skips (Go's, Python's). */
+  if (api_stream_write(s, "\n", 1) < 0)
+    return;
   struct berth_engine *e = api_stream_engine(s, &err);
   if (e && berth_ctr_wait_end(e, &j->w, client_gone, s, &code, &err) == 0) {
     api_stream_json(s, json_pack("{s:i,s:n}", "StatusCode", code, "Error"));

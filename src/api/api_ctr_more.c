@@ -42,13 +42,16 @@ static int ctr_rename(struct api_req *r) {
 static int ctr_update(struct api_req *r) {
   ENGINE_OR_REPLY(r, e);
   berth_error *err = NULL;
-  json_t *changes = NULL;
-  if (api_body_json(r, &changes, &err) < 0 ||
-      berth_ctr_update(e, r->params[0], changes, &err) < 0) {
-    json_decref(changes);
-    return api_reply_error(r, err);
-  }
+  json_t *body = NULL, *changes = NULL;
+  int rc = api_body_json(r, &body, &err);
+  if (rc == 0)
+    rc = berth_update_changes_of(body, &changes, &err);
+  json_decref(body);
+  if (rc == 0)
+    rc = berth_ctr_update(e, r->params[0], changes, &err);
   json_decref(changes);
+  if (rc < 0)
+    return api_reply_error(r, err);
   return api_reply_json(r, 200, json_pack("{s:[]}", "Warnings"));
 }
 

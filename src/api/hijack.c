@@ -75,7 +75,6 @@ int api_reply_hijack(struct api_req *r, api_hijack_run run, void *data,
   *h = (struct api_hijack){.run = run, .data = data, .free_data = free_data};
   /* Freed with the request; its data only if the upgrade never ran. */
   q->hijack = h;
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
   MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "tcp");
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                           "application/vnd.docker.raw-stream");

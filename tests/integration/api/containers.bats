@@ -81,6 +81,12 @@ nothing_made() {
   run dk ps --filter nosuch=1
   [ "$status" -ne 0 ]
   [[ "$output" == *"invalid filter"* ]]
+  run api '/containers/json?filters=notjson'
+  [ "$(api_status)" = 400 ]
+  run api '/containers/json?limit=abc'
+  [ "$(api_status)" = 400 ]
+  run api '/containers/json?size=maybe'
+  [ "$(api_status)" = 400 ]
 }
 
 @test "run -d -p 127.0.0.1:19150:80: the published port answers" {
@@ -139,13 +145,16 @@ nothing_made() {
     -d '{"Image":"bb","Cmd":["sh","-c","sleep 0.3; exit 3"]}' \
     '/containers/create?name=w1'
   [ "$(api_status)" = 201 ]
-  api -X POST '/containers/w1/wait?condition=next-exit' >"$BATS_TEST_TMPDIR/w1" &
+  # The head comes at once (the docker CLI waits for it before it starts
+  # the container), the status when the container exits.
+  curl -sS -N -D "$BATS_TEST_TMPDIR/w1.head" --unix-socket "$SOCK" -X POST \
+    'http://d/containers/w1/wait?condition=next-exit' >"$BATS_TEST_TMPDIR/w1" &
   waiter=$!
-  sleep 0.5 # the wait is parked before the start, as docker run does it
+  wait_until grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/w1.head"
   run api -X POST /containers/w1/start
   [ "$(api_status)" = 204 ]
   wait "$waiter"
-  [ "$(jq -r .StatusCode <"$BATS_TEST_TMPDIR/w1" | head -n 1)" = 3 ]
+  [ "$(jq -r .StatusCode <"$BATS_TEST_TMPDIR/w1")" = 3 ]
   # not-running of a stopped container answers at once with its code.
   run api -X POST /containers/w1/wait
   [ "$(api_body | jq -r .StatusCode)" = 3 ]
@@ -159,7 +168,7 @@ nothing_made() {
   sleep 0.3
   api -X POST /containers/w2/start
   wait "$waiter"
-  [ "$(head -n 1 "$BATS_TEST_TMPDIR/w2" | jq -r .StatusCode)" = 5 ]
+  [ "$(sed '$d' "$BATS_TEST_TMPDIR/w2" | jq -r .StatusCode)" = 5 ]
   run berth inspect w2
   [ "$status" -ne 0 ]
   run api -X POST '/containers/w1/wait?condition=bogus'
@@ -219,6 +228,12 @@ nothing_made() {
   run dk update -m 1k u-dk
   [ "$status" -ne 0 ]
   [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" -eq $((96 << 20)) ]
+  run api -X POST -H 'Content-Type: application/json' -d '{"Memory":"1g"}' /containers/u-dk/update
+  [ "$(api_status)" = 400 ]
+  [[ "$(api_body | jq -r .message)" == *"UpdateConfig.Memory"* ]]
+  run api -X POST -H 'Content-Type: application/json' -d '{"Memory":' /containers/u-dk/update
+  [ "$(api_status)" = 400 ]
+  [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" -eq $((96 << 20)) ]
 }
 
 @test "top lists the container's processes" {
@@ -262,7 +277,6 @@ nothing_made() {
     run "$c" pause "p-$c"
     [ "$status" -eq 0 ]
     [ "$(state_of "p-$c")" = paused ]
-    grep -q '^State:.*(stopped)\|^State:.*D\|^State:.*S' "/proc/$pid/status"
     cg=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ {print $3}' "/proc/$pid/cgroup")
     [ "$(cat "/sys/fs/cgroup/freezer$cg/freezer.state")" = FROZEN ]
     run "$c" ps --format '{{.Status}}'
@@ -293,6 +307,53 @@ nothing_made() {
   [ "$output" = keep ]
 }
 
+@test "a command that cannot run: docker run exits 127 or 126; --rm leaves nothing" {
+  for c in $(clients); do
+    run -127 "$c" run -d --name "nx-$c" bb /no/such/program
+    [[ "$output" == *"no such file or directory"* ]]
+    [ "$(state_of "nx-$c")" != running ]
+    run -126 "$c" run -d bb /etc/passwd
+    run -127 "$c" run -d --rm bb /no/such/program
+  done
+  # The --rm ones are gone, the others stay (as Docker's).
+  [ "$(berth ps -aq | wc -l)" -eq 4 ]
+  run api -X POST /containers/nx-dk/start
+  [ "$(api_status)" = 400 ]
+}
+
+@test "run -d --rm: the record goes when the container exits" {
+  for c in $(clients); do
+    id=$("$c" run -d --rm bb sh -c 'sleep 0.5; exit 0')
+    wait_until sh -c "! '$BERTH' --root '$BERTH_ROOT' inspect $id"
+    run berth inspect "$id"
+    [ "$status" -ne 0 ]
+    [ ! -e "$BERTH_ROOT/containers/$id" ]
+  done
+}
+
+@test "NetworkingConfig aliases: replicas are reachable by the service's name" {
+  berth network create apictr-net >/dev/null
+  for i in 1 2; do
+    run api -X POST -H 'Content-Type: application/json' -d '{"Image":"bb",
+      "Cmd":["sleep","300"],"HostConfig":{"NetworkMode":"apictr-net"},
+      "NetworkingConfig":{"EndpointsConfig":{"apictr-net":{"Aliases":["svc"]}}}}' \
+      "/containers/create?name=rep$i"
+    [ "$(api_status)" = 201 ]
+    run api -X POST "/containers/rep$i/start"
+    [ "$(api_status)" = 204 ]
+  done
+  ip1=$(berth inspect -f '{{(index .NetworkSettings.Networks "apictr-net").IPAddress}}' rep1)
+  ip2=$(berth inspect -f '{{(index .NetworkSettings.Networks "apictr-net").IPAddress}}' rep2)
+  [ -n "$ip1" ] && [ -n "$ip2" ]
+  run berth inspect -f '{{json (index .NetworkSettings.Networks "apictr-net").Aliases}}' rep1
+  [[ "$output" == *'"svc"'* ]]
+  run berth run --rm --network apictr-net bb nslookup svc
+  [[ "$output" == *"$ip1"* ]]
+  [[ "$output" == *"$ip2"* ]]
+  berth rm -f rep1 rep2 >/dev/null
+  berth network rm apictr-net
+}
+
 @test "-v binds, --tmpfs and named volumes reach the container" {
   mkdir -p "$BATS_TEST_TMPDIR/host"
   dk run -d --name v1 -v "$BATS_TEST_TMPDIR/host:/data" --tmpfs /scratch:size=1m \
@@ -317,8 +378,38 @@ nothing_made() {
   dk run -d --name iso-priv --privileged bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; sleep 300'
   wait_until test -n "$(berth logs iso-priv)"
   [ "$(berth logs iso-priv)" != "$want" ]
-  # And berth's user namespace is the same.
-  [ "$(berth inspect -f '{{json .IdMap}}' iso)" != null ] || true
+  # The same user namespace shape (berth's default: one of its own).
+  berth run -d --name iso-cli bb sleep 300
+  [ "$(awk '{print $1, $3}' "/proc/$(pid_of iso)/uid_map")" = \
+    "$(awk '{print $1, $3}' "/proc/$(pid_of iso-cli)/uid_map")" ]
+  [ "$(awk '{print $2}' "/proc/$(pid_of iso)/uid_map")" != 0 ]
+}
+
+@test "a create body as docker-compose sends it (nulls, zero values, Binds, default network) runs" {
+  run api -X POST -H 'Content-Type: application/json' -d '{"Image":"bb",
+    "Cmd":["sh","-c","echo $A > /data/f; sleep 300"],"Env":["A=from-env"],
+    "Labels":{"com.docker.compose.project":"p"},"Volumes":{"/data":{}},
+    "ExposedPorts":{"80/tcp":{}},
+    "HostConfig":{"Binds":["apictr-pvol:/data:rw"],"Links":[],
+      "LogConfig":{"Type":"","Config":{}},"NetworkMode":"default",
+      "PortBindings":{},"VolumesFrom":[],"ExtraHosts":null,"Init":null,
+      "RestartPolicy":{"Name":"","MaximumRetryCount":0},"CapAdd":null,
+      "Dns":null,"SecurityOpt":null,"Memory":0,"MemorySwap":0,"CpuShares":0,
+      "NanoCpus":0,"CpusetCpus":"","BlkioWeight":0,"OomKillDisable":false,
+      "PidsLimit":null,"Ulimits":null,"Devices":[],"ShmSize":0,
+      "Sysctls":null,"Tmpfs":null,"Mounts":null,"MemorySwappiness":null,
+      "CgroupParent":"","GroupAdd":null,"AutoRemove":false,"IpcMode":"",
+      "PidMode":"","UsernsMode":"","CgroupnsMode":"private"},
+    "NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":null,
+      "IPAMConfig":null,"Links":null}}}}' '/containers/create?name=compose1'
+  [ "$(api_status)" = 201 ]
+  run api -X POST /containers/compose1/start
+  [ "$(api_status)" = 204 ]
+  wait_until sh -c "[ \"\$(cat '$BERTH_ROOT'/volumes/apictr-pvol/_data/f)\" = from-env ]"
+  run api '/containers/json?filters=%7B%22label%22%3A%5B%22com.docker.compose.project%3Dp%22%5D%7D'
+  [ "$(api_body | jq -r '.[0].Names[0]')" = /compose1 ]
+  berth rm -f compose1 >/dev/null
+  berth volume rm apictr-pvol >/dev/null
 }
 
 @test "bad create input: 400 for malformed JSON and wrong types, 404 for an unknown image, 409 for a name in use; nothing is made" {
