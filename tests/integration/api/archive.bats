@@ -283,6 +283,16 @@ same_as_berth_cp() {
   run berth exec ev2 test -e /a/b/dst/mem
   [ "$status" -ne 0 ]
   [ "$(berth exec ev2 cat /a/b/dst/after)" = payload ]
+  # Controls: joined plainly to the destination as the host sees it,
+  # the names aim at the host (python's join drops the destination for
+  # an absolute name), and host root could make the device node there.
+  root=/proc/$(berth inspect -f '{{.State.Pid}}' ev2)/root
+  run python3 -c "import os, sys; d = sys.argv[1] + '/a/b/dst'; print(os.path.realpath(os.path.join(d, sys.argv[2]))); print(os.path.join(d, sys.argv[3]))" \
+    "$root" "../../../../../../../tmp/$ESC.rel" "/$ESC.abs"
+  [ "${lines[0]}" = "/tmp/$ESC.rel" ]
+  [ "${lines[1]}" = "/$ESC.abs" ]
+  python3 -c "import os, stat, sys; os.mknod(sys.argv[1], stat.S_IFCHR | 0o600, os.makedev(1, 1))" "$root/a/b/dst/mem.ctl"
+  [ -c "$root/a/b/dst/mem.ctl" ]
 }
 
 @test "PUT archive: a symlink in the tar then a file through it stays inside" {
