@@ -169,7 +169,9 @@ static int tar_out(struct cp *cp, const char *src, int out_fd,
   struct berth_tar *t;
   if (berth_tar_open(out_fd, NULL, NULL, &o, &t, err) < 0)
     return -1;
-  int rc = berth_tar_add(t, sfd, contents ? "" : base, err);
+  /* "DIR/." is the directory's contents, named "./..." as Docker's
+   * archive names them (docker cp renames entries by that prefix). */
+  int rc = berth_tar_add(t, sfd, contents ? "." : base, err);
   return berth_tar_close(t, rc == 0, err) < 0 || rc < 0 ? -1 : 0;
 }
 

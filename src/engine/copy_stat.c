@@ -108,8 +108,11 @@ static json_t *rfc3339(const struct timespec *ts) {
 
 static json_t *stat_doc(const struct path_stat *ps) {
   _cleanup_free_ char *base = berth_copy_path_base(ps->path);
-  /* Docker names the root "/" and anything else by its last name. */
-  const char *name = base && *base ? base : "/";
+  size_t n = strlen(ps->path);
+  bool dot = n >= 1 && ps->path[n - 1] == '.' && (n == 1 || ps->path[n - 2] == '/');
+  /* Docker names "DIR/." "." (Go's filepath.Base), the root "/" and
+   * anything else by its last name. */
+  const char *name = dot ? "." : base && *base ? base : "/";
   return json_pack("{s:s,s:I,s:I,s:o,s:s}", "name", name, "size",
                    (json_int_t)ps->st.st_size, "mode",
                    (json_int_t)berth_go_file_mode(ps->st.st_mode), "mtime",

@@ -69,6 +69,16 @@ put() {
     [ "$(cat "$BATS_TEST_TMPDIR/d-$c/sub/f")" = one ]
     [ "$(stat -c %a "$BATS_TEST_TMPDIR/d-$c/sub/f")" = 751 ]
     [ "$(cat "$BATS_TEST_TMPDIR/d-$c/t")" = top ]
+    # DIR/. : the contents, into a new or an existing directory (the
+    # client renames the archive's "./" entries).
+    run "$c" cp ar1:/data/. "$BATS_TEST_TMPDIR/c-$c"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/c-$c/sub/f")" = one ]
+    run "$c" cp ar1:/data/. "$BATS_TEST_TMPDIR/d-$c"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/d-$c/sub/f")" = one ]
+    [ ! -e "$BATS_TEST_TMPDIR/d-$c/data" ]
+    [ ! -e "$BATS_TEST_TMPDIR/sub" ]
   done
   # A stopped container too (its rootfs mounted for the copy only).
   berth stop -t 0 ar1 >/dev/null
