@@ -2,6 +2,7 @@
 #include "copy.h"
 
 #include <archive.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -145,6 +146,32 @@ static int copy_paths(struct cp *cp, const char *src, const char *dst,
 
 /* ---- tar streams ---- */
 
+/* The root's entries as Docker names them, "/bin", "/etc/passwd": docker
+ * cp renames an archive of "/" by putting the destination's name before
+ * each entry. */
+static int tar_root(struct berth_tar *t, int root_pfd, berth_error **err) {
+  _cleanup_close_ int dfd = openat(root_pfd, ".", O_RDONLY | O_DIRECTORY |
+                                                      O_CLOEXEC);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d)
+    return berth_error_sys(err, "open `/`");
+  dfd = -1; /* the DIR owns it */
+  int rc = 0;
+  struct dirent *de;
+  while (rc == 0 && (de = readdir(d))) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    _cleanup_close_ int cfd = openat(dirfd(d), de->d_name, O_PATH |
+                                     O_NOFOLLOW | O_CLOEXEC);
+    char name[300];
+    snprintf(name, sizeof name, "/%s", de->d_name);
+    rc = cfd < 0 ? berth_error_sys(err, "open `%s`", name)
+                 : berth_tar_add(t, cfd, name, err);
+  }
+  closedir(d);
+  return rc;
+}
+
 static int tar_out(struct cp *cp, const char *src, int out_fd,
                    berth_error **err) {
   _cleanup_close_ int sfd = side_open(&cp->src, src, O_PATH |
@@ -171,7 +198,9 @@ static int tar_out(struct cp *cp, const char *src, int out_fd,
     return -1;
   /* "DIR/." is the directory's contents, named "./..." as Docker's
    * archive names them (docker cp renames entries by that prefix). */
-  int rc = berth_tar_add(t, sfd, contents ? "." : base, err);
+  int rc = S_ISDIR(st.st_mode) && !*base && !contents
+               ? tar_root(t, sfd, err)
+               : berth_tar_add(t, sfd, contents ? "." : base, err);
   return berth_tar_close(t, rc == 0, err) < 0 || rc < 0 ? -1 : 0;
 }
 

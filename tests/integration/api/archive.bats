@@ -79,6 +79,12 @@ put() {
     [ "$(cat "$BATS_TEST_TMPDIR/d-$c/sub/f")" = one ]
     [ ! -e "$BATS_TEST_TMPDIR/d-$c/data" ]
     [ ! -e "$BATS_TEST_TMPDIR/sub" ]
+    # The whole root filesystem: its entries under the new name.
+    run "$c" cp ar1:/ "$BATS_TEST_TMPDIR/r-$c"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/r-$c/data/t")" = top ]
+    [ -x "$BATS_TEST_TMPDIR/r-$c/bin/busybox" ]
+    [ ! -e "$BATS_TEST_TMPDIR/r-${c}data" ]
   done
   # A stopped container too (its rootfs mounted for the copy only).
   berth stop -t 0 ar1 >/dev/null
