@@ -214,6 +214,11 @@ stat_of() {
   run put ar5 /dst "$BATS_TEST_TMPDIR/ok.tar"
   [ "$(api_status)" = 200 ]
   [ "$(berth exec ar5 cat /dst/y)" = payload ]
+  # A created container takes it into its rootfs (mounted for the copy).
+  berth create --name ar5c bb sleep 300 >/dev/null
+  run put ar5c /tmp "$BATS_TEST_TMPDIR/ok.tar"
+  [ "$(api_status)" = 200 ]
+  [ "$(cat "$(upper ar5c)/tmp/y")" = payload ]
   # A read-only rootfs, running (the kernel refuses) and stopped (the
   # engine does: the copy's own mount is writable).
   berth run -d --read-only --name ro1 bb sleep 300 >/dev/null
