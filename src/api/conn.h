@@ -20,6 +20,7 @@ struct api_server {
   bool debug;                 /* log each request to stderr */
   atomic_int conns;           /* open connections */
   atomic_llong last_close_ms; /* CLOCK_MONOTONIC of the last close */
+  void *io;                   /* api_io.h: attach and exec state */
   /* Engines of closed connections, handed to the next ones: opening one
    * (database, migrations, stores) costs more than most requests. */
   pthread_mutex_t pool_lock;
@@ -45,6 +46,8 @@ struct api_conn {
 };
 
 void api_conn_unref(struct api_conn *c);
+/* The attach and exec state's place in the server (api_io.h, h-io). */
+void **api_server_io_slot(struct api_server *srv);
 
 /* A query value decoded once and kept for the request. */
 struct api_qval {

@@ -45,6 +45,8 @@ const struct berth_api_opts *api_server_opts(const struct api_server *srv) {
   return &srv->opts;
 }
 
+void **api_server_io_slot(struct api_server *srv) { return &srv->io; }
+
 /* ---- connections ---- */
 
 struct berth_engine *api_engine_get(struct api_server *srv,
