@@ -18,6 +18,7 @@ clients() { echo dk dk20; }
 state_of() { berth inspect -f '{{.State.Status}}' "$1"; }
 exit_of() { berth inspect -f '{{.State.ExitCode}}' "$1"; }
 pid_of() { berth inspect -f '{{.State.Pid}}' "$1"; }
+has_logs() { [ -n "$(berth logs "$1")" ]; }
 
 # A curl request, then: no record was made and the service answers.
 nothing_made() {
@@ -106,8 +107,10 @@ nothing_made() {
 
 @test "kill sends the signal; kill of a stopped container is 409; restart runs it again" {
   for c in $(clients); do
-    "$c" run -d --name "k-$c" bb sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done'
+    "$c" run -d --name "k-$c" bb sh -c 'trap "exit 42" USR1; touch /ready; while :; do sleep 0.1; done'
     pid=$(pid_of "k-$c")
+    # An init ignores a signal it has no handler for: wait for the trap.
+    wait_until berth exec "k-$c" test -f /ready
     run "$c" kill -s USR1 "k-$c"
     [ "$status" -eq 0 ]
     run "$c" wait "k-$c"
@@ -254,8 +257,8 @@ nothing_made() {
 
 @test "diff and export show the file the container wrote" {
   for c in $(clients); do
-    "$c" run -d --name "fs-$c" bb sh -c 'echo written-by-it > /newfile; rm /etc/group; sleep 300'
-    wait_until berth exec "fs-$c" test -f /newfile
+    "$c" run -d --name "fs-$c" bb sh -c 'rm /etc/group; echo written-by-it > /newfile; sleep 300'
+    wait_until berth exec "fs-$c" test -s /newfile
     run "$c" diff "fs-$c"
     [ "$status" -eq 0 ]
     [[ "$output" == *"A /newfile"* ]]
@@ -372,11 +375,11 @@ nothing_made() {
   want=$(berth run --rm bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status')
   [ -n "$want" ]
   dk run -d --name iso bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; sleep 300'
-  wait_until test -n "$(berth logs iso)"
+  wait_until has_logs iso
   [ "$(berth logs iso)" = "$want" ]
   # The control: the probe sees a difference when there is one.
   dk run -d --name iso-priv --privileged bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; sleep 300'
-  wait_until test -n "$(berth logs iso-priv)"
+  wait_until has_logs iso-priv
   [ "$(berth logs iso-priv)" != "$want" ]
   # The same user namespace shape (berth's default: one of its own).
   berth run -d --name iso-cli bb sleep 300
