@@ -80,11 +80,13 @@ static int vol_remove(struct api_req *r) {
 }
 
 /* POST /volumes/prune?filters={label, label!, all} -> {"VolumesDeleted":
- * [names] or null, "SpaceReclaimed": bytes}. */
+ * [names] or null, "SpaceReclaimed": bytes}.  Before API 1.42 Docker's
+ * prune takes every unused volume, named ones too (1.42 made it the
+ * anonymous ones unless all=true), and old clients expect that. */
 static int vol_prune(struct api_req *r) {
   berth_error *err = NULL;
   json_t *filters = NULL, *report = NULL;
-  struct berth_volume_prune_filter f = {0};
+  struct berth_volume_prune_filter f = {.all = r->version < 142};
   struct berth_engine *e = api_engine(r, &err);
   int rc = !e || api_query_filters(r, &filters, &err) < 0 ||
                    berth_filter_map_each(filters, prune_filter_add, &f, &err) <
