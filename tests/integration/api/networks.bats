@@ -80,6 +80,7 @@ leftovers() {
 }
 
 @test "containers on a network reach each other by name; connect and disconnect" {
+  since=$(date +%s)
   id=$(dk network create --subnet 10.217.3.0/24 web)
   serve_httpd srv --network web
   berth run -d --name cl bb sleep 60 >/dev/null
@@ -135,6 +136,15 @@ leftovers() {
   [ "$status" -ne 0 ]
   run nft list ruleset
   [[ "$output" != *10.217.3.* ]]
+  # Docker's network events, by the network's name.
+  cid=$(berth inspect -f '{{.Id}}' cl)
+  run dk events --since "$since" --until "$(($(date +%s) + 1))" \
+    --filter network=web --format '{{.Type}} {{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "container"}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "network create $id 
+network connect $id $cid
+network disconnect $id $cid
+network destroy $id " ]
 }
 
 @test "pre-defined networks cannot be removed; prune takes unused custom ones" {
