@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Networks through the Engine API: the docker CLI (this machine's and
 # Debian's 20.10 client) and curl on the service's socket.  Subnets
-# 10.217.X.0/24 (netvol's); containers are made by berth on the same root
-# where the test is about the network, not about container create.
+# 10.217.X.0/24 (netvol's).  Containers are made through the API too;
+# commands run in them with berth exec on the same root.
 
 bats_require_minimum_version 1.5.0
 load api
@@ -20,7 +20,7 @@ teardown_file() { api_teardown_file; }
 serve_httpd() { # NAME ARGS...: a detached httpd serving "hello NAME"
   local name=$1
   shift
-  berth run -d --name "$name" "$@" bb sh -c \
+  dk run -d --name "$name" "$@" bb sh -c \
     "mkdir -p /www && echo hello $name > /www/index.html && exec httpd -f -p 80 -h /www" \
     >/dev/null
 }
@@ -83,7 +83,7 @@ leftovers() {
   since=$(date +%s)
   id=$(dk network create --subnet 10.217.3.0/24 web)
   serve_httpd srv --network web
-  berth run -d --name cl bb sleep 60 >/dev/null
+  dk run -d --name cl bb sleep 60 >/dev/null
   # The bridge exists while the network is used.
   ip link show "br-${id:0:12}" >/dev/null
   # Control: on the default bridge only, cl cannot resolve srv.
@@ -127,7 +127,7 @@ leftovers() {
   run dk network disconnect web cl
   [ "$status" -ne 0 ]
   [[ "$output" == *"not connected"* ]]
-  berth rm -f srv >/dev/null
+  dk rm -f srv >/dev/null
   run dk network rm web
   [ "$status" -eq 0 ]
   run ip link show "br-${id:0:12}"
@@ -159,7 +159,7 @@ network destroy $id " ]
   dk network create --subnet 10.217.4.0/24 --label keep=no p1 >/dev/null
   dk network create --subnet 10.217.5.0/24 p2 >/dev/null
   dk20 network create --subnet 10.217.6.0/24 --label keep=yes p3 >/dev/null
-  berth create --name user --network p2 bb true >/dev/null
+  dk20 create --name user --network p2 bb true >/dev/null
   run dk network prune -f --filter label=keep=no
   [ "$status" -eq 0 ]
   [[ "$output" == *"Deleted Networks:"*p1* ]]
@@ -177,7 +177,7 @@ network destroy $id " ]
   [ "$(api_status)" = 200 ]
   [ "$(api_body)" = '{"NetworksDeleted":null}' ]
   # Bad prune filters: 400, nothing removed.
-  berth rm user >/dev/null
+  dk rm user >/dev/null
   run api -X POST '/networks/prune?filters=%7B%22colour%22%3A%5B%22red%22%5D%7D'
   [ "$(api_status)" = 400 ]
   berth network inspect p2 >/dev/null
@@ -229,7 +229,7 @@ network destroy $id " ]
   [ "$(api_status)" = 404 ]
   run post '{"Container":' /networks/dup/connect
   [ "$(api_status)" = 400 ]
-  berth create --name c bb true >/dev/null
+  dk create --name c bb true >/dev/null
   run post '{"Container":"c","EndpointConfig":{"IPAMConfig":{"IPv4Address":"10.217.11.5"}}}' /networks/dup/connect
   [ "$(api_status)" = 400 ]
   run post '{"Container":"c","EndpointConfig":{"Aliases":"x"}}' /networks/dup/connect
@@ -239,7 +239,7 @@ network destroy $id " ]
   [ "$(berth network inspect -f '{{len .Containers}}' dup)" = 0 ]
   run api -X DELETE /networks/dup
   [ "$(api_status)" = 204 ]
-  berth rm c >/dev/null
+  dk rm c >/dev/null
   [ "$(leftovers)" = "$before" ]
   run api /_ping
   [ "$(api_body)" = OK ]

@@ -67,15 +67,18 @@ teardown_file() { api_teardown_file; }
 }
 
 @test "a container writes into a named volume; in-use removal is refused" {
-  # The container comes from the CLI unless the API can make it.
-  if dk run --rm -v data1:/data bb sh -c 'echo written > /data/f' 2>/dev/null; then
-    :
-  else
-    berth run --rm -v data1:/data bb sh -c 'echo written > /data/f'
-  fi
+  # Control: the volume does not exist before the container names it.
+  [ ! -e "$BERTH_ROOT/volumes/data1" ]
+  cid=$(dk run -d -v data1:/data bb sh -c 'echo written > /data/f')
+  [ "$(dk wait "$cid")" = 0 ]
+  dk rm "$cid" >/dev/null
   [ "$(cat "$BERTH_ROOT/volumes/data1/_data/f")" = written ]
+  # Docker's volume event for the mount, through the API.
+  run dk events --since 0 --until "$(($(date +%s) + 1))" --filter volume=data1 \
+    --filter event=mount --format '{{.Type}} {{.Action}} {{.Actor.ID}}'
+  [[ "$output" == "volume mount data1"* ]]
   [ "$(dk volume inspect -f '{{.Name}}' data1)" = data1 ]
-  berth create --name holder -v data1:/data bb true >/dev/null
+  dk create --name holder -v data1:/data bb true >/dev/null
   run dk volume ls --filter dangling=false -q
   [ "$output" = data1 ]
   run dk volume rm data1
@@ -87,7 +90,7 @@ teardown_file() { api_teardown_file; }
   run api -X DELETE '/volumes/data1?force=1'
   [ "$(api_status)" = 409 ]
   [ "$(cat "$BERTH_ROOT/volumes/data1/_data/f")" = written ]
-  berth rm holder >/dev/null
+  dk rm holder >/dev/null
   run api -X DELETE /volumes/data1
   [ "$(api_status)" = 204 ]
   [ ! -e "$BERTH_ROOT/volumes/data1" ]
@@ -103,7 +106,7 @@ teardown_file() { api_teardown_file; }
   dk volume create p2 >/dev/null
   dk volume create p3 >/dev/null
   head -c 1048576 /dev/zero >"$BERTH_ROOT/volumes/p2/_data/mb"
-  berth create --name user -v p3:/data bb true >/dev/null
+  dk create --name user -v p3:/data bb true >/dev/null
   run dk volume prune -f --filter label=x=1
   [ "$status" -eq 0 ]
   [[ "$output" == *p1* ]]
@@ -122,7 +125,7 @@ teardown_file() { api_teardown_file; }
   [ "$(api_body | jq -c .)" = '{"VolumesDeleted":null,"SpaceReclaimed":0}' ]
   run api -X POST '/volumes/prune?filters=%7B%22colour%22%3A%5B%22red%22%5D%7D'
   [ "$(api_status)" = 400 ]
-  berth rm user >/dev/null
+  dk rm user >/dev/null
   run api -X POST '/volumes/prune?filters=%7B%22label%21%22%3A%5B%22x%22%5D%7D'
   [ "$(api_status)" = 200 ]
   [ "$(api_body | jq -c .VolumesDeleted)" = '["p3"]' ]
