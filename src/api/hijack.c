@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -133,7 +134,13 @@ struct relay {
   bool sock_eof, client_gone;
 };
 
+/* The container's stdin ends.  A socket (the monitor's attach socket,
+ * whose fd the caller may also read output from) is shut down for
+ * writing: closing this one fd would not end it. */
 static void close_in(struct relay *x) {
+  struct stat st;
+  if (x->in_fd >= 0 && fstat(x->in_fd, &st) == 0 && S_ISSOCK(st.st_mode))
+    shutdown(x->in_fd, SHUT_WR);
   if (x->in_fd >= 0)
     close(x->in_fd);
   x->in_fd = -1;

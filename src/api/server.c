@@ -45,12 +45,43 @@ const struct berth_api_opts *api_server_opts(const struct api_server *srv) {
   return &srv->opts;
 }
 
+void **api_server_io_slot(struct api_server *srv) { return &srv->io; }
+
 /* ---- connections ---- */
+
+struct berth_engine *api_engine_get(struct api_server *srv,
+                                    berth_error **err) {
+  struct berth_engine *e = NULL;
+  pthread_mutex_lock(&srv->pool_lock);
+  if (srv->n_pool > 0)
+    e = srv->pool[--srv->n_pool];
+  pthread_mutex_unlock(&srv->pool_lock);
+  if (e)
+    return e;
+  if (berth_engine_open(srv->opts.root, srv->opts.envp, &e, err) < 0)
+    return NULL;
+  return e;
+}
+
+/* An engine goes back only as it was opened: one still holding the
+ * store's lock (a handler that failed to release it) is closed, which
+ * releases the lock. */
+void api_engine_put(struct api_server *srv, struct berth_engine *e) {
+  if (!e)
+    return;
+  pthread_mutex_lock(&srv->pool_lock);
+  if (e->is->lock_depth == 0 && srv->n_pool < API_ENGINE_POOL) {
+    srv->pool[srv->n_pool++] = e;
+    e = NULL;
+  }
+  pthread_mutex_unlock(&srv->pool_lock);
+  berth_engine_free(e);
+}
 
 void api_conn_unref(struct api_conn *c) {
   if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
     return;
-  berth_engine_free(c->engine);
+  api_engine_put(c->srv, c->engine);
   free(c);
 }
 
@@ -516,7 +547,7 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, int fd) {
 }
 
 int berth_api_serve(const struct berth_api_opts *o, berth_error **err) {
-  static struct api_server srv;
+  static struct api_server srv = {.pool_lock = PTHREAD_MUTEX_INITIALIZER};
   srv.opts = *o;
   srv.debug = o->debug;
   atomic_store(&srv.last_close_ms, now_ms());
