@@ -37,6 +37,11 @@ static void test_wrong_types_refused(void **state) {
       {"{\"HostConfig\":{\"Binds\":[\"a:b:c:d\"]}}", "HostConfig.Binds"},
       {"{\"HostConfig\":{\"Tmpfs\":{\"relative\":\"\"}}}",
        "HostConfig.Tmpfs"},
+      {"{\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Aliases\":"
+       "\"a\"}}}}",
+       "EndpointSettings.Aliases of type []string"},
+      {"{\"NetworkingConfig\":{\"EndpointsConfig\":[]}}",
+       "NetworkingConfig.EndpointsConfig"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     berth_error *err = NULL;
@@ -59,7 +64,9 @@ static void test_normalised(void **state) {
   json_t *req = checked(
       "{\"Cmd\":\"echo hi\",\"Entrypoint\":null,\"Unknown\":[1],"
       "\"HostConfig\":{\"Memory\":0,\"PidsLimit\":null,\"Nope\":\"x\","
-      "\"Binds\":[\"vol:/data:ro\"],\"Tmpfs\":{\"/run\":\"size=1m\"}}}",
+      "\"Binds\":[\"vol:/data:ro\"],\"Tmpfs\":{\"/run\":\"size=1m\"}},"
+      "\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Aliases\":null,"
+      "\"IPAMConfig\":null,\"Links\":null}}}}",
       &err, &rc);
   assert_int_equal(rc, 0);
   /* A one-string command is one word, as Docker's StrSlice. */
@@ -69,6 +76,12 @@ static void test_normalised(void **state) {
   /* null is absent; unknown fields stay (ignored, as Docker). */
   assert_null(json_object_get(req, "Entrypoint"));
   assert_non_null(json_object_get(req, "Unknown"));
+  json_t *ep = json_object_get(
+      json_object_get(json_object_get(req, "NetworkingConfig"),
+                      "EndpointsConfig"),
+      "n");
+  assert_non_null(ep);
+  assert_int_equal(json_object_size(ep), 0);
   json_t *hc = json_object_get(req, "HostConfig");
   assert_null(json_object_get(hc, "PidsLimit"));
   assert_null(json_object_get(hc, "Binds"));
