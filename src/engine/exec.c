@@ -237,10 +237,9 @@ static int exec_tty(struct berth_ctx *ctx, const char *id,
   return 0;
 }
 
-int berth_ctr_exec(struct berth_engine *e, const char *ref,
-                   const struct berth_exec_req *r, int *status,
-                   int *exec_failure, berth_error **err) {
-  *exec_failure = 0;
+int berth_exec_prepare(struct berth_engine *e, const char *ref,
+                       const struct berth_exec_req *r, char id[65],
+                       json_t **process, berth_error **err) {
   _cleanup_ctr_ struct berth_ctr *c = NULL;
   if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
       berth_ctr_refresh(e, c, err) < 0)
@@ -248,8 +247,17 @@ int berth_ctr_exec(struct berth_engine *e, const char *ref,
   if (strcmp(c->state, BERTH_ST_RUNNING) != 0)
     return berth_error_set(err, BERTH_ERR_STATE, 0,
                            "container `%s` is not running", c->name);
+  memcpy(id, c->id, 65);
+  return build_process(e, c, r, process, err);
+}
+
+int berth_ctr_exec(struct berth_engine *e, const char *ref,
+                   const struct berth_exec_req *r, int *status,
+                   int *exec_failure, berth_error **err) {
+  *exec_failure = 0;
+  char id[65];
   json_t *process = NULL;
-  if (build_process(e, c, r, &process, err) < 0)
+  if (berth_exec_prepare(e, ref, r, id, &process, err) < 0)
     return -1;
   struct berth_ctx ctx;
   berth_log log;
@@ -257,14 +265,14 @@ int berth_ctr_exec(struct berth_engine *e, const char *ref,
   struct berth_exec_opts o = {.process = process, .detach = r->detach};
   int rc;
   if (r->tty && !r->detach) {
-    rc = exec_tty(&ctx, c->id, &o, r, status, exec_failure, err);
+    rc = exec_tty(&ctx, id, &o, r, status, exec_failure, err);
   } else {
-    rc = berth_container_exec(&ctx, c->id, &o, status, err);
+    rc = berth_container_exec(&ctx, id, &o, status, err);
     if (rc < 0)
       *exec_failure = berth_exit_status_of_start(*err);
   }
   json_decref(process);
   if (rc == 0 && !r->detach)
-    berth_event_add(e->db, "container", "exec_die", c->id, NULL, NULL);
+    berth_event_add(e->db, "container", "exec_die", id, NULL, NULL);
   return rc;
 }
