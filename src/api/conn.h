@@ -17,6 +17,7 @@ struct api_server {
   bool debug;                 /* log each request to stderr */
   atomic_int conns;           /* open connections */
   atomic_llong last_close_ms; /* CLOCK_MONOTONIC of the last close */
+  void *io;                   /* api_io.h: attach and exec state */
 };
 
 /* One client connection: its socket and engine.  Referenced by the

@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "cleanup.h"
+#include "api_io.h"
 #include "conn.h"
 #include "fs.h"
 
@@ -44,6 +45,8 @@ static long long now_us(void) {
 const struct berth_api_opts *api_server_opts(const struct api_server *srv) {
   return &srv->opts;
 }
+
+void **api_server_io_slot(struct api_server *srv) { return &srv->io; }
 
 /* ---- connections ---- */
 
