@@ -17,4 +17,12 @@
 int berth_create_check(struct berth_engine *e, json_t *req,
                        berth_error **err);
 
+/* The types of the request's known Config and HostConfig fields, as
+ * Docker's decoder: INVALID "json: cannot unmarshal string into Go struct
+ * field HostConfig.Memory of type int64"; null fields are dropped, a
+ * string Cmd/Entrypoint becomes a one-word list, and HostConfig.Binds
+ * and .Tmpfs become HostConfig.Mounts entries (create_types.c).  Called
+ * by berth_create_check first. */
+int berth_create_types_check(json_t *req, berth_error **err);
+
 #endif

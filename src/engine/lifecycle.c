@@ -400,9 +400,10 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref,
   if (is_active(c)) {
     if (!force)
       return berth_error_set(err, BERTH_ERR_STATE, 0,
-                             "cannot remove container `%s`: it is %s; stop "
-                             "it first or use --force",
-                             c->name, c->state);
+                             "You cannot remove a %s container %s. Stop the "
+                             "container before attempting removal or force "
+                             "remove",
+                             c->state, c->id);
     if (berth_ctr_stop(e, c->id, SIGKILL, 0, err) < 0)
       return -1;
   }
