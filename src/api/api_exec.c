@@ -341,6 +341,49 @@ static int start_error(struct api_req *r, struct api_exec *x,
   return api_reply_error(r, err);
 }
 
+struct failed {
+  char *msg;
+  bool tty;
+};
+
+static void failed_run(int sock, const char *early, size_t len, void *d) {
+  (void)early, (void)len;
+  struct failed *f = d;
+  size_t n = strlen(f->msg);
+  if (f->tty)
+    (void)!write(sock, f->msg, n);
+  else
+    api_frame_write(sock, 2, f->msg, n);
+}
+
+static void failed_free(void *d) {
+  struct failed *f = d;
+  free(f->msg);
+  free(f);
+}
+
+/* A command that cannot run (126, 127): as docker, the stream is
+ * already promised, so the message goes down it and the status is the
+ * exec's exit code, which the client inspects at the end. */
+static int start_failed(struct api_req *r, struct api_exec *x,
+                        struct api_io *io, int failure, berth_error *err) {
+  struct failed *f = calloc(1, sizeof *f);
+  if (f && asprintf(&f->msg, "%s\r\n", err->msg) < 0)
+    f->msg = NULL;
+  if (!f || !f->msg) {
+    free(f);
+    return start_error(r, x, io, failure, err);
+  }
+  f->tty = cfg_bool(x->cfg, "Tty");
+  pthread_mutex_lock(&io->mu);
+  x->running = false;
+  x->exited = true;
+  x->exit_code = failure;
+  pthread_mutex_unlock(&io->mu);
+  berth_error_free(err);
+  return api_reply_hijack(r, failed_run, f, failed_free);
+}
+
 static struct api_exec *claim(struct api_req *r, struct api_io *io,
                               unsigned *status) {
   pthread_mutex_lock(&io->mu);
@@ -379,6 +422,8 @@ static int h_start(struct api_req *r) {
   if (spawn(r, u, x, &failure, &err) < 0) {
     atomic_store(&u->refs, 1);
     run_unref(u);
+    if (failure && !detach)
+      return start_failed(r, x, io, failure, err);
     return start_error(r, x, io, failure, err);
   }
   pthread_mutex_lock(&io->mu);
