@@ -17,6 +17,7 @@
 #include "api_internal.h"
 #include "api_io.h"
 #include "attach.h"
+#include "conn.h" /* api_stop_fd: a parked client does not hold up a stop */
 #include "cleanup.h"
 #include "containers.h"
 #include "create.h"
@@ -56,6 +57,7 @@ struct api_session {
   char keys[BERTH_DETACH_KEYS_LEN];
   int in[2], out[2], err[2]; /* [0] read, [1] write; -1 when closed */
   int status_fd;
+  bool live;                /* in api_io.live */
 };
 
 static void close_fd(int *fd) {
@@ -89,20 +91,29 @@ static void close_monitor_ends(struct api_session *s) {
   close_fd(&s->err[1]);
 }
 
-static void live_add(struct api_session *s) {
-  pthread_mutex_lock(&s->io->mu);
+/* Called with io->mu held. */
+static void live_add_locked(struct api_session *s) {
+  if (s->live)
+    return;
   s->next = s->io->live;
   s->io->live = s;
+  s->live = true;
+}
+
+static void live_add(struct api_session *s) {
+  pthread_mutex_lock(&s->io->mu);
+  live_add_locked(s);
   pthread_mutex_unlock(&s->io->mu);
 }
 
 static void live_remove(struct api_session *s) {
   pthread_mutex_lock(&s->io->mu);
-  for (struct api_session **p = &s->io->live; *p; p = &(*p)->next)
+  for (struct api_session **p = &s->io->live; s->live && *p; p = &(*p)->next)
     if (*p == s) {
       *p = s->next;
       break;
     }
+  s->live = false;
   pthread_mutex_unlock(&s->io->mu);
 }
 
@@ -214,6 +225,7 @@ static void parked_free(void *data) {
   while (p->state == PARKED_TAKEN)
     pthread_cond_wait(&io->cv, &io->mu);
   pthread_mutex_unlock(&io->mu);
+  live_remove(p->s);
   session_free(p->s);
   free(p->name);
   free(p);
@@ -260,15 +272,22 @@ void api_attach_started(struct api_server *srv, void *token, bool ok) {
     return;
   pthread_mutex_lock(&io->mu);
   p->state = ok && p->s->status_fd >= 0 ? PARKED_STARTED : PARKED_FAILED;
+  /* Resizable from now: docker run -t resizes as soon as start answers,
+   * maybe before the parked thread wakes. */
+  if (p->state == PARKED_STARTED)
+    live_add_locked(p->s);
   pthread_cond_broadcast(&io->cv);
   pthread_mutex_unlock(&io->mu);
 }
 
-/* A client that hangs up while parked is not waited for.  (A half-close
- * is not hanging up: `echo x | docker run -i` closes its side early.) */
+/* A client that hangs up while parked is not waited for, nor is it
+ * when the service stops.  (A half-close is not hanging up: `echo x |
+ * docker run -i` closes its side early.) */
 static bool client_hung_up(int sock) {
-  struct pollfd pf = {.fd = sock, .events = 0};
-  return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR));
+  struct pollfd pf[2] = {{.fd = sock, .events = 0},
+                         {.fd = api_stop_fd(), .events = POLLIN}};
+  return poll(pf, 2, 0) > 0 &&
+         ((pf[0].revents & (POLLHUP | POLLERR)) || pf[1].revents);
 }
 
 static enum parked_state await_start(struct api_parked *p, int sock) {

@@ -62,7 +62,8 @@ fds_back_to() {
 
 @test "docker run --rm leaves no container (both clients)" {
   for c in $(clients); do
-    run "$c" run --rm --name "rm-$c" bb sh -c 'echo gone; exit 4'
+    run --separate-stderr "$c" run --rm --name "rm-$c" bb sh -c 'echo gone; exit 4'
+    echo "$c: status $status, stderr: $stderr"
     [ "$status" -eq 4 ]
     [ "$output" = gone ]
     [ -z "$(berth ps -aq)" ]
@@ -76,6 +77,27 @@ fds_back_to() {
     [[ "$output" == */dev/pts/* ]]
     # The client's size, through POST /containers/ID/resize.
     [[ "$output" == *"27 101"* ]]
+  done
+}
+
+@test "docker run -it: typed input reaches the shell through the terminal (both clients)" {
+  for c in $(clients); do
+    run sh -c "(sleep 1; printf 'echo in-\$((40+2))\rexit 6\r'; sleep 2) | script -qec '$(bin_of "$c") run -it --rm bb sh' /dev/null"
+    echo "$output"
+    [ "$status" -eq 6 ]
+    [[ "$output" == *in-42* ]]
+  done
+}
+
+@test "docker start -a: attached again to a container that ran (both clients)" {
+  for c in $(clients); do
+    "$c" create --name "sa-$c" bb sh -c 'echo again; exit 2' >/dev/null
+    run "$c" start -a "sa-$c"
+    [ "$status" -eq 2 ]
+    [ "$output" = again ]
+    run "$c" start -a "sa-$c"
+    [ "$status" -eq 2 ]
+    [ "$output" = again ]
   done
 }
 
