@@ -193,8 +193,10 @@ static char **cfg_strv(const json_t *cfg, const char *key) {
  * the stream ends).  Shared by the relay (the connection's thread) and
  * the waiter (the exec's own thread): the last one frees it. */
 struct exec_run {
+  struct api_server *srv;
   struct api_io *io;
-  struct api_exec *x;
+  struct api_exec *x;     /* evictable once it is not running */
+  char ctr[65];
   atomic_int refs;
   struct berth_exec_proc proc;
   bool tty, detach;
@@ -237,6 +239,18 @@ static void copy_master(int master, int to) {
   }
 }
 
+/* exec_die, as berth exec records it.  The exec may outlive the
+ * connection that started it, so the waiter opens an engine of its own
+ * (after the client's stream has ended: it costs the client nothing). */
+static void die_event(struct exec_run *u) {
+  const struct berth_api_opts *o = api_server_opts(u->srv);
+  struct berth_engine *e = NULL;
+  if (berth_engine_open(o->root, o->envp, &e, NULL) < 0)
+    return;
+  berth_event_add(e->db, "container", "exec_die", u->ctr, NULL, NULL);
+  berth_engine_free(e);
+}
+
 /* The exec's own thread: the terminal's output (a detached one's is
  * read and dropped, so the process never blocks on it), then the exit,
  * recorded before the held ends close. */
@@ -258,6 +272,8 @@ static void *waiter_main(void *arg) {
   pthread_mutex_unlock(&u->io->mu);
   close_fd(&u->hold[0]);
   close_fd(&u->hold[1]);
+  if (ok)
+    die_event(u);
   run_unref(u);
   return NULL;
 }
@@ -414,9 +430,10 @@ static int h_start(struct api_req *r) {
   struct exec_run *u = calloc(1, sizeof *u);
   if (!u)
     return start_error(r, x, io, 0, NULL);
-  *u = (struct exec_run){.io = io, .x = x, .detach = detach,
+  *u = (struct exec_run){.srv = r->srv, .io = io, .x = x, .detach = detach,
                          .tty = cfg_bool(x->cfg, "Tty"), .in_w = -1,
                          .out_r = -1, .err_r = -1, .hold = {-1, -1}};
+  memcpy(u->ctr, x->ctr, sizeof u->ctr);
   atomic_init(&u->refs, detach ? 1 : 2);
   int failure = 0;
   if (spawn(r, u, x, &failure, &err) < 0) {
