@@ -322,3 +322,21 @@ ISOLATION='grep -E "^(CapEff|CapPrm|CapBnd|Seccomp|NoNewPrivs):" /proc/self/stat
   ! grep -q '^Seccomp:[[:space:]]*2$' <<<"$host"
   grep -q '^ *0 *0 *4294967295$' <<<"$host"
 }
+
+@test "POST /containers/ID/resize with no client attached sizes the container's terminal" {
+  dk run -d -t --name rz bb sleep 300 >/dev/null
+  run api -X POST '/containers/rz/resize?h=40&w=120'
+  [ "$(api_status)" = 200 ]
+  [ "$(berth exec rz stty -F /proc/1/fd/0 size)" = "40 120" ]
+  run api -X POST '/containers/rz/resize?h=41&w=121'
+  [ "$(berth exec rz stty -F /proc/1/fd/0 size)" = "41 121" ]
+  run api -X POST '/containers/rz/resize?h=x&w=1'
+  [ "$(api_status)" = 400 ]
+  dk create --name rzc bb true >/dev/null
+  run api -X POST '/containers/rzc/resize?h=10&w=10'
+  [ "$(api_status)" = 409 ]
+  run api -X POST '/containers/nope/resize?h=10&w=10'
+  [ "$(api_status)" = 404 ]
+  run api /_ping
+  [ "$(api_status)" = 200 ]
+}
