@@ -57,6 +57,7 @@ struct api_session {
   char keys[BERTH_DETACH_KEYS_LEN];
   int in[2], out[2], err[2]; /* [0] read, [1] write; -1 when closed */
   int status_fd;
+  int sock;                 /* the client, while relayed */
   bool live;                /* in api_io.live */
 };
 
@@ -128,12 +129,29 @@ bool api_io_resize_live(struct api_io *io, const char *id, unsigned rows,
   return done;
 }
 
+/* A client that closed its socket altogether (not a half-close): the
+ * relay would only notice at the container's next output, and until
+ * then the monitor's one client slot would stay taken. */
+static bool hung_up(short revents) { return revents & (POLLHUP | POLLERR); }
+
 /* The monitor's messages: the container's exit is recorded here, as the
  * CLI's attached client does (the wait that docker run made before
- * start sees it before the stream ends). */
+ * start sees it before the stream ends).  A client that hangs up lets go
+ * of the monitor, which then closes our pipes: the relay ends. */
 static void *status_main(void *arg) {
   struct api_session *s = arg;
+  bool watching = true;
   for (;;) {
+    struct pollfd p[2] = {{.fd = s->status_fd, .events = POLLIN},
+                          {.fd = watching ? s->sock : -1, .events = 0}};
+    if (poll(p, 2, -1) < 0 && errno != EINTR)
+      return NULL;
+    if (hung_up(p[1].revents)) {
+      shutdown(s->status_fd, SHUT_RDWR);
+      watching = false;
+    }
+    if (!p[0].revents)
+      continue;
     berth_error *err = NULL;
     int code = 0;
     int ev = berth_attach_event(s->e, s->id, s->status_fd, &code, &err);
@@ -180,6 +198,7 @@ static void session_serve(struct api_session *s, int sock, const char *early,
   if (!s->stream || s->status_fd < 0)
     return;
   live_add(s);
+  s->sock = sock;
   pthread_t th;
   bool threaded = pthread_create(&th, NULL, status_main, s) == 0;
   /* api_relay closes the stdin pipe (at the client's half-close). */

@@ -279,6 +279,15 @@ exec_field() {
   [ "$(berth inspect -f '{{.State.Status}}' attg)" = running ]
   run python3 "$HIJACK" "$SOCK" '/containers/attg/attach?stream=1&stdout=1' --drop-after 20
   [[ "$output" == *dropped* ]]
+  # A client of a silent container that closes its socket: the monitor
+  # is let go at once (it takes one client), not at the next output.
+  dk run -d -i --name atts bb sleep 300 >/dev/null
+  for i in 1 2 3; do
+    run python3 "$HIJACK" "$SOCK" '/containers/atts/attach?stream=1&stdin=1&stdout=1' --close-now
+    [ "$status" -eq 0 ]
+    [[ "$output" == *closed* ]]
+    sleep 0.3
+  done
   run api /_ping
   [ "$(api_status)" = 200 ]
   # Only sleep 300 is left in the exec target: no exec'd process.
@@ -339,4 +348,18 @@ ISOLATION='grep -E "^(CapEff|CapPrm|CapBnd|Seccomp|NoNewPrivs):" /proc/self/stat
   [ "$(api_status)" = 404 ]
   run api /_ping
   [ "$(api_status)" = 200 ]
+}
+
+@test "docker run -it: the detach keys leave it running, docker attach takes it back (both clients)" {
+  for c in $(clients); do
+    run sh -c "(sleep 1.5; printf 'echo hi\r'; sleep 0.5; printf '\020\021'; sleep 2) | script -qec '$(bin_of "$c") run -it --name dt-$c bb sh' /dev/null"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *hi* ]]
+    [ "$(berth inspect -f '{{.State.Status}}' "dt-$c")" = running ]
+    run sh -c "(sleep 1.5; printf 'echo back-\$((1+1))\rexit 8\r'; sleep 2) | script -qec '$(bin_of "$c") attach dt-$c' /dev/null"
+    echo "$output"
+    [ "$status" -eq 8 ]
+    [[ "$output" == *back-2* ]]
+    [ "$(berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' "dt-$c")" = "exited 8" ]
+  done
 }
