@@ -194,6 +194,34 @@ static void check_length(struct api_rq *q, struct MHD_Connection *mc) {
               n, max);
 }
 
+/* The path decoded and its version prefix checked, then the route. */
+static void route(struct api_rq *q, const char *url) {
+  char *path = strdup(url);
+  if (!path || api_unescape(path, false) < 0) {
+    free(path);
+    set_early(q, 400, "invalid path");
+    return;
+  }
+  const char *rest = api_strip_version(path, &q->req.version);
+  if (!rest) {
+    version_refused(q, path);
+    free(path);
+    return;
+  }
+  q->path = strdup(rest);
+  free(path);
+  if (!q->path) {
+    set_early(q, 500, "out of memory");
+    return;
+  }
+  q->req.path = q->path;
+  unsigned status = 404;
+  q->route = api_route_find(&q->req, &status);
+  if (!q->route)
+    set_early(q, status, status == 405 ? "method not allowed"
+                                        : "page not found");
+}
+
 static struct api_rq *rq_begin(struct api_server *srv,
                                struct MHD_Connection *mc, const char *url,
                                const char *method) {
@@ -210,30 +238,7 @@ static struct api_rq *rq_begin(struct api_server *srv,
   q->req.method = method;
   q->req.body_fd = -1;
   q->req.body = "";
-  char *path = strdup(url);
-  if (!path || api_unescape(path, false) < 0) {
-    free(path);
-    set_early(q, 400, "invalid path");
-    return q;
-  }
-  const char *rest = api_strip_version(path, &q->req.version);
-  if (!rest) {
-    version_refused(q, path);
-    free(path);
-    return q;
-  }
-  q->path = strdup(rest);
-  free(path);
-  if (!q->path) {
-    set_early(q, 500, "out of memory");
-    return q;
-  }
-  q->req.path = q->path;
-  unsigned status = 404;
-  q->route = api_route_find(&q->req, &status);
-  if (!q->route)
-    set_early(q, status, status == 405 ? "method not allowed"
-                                        : "page not found");
+  route(q, url);
   check_length(q, mc);
   if (!q->early_status && api_body_begin(q) < 0)
     set_early(q, 500, "cannot store the request body");
