@@ -50,10 +50,39 @@ void **api_server_io_slot(struct api_server *srv) { return &srv->io; }
 
 /* ---- connections ---- */
 
+struct berth_engine *api_engine_get(struct api_server *srv,
+                                    berth_error **err) {
+  struct berth_engine *e = NULL;
+  pthread_mutex_lock(&srv->pool_lock);
+  if (srv->n_pool > 0)
+    e = srv->pool[--srv->n_pool];
+  pthread_mutex_unlock(&srv->pool_lock);
+  if (e)
+    return e;
+  if (berth_engine_open(srv->opts.root, srv->opts.envp, &e, err) < 0)
+    return NULL;
+  return e;
+}
+
+/* An engine goes back only as it was opened: one still holding the
+ * store's lock (a handler that failed to release it) is closed, which
+ * releases the lock. */
+void api_engine_put(struct api_server *srv, struct berth_engine *e) {
+  if (!e)
+    return;
+  pthread_mutex_lock(&srv->pool_lock);
+  if (e->is->lock_depth == 0 && srv->n_pool < API_ENGINE_POOL) {
+    srv->pool[srv->n_pool++] = e;
+    e = NULL;
+  }
+  pthread_mutex_unlock(&srv->pool_lock);
+  berth_engine_free(e);
+}
+
 void api_conn_unref(struct api_conn *c) {
   if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
     return;
-  berth_engine_free(c->engine);
+  api_engine_put(c->srv, c->engine);
   free(c);
 }
 
@@ -166,6 +195,34 @@ static void check_length(struct api_rq *q, struct MHD_Connection *mc) {
               n, max);
 }
 
+/* The path decoded and its version prefix checked, then the route. */
+static void route(struct api_rq *q, const char *url) {
+  char *path = strdup(url);
+  if (!path || api_unescape(path, false) < 0) {
+    free(path);
+    set_early(q, 400, "invalid path");
+    return;
+  }
+  const char *rest = api_strip_version(path, &q->req.version);
+  if (!rest) {
+    version_refused(q, path);
+    free(path);
+    return;
+  }
+  q->path = strdup(rest);
+  free(path);
+  if (!q->path) {
+    set_early(q, 500, "out of memory");
+    return;
+  }
+  q->req.path = q->path;
+  unsigned status = 404;
+  q->route = api_route_find(&q->req, &status);
+  if (!q->route)
+    set_early(q, status, status == 405 ? "method not allowed"
+                                        : "page not found");
+}
+
 static struct api_rq *rq_begin(struct api_server *srv,
                                struct MHD_Connection *mc, const char *url,
                                const char *method) {
@@ -182,30 +239,7 @@ static struct api_rq *rq_begin(struct api_server *srv,
   q->req.method = method;
   q->req.body_fd = -1;
   q->req.body = "";
-  char *path = strdup(url);
-  if (!path || api_unescape(path, false) < 0) {
-    free(path);
-    set_early(q, 400, "invalid path");
-    return q;
-  }
-  const char *rest = api_strip_version(path, &q->req.version);
-  if (!rest) {
-    version_refused(q, path);
-    free(path);
-    return q;
-  }
-  q->path = strdup(rest);
-  free(path);
-  if (!q->path) {
-    set_early(q, 500, "out of memory");
-    return q;
-  }
-  q->req.path = q->path;
-  unsigned status = 404;
-  q->route = api_route_find(&q->req, &status);
-  if (!q->route)
-    set_early(q, status, status == 405 ? "method not allowed"
-                                        : "page not found");
+  route(q, url);
   check_length(q, mc);
   if (!q->early_status && api_body_begin(q) < 0)
     set_early(q, 500, "cannot store the request body");
@@ -519,7 +553,7 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, int fd) {
 }
 
 int berth_api_serve(const struct berth_api_opts *o, berth_error **err) {
-  static struct api_server srv;
+  static struct api_server srv = {.pool_lock = PTHREAD_MUTEX_INITIALIZER};
   srv.opts = *o;
   srv.debug = o->debug;
   atomic_store(&srv.last_close_ms, now_ms());
