@@ -1,7 +1,9 @@
 /* Containers: list, create, inspect and the lifecycle verbs (start, stop,
  * kill, restart, wait, remove).  Each handler parses, makes the engine
  * call `berth` makes for the same verb, and encodes the answer. */
+#include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,15 +51,16 @@ static int list_filters(struct api_req *r, struct berth_ctr_filter *f,
   const char *key;
   json_object_foreach(filters, key, vals) n += json_array_size(vals);
   *kvs = calloc(n + 1, sizeof **kvs);
-  int rc = *kvs ? 0 : berth_error_set(err, BERTH_ERR_SYSTEM, 0, "allocate");
+  int rc = *kvs ? 0 : berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM,
+                                      "filters");
   n = 0;
   json_object_foreach(filters, key, vals) json_array_foreach(vals, i, v) {
-    if (rc < 0 || asprintf(&(*kvs)[n], "%s=%s", key,
-                           json_string_value(v) ?: "") < 0) {
-      rc = -1;
+    if (rc < 0)
       break;
-    }
-    rc = berth_ctr_filter_add(f, (*kvs)[n++], err);
+    if (asprintf(&(*kvs)[n], "%s=%s", key, json_string_value(v) ?: "") < 0)
+      rc = berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "filters");
+    else
+      rc = berth_ctr_filter_add(f, (*kvs)[n++], err);
   }
   json_decref(filters);
   return rc;
@@ -160,15 +163,20 @@ static int ctr_inspect(struct api_req *r) {
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
-/* The container's state now: 1 running or paused, 0 not; -1 with *err
- * (NOT_FOUND "No such container: x"). */
+/* The container (refreshed) and whether it is up (running or paused):
+ * 1 up, 0 not, -1 with *err (NOT_FOUND "No such container: x"). */
+static int find_up(struct berth_engine *e, const char *ref,
+                   struct berth_ctr **c, berth_error **err) {
+  if (berth_ctr_find(e->db, ref, c, err) < 0 ||
+      berth_ctr_refresh(e, *c, err) < 0)
+    return -1;
+  return strcmp((*c)->state, BERTH_ST_RUNNING) == 0 ||
+         strcmp((*c)->state, BERTH_ST_PAUSED) == 0;
+}
+
 static int is_up(struct berth_engine *e, const char *ref, berth_error **err) {
   _cleanup_ctr_ struct berth_ctr *c = NULL;
-  if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
-      berth_ctr_refresh(e, c, err) < 0)
-    return -1;
-  return strcmp(c->state, BERTH_ST_RUNNING) == 0 ||
-         strcmp(c->state, BERTH_ST_PAUSED) == 0;
+  return find_up(e, ref, &c, err);
 }
 
 /* A program that cannot be executed: Docker answers 400 with the
@@ -189,7 +197,8 @@ static int ctr_start(struct api_req *r) {
   ENGINE_OR_REPLY(r, e);
   berth_error *err = NULL;
   char keys[BERTH_DETACH_KEYS_LEN];
-  int up = is_up(e, r->params[0], &err);
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  int up = find_up(e, r->params[0], &c, &err);
   if (up < 0 ||
       berth_detach_keys_parse(api_query(r, "detachKeys"), keys, &err) < 0)
     return api_reply_error(r, err);
@@ -198,21 +207,21 @@ static int ctr_start(struct api_req *r) {
   struct berth_start_opts o = {.in = -1, .out = -1, .err = -1,
                                .detach_keys = keys};
   void *token = NULL;
-  _cleanup_ctr_ struct berth_ctr *c = NULL;
-  if (berth_ctr_find(e->db, r->params[0], &c, &err) < 0)
-    return api_reply_error(r, err);
   bool parked = api_attach_take && api_attach_take(r->srv, c->id, &o,
                                                    &token) == 1;
   struct berth_started st = {.status_fd = -1};
   int rc = berth_ctr_start(e, c->id, &o, &st, &err);
   if (parked && api_attach_started)
     api_attach_started(r->srv, token, rc == 0);
-  /* The parked client's relay sees the exit as the end of the output;
-   * the status comes to the client from wait. */
+  /* An attached start's status connection goes to the parked client
+   * (o.status_to, set by api_attach_take); one left to us is unused:
+   * API clients learn the exit from wait. */
   if (st.status_fd >= 0)
     close(st.status_fd);
-  if (rc < 0)
+  if (rc < 0) {
+    berth_ctr_discard_failed_start(e, c->id);
     return start_failed(r, &st, err);
+  }
   return api_reply_empty(r, 204);
 }
 

@@ -42,12 +42,13 @@ static int ctr_rename(struct api_req *r) {
 static int ctr_update(struct api_req *r) {
   ENGINE_OR_REPLY(r, e);
   berth_error *err = NULL;
-  json_t *body = NULL;
-  if (api_body_json(r, &body, &err) < 0)
-    return api_reply_error(r, err);
-  json_t *changes = berth_update_changes_of(body);
+  json_t *body = NULL, *changes = NULL;
+  int rc = api_body_json(r, &body, &err);
+  if (rc == 0)
+    rc = berth_update_changes_of(body, &changes, &err);
   json_decref(body);
-  int rc = berth_ctr_update(e, r->params[0], changes, &err);
+  if (rc == 0)
+    rc = berth_ctr_update(e, r->params[0], changes, &err);
   json_decref(changes);
   if (rc < 0)
     return api_reply_error(r, err);

@@ -69,6 +69,14 @@ static const struct field host_fields[] = {
     {"Init", T_BOOL},           {"ConsoleSize", T_ARR},
 };
 
+/* NetworkingConfig.EndpointsConfig.<network>'s fields. */
+static const struct field endpoint_fields[] = {
+    {"IPAMConfig", T_OBJ}, {"Links", T_STRS},      {"Aliases", T_STRS},
+    {"NetworkID", T_STR},  {"EndpointID", T_STR},  {"Gateway", T_STR},
+    {"IPAddress", T_STR},  {"MacAddress", T_STR},  {"DriverOpts", T_STRMAP},
+    {"DNSNames", T_STRS},
+};
+
 static const char *const type_names[] = {
     "string", "bool", "int64", "struct", "array", "[]string",
     "map[string]string", "strslice.StrSlice", "[]struct"};
@@ -175,9 +183,42 @@ static int tmpfs(json_t *hc, json_t *mounts, berth_error **err) {
   return 0;
 }
 
+/* Each endpoint an object of typed fields (compose sends "Aliases":
+ * null and the like: absent, as Docker reads them). */
+static int endpoints(json_t *req, berth_error **err) {
+  json_t *nc = json_object_get(req, "NetworkingConfig"), *ep;
+  json_t *eps = json_object_get(nc, "EndpointsConfig");
+  if (json_is_null(eps)) {
+    json_object_del(nc, "EndpointsConfig");
+    return 0;
+  }
+  if (eps && !json_is_object(eps))
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "json: cannot unmarshal %s into Go struct field "
+                           "NetworkingConfig.EndpointsConfig of type "
+                           "map[string]*network.EndpointSettings",
+                           json_kind(eps));
+  const char *net;
+  json_object_foreach(eps, net, ep) {
+    if (json_is_null(ep))
+      json_object_set_new(eps, net, ep = json_object());
+    if (!json_is_object(ep))
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "json: cannot unmarshal %s into Go value of "
+                             "type network.EndpointSettings",
+                             json_kind(ep));
+    if (check_fields(ep, "EndpointSettings", endpoint_fields,
+                     sizeof endpoint_fields / sizeof endpoint_fields[0],
+                     err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 int berth_create_types_check(json_t *req, berth_error **err) {
   if (check_fields(req, "Config", config_fields,
-                   sizeof config_fields / sizeof config_fields[0], err) < 0)
+                   sizeof config_fields / sizeof config_fields[0], err) < 0 ||
+      endpoints(req, err) < 0)
     return -1;
   json_t *hc = json_object_get(req, "HostConfig");
   if (!hc)
@@ -198,4 +239,13 @@ int berth_create_types_check(json_t *req, berth_error **err) {
   json_object_del(hc, "Binds");
   json_object_del(hc, "Tmpfs");
   return 0;
+}
+
+int berth_update_types_check(json_t *body, berth_error **err) {
+  static const struct field policy[] = {{"RestartPolicy", T_OBJ}};
+  return check_fields(body, "UpdateConfig", host_fields,
+                      sizeof host_fields / sizeof host_fields[0], err) < 0 ||
+                 check_fields(body, "UpdateConfig", policy, 1, err) < 0
+             ? -1
+             : 0;
 }

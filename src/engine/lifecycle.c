@@ -499,3 +499,12 @@ int berth_ctr_set_name(struct berth_engine *e, const char *ref,
   json_decref(attrs);
   return rc;
 }
+
+bool berth_ctr_discard_failed_start(struct berth_engine *e, const char *id) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_get(e->db, id, &c, NULL) < 0 ||
+      !json_is_true(json_object_get(json_object_get(c->config, "HostConfig"),
+                                    "AutoRemove")))
+    return false;
+  return berth_ctr_remove(e, id, true, true, NULL) == 0;
+}

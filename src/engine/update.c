@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
+#include "create_check.h"
 #include "containers.h"
 #include "flags.h"
 #include "resources.h"
@@ -157,7 +158,10 @@ static bool zero(json_t *v) {
          (json_is_object(v) && json_object_size(v) == 0);
 }
 
-json_t *berth_update_changes_of(json_t *body) {
+int berth_update_changes_of(json_t *body, json_t **changes,
+                            berth_error **err) {
+  if (berth_update_types_check(body, err) < 0)
+    return -1;
   json_t *out = json_object(), *v;
   const char *k;
   json_object_foreach(body, k, v) {
@@ -168,5 +172,6 @@ json_t *berth_update_changes_of(json_t *body) {
     if (keep)
       json_object_set(out, k, v);
   }
-  return out;
+  *changes = out;
+  return 0;
 }

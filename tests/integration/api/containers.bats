@@ -18,6 +18,7 @@ clients() { echo dk dk20; }
 state_of() { berth inspect -f '{{.State.Status}}' "$1"; }
 exit_of() { berth inspect -f '{{.State.ExitCode}}' "$1"; }
 pid_of() { berth inspect -f '{{.State.Pid}}' "$1"; }
+has_logs() { [ -n "$(berth logs "$1")" ]; }
 
 # A curl request, then: no record was made and the service answers.
 nothing_made() {
@@ -81,6 +82,12 @@ nothing_made() {
   run dk ps --filter nosuch=1
   [ "$status" -ne 0 ]
   [[ "$output" == *"invalid filter"* ]]
+  run api '/containers/json?filters=notjson'
+  [ "$(api_status)" = 400 ]
+  run api '/containers/json?limit=abc'
+  [ "$(api_status)" = 400 ]
+  run api '/containers/json?size=maybe'
+  [ "$(api_status)" = 400 ]
 }
 
 @test "run -d -p 127.0.0.1:19150:80: the published port answers" {
@@ -100,8 +107,10 @@ nothing_made() {
 
 @test "kill sends the signal; kill of a stopped container is 409; restart runs it again" {
   for c in $(clients); do
-    "$c" run -d --name "k-$c" bb sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done'
+    "$c" run -d --name "k-$c" bb sh -c 'trap "exit 42" USR1; touch /ready; while :; do sleep 0.1; done'
     pid=$(pid_of "k-$c")
+    # An init ignores a signal it has no handler for: wait for the trap.
+    wait_until berth exec "k-$c" test -f /ready
     run "$c" kill -s USR1 "k-$c"
     [ "$status" -eq 0 ]
     run "$c" wait "k-$c"
@@ -118,6 +127,12 @@ nothing_made() {
     run "$c" wait "k-$c"
     [ "$output" = 137 ]
   done
+  # stop?signal= : the container's own way to stop (its trap's status).
+  dk run -d --name ks bb sh -c 'trap "exit 7" USR2; touch /ready; while :; do sleep 0.1; done'
+  wait_until berth exec ks test -f /ready
+  run api -X POST '/containers/ks/stop?signal=USR2&t=10'
+  [ "$(api_status)" = 204 ]
+  [ "$(exit_of ks)" = 7 ]
   run api -X POST /containers/k-dk/kill
   [ "$(api_status)" = 409 ]
   run api -X POST '/containers/k-dk/kill?signal=NOSUCH'
@@ -222,6 +237,12 @@ nothing_made() {
   run dk update -m 1k u-dk
   [ "$status" -ne 0 ]
   [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" -eq $((96 << 20)) ]
+  run api -X POST -H 'Content-Type: application/json' -d '{"Memory":"1g"}' /containers/u-dk/update
+  [ "$(api_status)" = 400 ]
+  [[ "$(api_body | jq -r .message)" == *"UpdateConfig.Memory"* ]]
+  run api -X POST -H 'Content-Type: application/json' -d '{"Memory":' /containers/u-dk/update
+  [ "$(api_status)" = 400 ]
+  [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" -eq $((96 << 20)) ]
 }
 
 @test "top lists the container's processes" {
@@ -242,8 +263,8 @@ nothing_made() {
 
 @test "diff and export show the file the container wrote" {
   for c in $(clients); do
-    "$c" run -d --name "fs-$c" bb sh -c 'echo written-by-it > /newfile; rm /etc/group; sleep 300'
-    wait_until berth exec "fs-$c" test -f /newfile
+    "$c" run -d --name "fs-$c" bb sh -c 'rm /etc/group; echo written-by-it > /newfile; sleep 300'
+    wait_until berth exec "fs-$c" test -s /newfile
     run "$c" diff "fs-$c"
     [ "$status" -eq 0 ]
     [[ "$output" == *"A /newfile"* ]]
@@ -293,6 +314,36 @@ nothing_made() {
   [ "$(api_body | jq -r '.SpaceReclaimed | type')" = number ]
   run berth ps -a --format '{{.Names}}'
   [ "$output" = keep ]
+}
+
+@test "docker run in the foreground: wait before start gives the exit status; --rm leaves nothing" {
+  # Attaching is api_attach.c's (the io part): without it, nothing to run.
+  run api -X POST /containers/nosuch/attach
+  [ "$(api_body | jq -r .message)" = "No such container: nosuch" ] ||
+    skip "no attach route in this build"
+  for c in $(clients); do
+    run -3 "$c" run --rm bb sh -c 'echo out-$PPID; exit 3'
+    [ "$output" = "out-0" ]
+    run -4 "$c" run --name "fg-$c" bb sh -c 'exit 4'
+    [ "$(exit_of "fg-$c")" = 4 ]
+    run "$c" run --rm bb true
+    [ "$status" -eq 0 ]
+  done
+  [ "$(berth ps -aq | wc -l)" -eq 2 ]
+}
+
+@test "a command that cannot run: docker run exits 127 or 126; --rm leaves nothing" {
+  for c in $(clients); do
+    run -127 "$c" run -d --name "nx-$c" bb /no/such/program
+    [[ "$output" == *"no such file or directory"* ]]
+    [ "$(state_of "nx-$c")" != running ]
+    run -126 "$c" run -d bb /etc/passwd
+    run -127 "$c" run -d --rm bb /no/such/program
+  done
+  # The --rm ones are gone, the others stay (as Docker's).
+  [ "$(berth ps -aq | wc -l)" -eq 4 ]
+  run api -X POST /containers/nx-dk/start
+  [ "$(api_status)" = 400 ]
 }
 
 @test "run -d --rm: the record goes when the container exits" {
@@ -346,17 +397,44 @@ nothing_made() {
   want=$(berth run --rm bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status')
   [ -n "$want" ]
   dk run -d --name iso bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; sleep 300'
-  wait_until test -n "$(berth logs iso)"
+  wait_until has_logs iso
   [ "$(berth logs iso)" = "$want" ]
   # The control: the probe sees a difference when there is one.
   dk run -d --name iso-priv --privileged bb sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; sleep 300'
-  wait_until test -n "$(berth logs iso-priv)"
+  wait_until has_logs iso-priv
   [ "$(berth logs iso-priv)" != "$want" ]
   # The same user namespace shape (berth's default: one of its own).
   berth run -d --name iso-cli bb sleep 300
   [ "$(awk '{print $1, $3}' "/proc/$(pid_of iso)/uid_map")" = \
     "$(awk '{print $1, $3}' "/proc/$(pid_of iso-cli)/uid_map")" ]
   [ "$(awk '{print $2}' "/proc/$(pid_of iso)/uid_map")" != 0 ]
+}
+
+@test "a create body as docker-compose sends it (nulls, zero values, Binds, default network) runs" {
+  run api -X POST -H 'Content-Type: application/json' -d '{"Image":"bb",
+    "Cmd":["sh","-c","echo $A > /data/f; sleep 300"],"Env":["A=from-env"],
+    "Labels":{"com.docker.compose.project":"p"},"Volumes":{"/data":{}},
+    "ExposedPorts":{"80/tcp":{}},
+    "HostConfig":{"Binds":["apictr-pvol:/data:rw"],"Links":[],
+      "LogConfig":{"Type":"","Config":{}},"NetworkMode":"default",
+      "PortBindings":{},"VolumesFrom":[],"ExtraHosts":null,"Init":null,
+      "RestartPolicy":{"Name":"","MaximumRetryCount":0},"CapAdd":null,
+      "Dns":null,"SecurityOpt":null,"Memory":0,"MemorySwap":0,"CpuShares":0,
+      "NanoCpus":0,"CpusetCpus":"","BlkioWeight":0,"OomKillDisable":false,
+      "PidsLimit":null,"Ulimits":null,"Devices":[],"ShmSize":0,
+      "Sysctls":null,"Tmpfs":null,"Mounts":null,"MemorySwappiness":null,
+      "CgroupParent":"","GroupAdd":null,"AutoRemove":false,"IpcMode":"",
+      "PidMode":"","UsernsMode":"","CgroupnsMode":"private"},
+    "NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":null,
+      "IPAMConfig":null,"Links":null}}}}' '/containers/create?name=compose1'
+  [ "$(api_status)" = 201 ]
+  run api -X POST /containers/compose1/start
+  [ "$(api_status)" = 204 ]
+  wait_until sh -c "[ \"\$(cat '$BERTH_ROOT'/volumes/apictr-pvol/_data/f)\" = from-env ]"
+  run api '/containers/json?filters=%7B%22label%22%3A%5B%22com.docker.compose.project%3Dp%22%5D%7D'
+  [ "$(api_body | jq -r '.[0].Names[0]')" = /compose1 ]
+  berth rm -f compose1 >/dev/null
+  berth volume rm apictr-pvol >/dev/null
 }
 
 @test "bad create input: 400 for malformed JSON and wrong types, 404 for an unknown image, 409 for a name in use; nothing is made" {
