@@ -20,6 +20,7 @@
 #include "api_io.h"
 #include "attach.h"
 #include "cleanup.h"
+#include "conn.h" /* api_engine_get/put: the exec outlives its connection */
 #include "containers.h"
 #include "events.h"
 #include "exec.h"
@@ -240,15 +241,15 @@ static void copy_master(int master, int to) {
 }
 
 /* exec_die, as berth exec records it.  The exec may outlive the
- * connection that started it, so the waiter opens an engine of its own
- * (after the client's stream has ended: it costs the client nothing). */
+ * connection that started it, so the waiter takes an engine of the
+ * server's pool (after the client's stream has ended: it costs the
+ * client nothing). */
 static void die_event(struct exec_run *u) {
-  const struct berth_api_opts *o = api_server_opts(u->srv);
-  struct berth_engine *e = NULL;
-  if (berth_engine_open(o->root, o->envp, &e, NULL) < 0)
+  struct berth_engine *e = api_engine_get(u->srv, NULL);
+  if (!e)
     return;
   berth_event_add(e->db, "container", "exec_die", u->ctr, NULL, NULL);
-  berth_engine_free(e);
+  api_engine_put(u->srv, e);
 }
 
 /* The exec's own thread: the terminal's output (a detached one's is
