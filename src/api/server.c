@@ -411,17 +411,21 @@ static int bind_socket(const char *path, gid_t group, ino_t *ino,
     return berth_error_sys(err, "socket");
   struct sockaddr_un sa;
   fill_addr(&sa, path);
-  /* The socket is root-equivalent: it is born 0600 (no window in which
-   * another user could connect before the chmod), then given to the
-   * group and opened to it. */
-  mode_t old = umask(0177);
+  /* The socket is root-equivalent: it is born 0660 through the umask (no
+   * window in which another user could connect before a chmod), then
+   * given to root and the group (when run as root; a user's own service
+   * keeps the user's ids) with lchown, on what lstat saw to be a socket:
+   * a path swapped for a symlink meanwhile gets nothing changed through
+   * it. */
+  mode_t old = umask(0117);
   int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
   umask(old);
   if (rc < 0)
     return berth_error_sys(err, "bind `%s`", path);
   struct stat st;
-  if (chown(path, 0, group) < 0 || chmod(path, 0660) < 0 ||
-      stat(path, &st) < 0 || listen(fd, SOMAXCONN) < 0) {
+  if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+      (geteuid() == 0 && lchown(path, 0, group) < 0) ||
+      listen(fd, SOMAXCONN) < 0) {
     berth_error_sys(err, "set up `%s`", path);
     unlink(path);
     return -1;
