@@ -363,3 +363,39 @@ ISOLATION='grep -E "^(CapEff|CapPrm|CapBnd|Seccomp|NoNewPrivs):" /proc/self/stat
     [ "$(berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' "dt-$c")" = "exited 8" ]
   done
 }
+
+@test "docker exec -it: typed input, the exit status; detaching leaves the process running (both clients)" {
+  exec_target exk
+  for c in $(clients); do
+    run sh -c "(sleep 1.5; printf 'echo in-\$((40+2))\rexit 4\r'; sleep 1.5) | script -qec '$(bin_of "$c") exec -it exk sh' /dev/null"
+    [ "$status" -eq 4 ]
+    [[ "$output" == *in-42* ]]
+    # The CLI spots ctrl-p ctrl-q itself and drops the connection.
+    run sh -c "(sleep 1.5; printf 'exec sleep 77\r'; sleep 0.5; printf '\020\021'; sleep 1.5) | script -qec '$(bin_of "$c") exec -it exk sh' /dev/null"
+    [[ "$output" == *"read escape sequence"* ]]
+    berth top exk | grep -q 'sleep 77'
+  done
+}
+
+@test "raw exec start with a terminal: the detach keys (default, or DetachKeys) end the stream, the process goes on" {
+  exec_target exq
+  id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; exec sleep 79"],"Tty":true,"AttachStdin":true,"AttachStdout":true}')
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x10\x11' --timeout 10
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'eof yes'* ]]
+  [[ "$output" == *ready* ]]
+  [ "$(exec_field "$id" '["Running"]')" = true ]
+  berth top exq | grep -q 'sleep 79'
+  id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; exec sleep 80"],"Tty":true,"AttachStdin":true,"AttachStdout":true,"DetachKeys":"ctrl-x"}')
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x18' --timeout 10
+  [[ "$output" == *'eof yes'* ]]
+  [ "$(exec_field "$id" '["Running"]')" = true ]
+  # Control: without the keys the stream goes on until the process ends.
+  id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; sleep 3; echo end"],"Tty":true,"AttachStdin":true,"AttachStdout":true}')
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x10' --timeout 10
+  [[ "$output" == *end* ]]
+  [[ "$output" == *'eof yes'* ]]
+  [ "$(exec_field "$id" '["ExitCode"]')" = 0 ]
+  run api -X POST -H 'Content-Type: application/json' -d '{"Cmd":["true"],"DetachKeys":"ctrl-"}' /containers/exq/exec
+  [ "$(api_status)" = 400 ]
+}
