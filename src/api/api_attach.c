@@ -53,6 +53,8 @@ struct api_session {
                                use it) */
   char id[65];
   bool tty, logs, stream;
+  int64_t logs_until;       /* logs=1 replays what was written before
+                               the request: the stream has the rest */
   bool want_in, want_out, want_err;
   char keys[BERTH_DETACH_KEYS_LEN];
   int in[2], out[2], err[2]; /* [0] read, [1] write; -1 when closed */
@@ -183,7 +185,7 @@ static void replay_logs(struct api_session *s, int sock) {
   char path[4200];
   berth_ctr_dir(s->e, s->id, path, sizeof path);
   strncat(path, "/ctr.log", sizeof path - strlen(path) - 1);
-  struct berth_logs_opts lo = {.tail = -1};
+  struct berth_logs_opts lo = {.tail = -1, .until_ns = s->logs_until};
   struct replay rp = {sock, s->tty, s->want_out, s->want_err};
   berth_logs_read(path, &lo, replay_entry, &rp, NULL);
 }
@@ -378,6 +380,9 @@ static struct api_session *session_new(struct api_req *r,
     *fds[i] = -1;
   s->io = api_io_state(r->srv);
   s->e = api_engine(r, err);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  s->logs_until = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
   memcpy(s->id, c->id, sizeof s->id);
   s->tty = json_is_true(json_object_get(c->config, "Tty"));
   if (!s->io || !s->e || attach_query(r, s, err) < 0) {

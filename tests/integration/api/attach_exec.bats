@@ -239,6 +239,14 @@ exec_field() {
   run python3 "$HIJACK" "$SOCK" '/containers/lg/attach?logs=1&stream=1&stdout=1&stderr=1'
   [ "$status" -eq 0 ]
   [[ "$output" == *'stdout "before\nafter\n"'* ]]
+  # Before a start (compose attaches so): the earlier runs' log, then
+  # this run's output, once.
+  dk create --name lg2 bb sh -c 'echo run' >/dev/null
+  dk start lg2 >/dev/null
+  dk wait lg2 >/dev/null
+  run python3 "$HIJACK" "$SOCK" '/containers/lg2/attach?logs=1&stream=1&stdout=1&stderr=1' \
+    --then /containers/lg2/start
+  [[ "$output" == *'stdout "run\nrun\n"'* ]]
   # Without Upgrade it is a 400, and the service goes on.
   run api -X POST '/containers/lg/attach?stream=1&stdout=1'
   [ "$(api_status)" = 400 ]
