@@ -109,6 +109,48 @@ alive() {
   alive
 }
 
+# A docker-registry on 127.0.0.1:19102 (plain HTTP is allowed on
+# loopback) asking for alice / s3cret.
+registry_with_auth() {
+  local dir=$BATS_TEST_TMPDIR/reg
+  mkdir -p "$dir/data"
+  python3 -W ignore -c "import crypt; print('alice:' + crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))" >"$dir/htpasswd"
+  cat >"$dir/config.yml" <<EOF2
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $dir/data}}
+http: {addr: 127.0.0.1:19102, secret: berth-api-test}
+auth: {htpasswd: {realm: berth-test, path: $dir/htpasswd}}
+EOF2
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
+  REG_PID=$!
+  wait_until curl -s -o /dev/null http://127.0.0.1:19102/v2/
+}
+
+@test "POST /auth and docker login: good credentials succeed, wrong ones fail" {
+  registry_with_auth
+  run api -X POST -H 'Content-Type: application/json' \
+    -d '{"username":"alice","password":"s3cret","serveraddress":"127.0.0.1:19102"}' /auth
+  local st body
+  st=$(api_status) body=$(api_body)
+  run api -X POST -H 'Content-Type: application/json' \
+    -d '{"username":"alice","password":"wrong","serveraddress":"http://127.0.0.1:19102/v2/"}' /auth
+  local st2=$(api_status) body2=$(api_body)
+  run dk login -u alice -p s3cret 127.0.0.1:19102
+  local login_status=$status login_out=$output
+  kill "$REG_PID"
+  wait "$REG_PID" 2>/dev/null || true
+  [ "$st" = 200 ]
+  [ "$(jq -r .Status <<<"$body")" = "Login Succeeded" ]
+  [ "$st2" = 400 ]
+  [[ "$(jq -r .message <<<"$body2")" == *"wrong username or password"* ]]
+  # The client keeps the credentials (the service only checks them).
+  [ "$login_status" -eq 0 ]
+  [[ "$login_out" == *"Login Succeeded"* ]]
+  [ "$(jq -r '.auths["127.0.0.1:19102"].auth' "$DOCKER_CONFIG/config.json" | base64 -d)" = alice:s3cret ]
+  rm -f "$DOCKER_CONFIG/config.json"
+}
+
 @test "bodies over 16 MiB are 413, declared or chunked; the service keeps serving" {
   head -c $((16 * 1024 * 1024 + 1)) /dev/zero >"$BATS_TEST_TMPDIR/big"
   run api -X POST --data-binary @"$BATS_TEST_TMPDIR/big" /auth

@@ -225,3 +225,16 @@ time.sleep(float(sys.argv[2]))
   [ "$(berth inspect -f '{{.State.Running}}' "$id")" = true ]
   kill -0 "$mon"
 }
+
+@test "--debug logs each request to stderr; without it the service is silent" {
+  local s=$API_DIR/dbg.sock
+  svc "$s" --debug --time 0
+  curl -sf --unix-socket "$s" http://d/no/such >/dev/null || true
+  wait_until grep -q 'GET /no/such -> 404' "$API_DIR/svc.log"
+  grep -Eq "^berth-api: pid [0-9]+ uid 0: GET /_ping -> 200 \([0-9]+ us\)$" \
+    "$API_DIR/svc.log"
+  # Control: the file's own service, without --debug, logged nothing for
+  # the same requests.
+  curl -sf --unix-socket "$SOCK" http://d/no/such >/dev/null || true
+  [ ! -s "$API_DIR/service.log" ]
+}
