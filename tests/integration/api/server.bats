@@ -80,6 +80,17 @@ time.sleep(float(sys.argv[2]))
   [ ! -e "$API_DIR/n.sock" ]
 }
 
+@test "the socket's missing directory is made 0755; a path too long is refused" {
+  svc "$API_DIR/run/berth/s.sock"
+  [ "$(stat -c '%a' "$API_DIR/run/berth")" = 755 ]
+  [ "$(stat -c '%a' "$API_DIR/run")" = 755 ]
+  local long
+  long=$API_DIR/$(printf 'x%.0s' $(seq 120)).sock
+  run -125 "$BERTH" --root "$BERTH_ROOT" system service "unix://$long"
+  [[ "$output" == *"longer than 107 bytes"* ]]
+  [ ! -e "$long" ]
+}
+
 @test "a stale socket nothing listens on is replaced" {
   local s=$API_DIR/stale.sock
   python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$s"
