@@ -248,6 +248,9 @@ nothing_made() {
 @test "top lists the container's processes" {
   for c in $(clients); do
     "$c" run -d --name "t-$c" bb sleep 301
+    # Until the init has exec'd the command, its cmdline is empty and ps
+    # shows [sleep]: start returns before that.
+    wait_until grep -q 301 "/proc/$(pid_of "t-$c")/cmdline"
     run "$c" top "t-$c"
     [ "$status" -eq 0 ]
     [[ "$output" == *PID* ]]
