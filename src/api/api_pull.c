@@ -274,6 +274,7 @@ struct layer_state {
   char id[13];
   bool seen;
   long long last_ms;
+  uint64_t said, total; /* the last Downloading line's counts */
 };
 
 /* What the xfer callback of a pull or push needs. */
@@ -349,6 +350,8 @@ static json_t *xfer_line(struct layer_state *l, enum berth_xfer_phase ph,
     if (t - l->last_ms < 100 && done < total)
       return NULL;
     l->last_ms = t;
+    l->said = done;
+    l->total = total;
     return counted_line("Downloading", l->id, done, total);
   }
   case BERTH_XFER_DOWNLOADED:
@@ -381,6 +384,12 @@ static void xfer_event(void *ctx, size_t item, const char *digest,
     api_job_emit(x->job, layer_line("Pulling fs layer", l->id));
   if (l)
     l->seen = true;
+  /* The throttle may have swallowed the last count: say it complete. */
+  if (l && ph == BERTH_XFER_DOWNLOADED && l->said < l->total) {
+    api_job_emit(x->job, counted_line("Downloading", l->id, l->total,
+                                      l->total));
+    l->said = l->total;
+  }
   json_t *line = !l                                    ? NULL
                  : x->push && ph == BERTH_XFER_DONE    ? layer_line("Pushed",
                                                                     l->id)
