@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api_img.h"
+#include "api_query.h"
 #include "cleanup.h"
 #include "image_archive.h"
 
@@ -100,8 +101,16 @@ static enum MHD_Result each_value(void *cls, enum MHD_ValueKind kind,
                                   const char *key, const char *value) {
   (void)kind;
   struct query_iter *it = cls;
-  if (strcmp(key, it->key) == 0 && value)
+  if (strcmp(key, it->key) != 0 || !value)
+    return MHD_YES;
+  /* The server keeps values as sent (api_query decodes them): decoded
+   * the same way here, a malformed escape kept as sent. */
+  char *v = strdup(value);
+  if (v && api_unescape(v, true) == 0)
+    json_array_append_new(it->out, json_string(v));
+  else
     json_array_append_new(it->out, json_string(value));
+  free(v);
   return MHD_YES;
 }
 
