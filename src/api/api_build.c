@@ -21,9 +21,11 @@ struct build_req {
   json_t *tags;   /* normalised "name:tag" strings */
   json_t *args;   /* "K=V" */
   json_t *labels; /* "K=V" */
+  json_t *creds;  /* X-Registry-Config: registry -> username, password */
   char *dockerfile, *target, *platform, *network;
   bool no_cache, pull, quiet;
   int body_fd; /* the request's: valid while the job runs */
+  bool from_step; /* the step being shown is a FROM */
   struct api_job *job;
   volatile sig_atomic_t cancel;
 };
@@ -33,6 +35,7 @@ static void build_req_free(void *data) {
   json_decref(b->tags);
   json_decref(b->args);
   json_decref(b->labels);
+  json_decref(b->creds);
   free(b->dockerfile);
   free(b->target);
   free(b->platform);
@@ -56,8 +59,9 @@ static json_t *stream_line(const char *fmt, ...) {
 /* "[stage 2/5] RUN x" -> "Step 2/5 : RUN x"; NULL for the build's own
  * steps ("[internal] ...", "exporting to image"), which the classic
  * builder does not show. */
-static json_t *step_line(const char *text, size_t len) {
+static json_t *step_line(const char *text, size_t len, bool *from) {
   const char *close = memchr(text, ']', len);
+  *from = false;
   if (len < 2 || text[0] != '[' || !close)
     return NULL;
   const char *num = close;
@@ -66,6 +70,7 @@ static json_t *step_line(const char *text, size_t len) {
   if (!memchr(num, '/', (size_t)(close - num)))
     return NULL;
   const char *rest = close + 1 + (close + 1 < text + len && close[1] == ' ');
+  *from = text + len - rest > 5 && strncmp(rest, "FROM ", 5) == 0;
   return stream_line("Step %.*s : %.*s\n", (int)(close - num), num,
                      (int)(text + len - rest), rest);
 }
@@ -79,10 +84,10 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
   json_t *line = NULL;
   switch (ev->kind) {
   case BERTH_BUILD_STEP:
-    line = step_line(ev->text, ev->len);
+    line = step_line(ev->text, ev->len, &b->from_step);
     break;
-  case BERTH_BUILD_CACHED:
-    line = stream_line(" ---> Using cache\n");
+  case BERTH_BUILD_CACHED: /* a base image found is no cache hit */
+    line = b->from_step ? NULL : stream_line(" ---> Using cache\n");
     break;
   case BERTH_BUILD_OUTPUT:
     line = stream_line("%.*s\n", (int)ev->len, ev->text);
@@ -92,6 +97,16 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
   }
   if (line)
     api_job_emit(b->job, line);
+}
+
+static void credentials(void *arg, const char *registry,
+                        const char **username, const char **password) {
+  struct build_req *b = arg;
+  json_t *c = json_object_get(b->creds, registry);
+  if (!c)
+    return;
+  *username = json_string_value(json_object_get(c, "username"));
+  *password = json_string_value(json_object_get(c, "password"));
 }
 
 static void strv_of(json_t *a, char **v) {
@@ -120,7 +135,8 @@ static int build_job(struct api_job *j, struct berth_engine *e, void *arg,
       .labels = labels, .n_labels = nl, .target = b->target,
       .platform = b->platform, .network = b->network,
       .no_cache = b->no_cache, .pull = b->pull, .progress = build_event,
-      .progress_arg = b, .cancel = &b->cancel};
+      .progress_arg = b, .cancel = &b->cancel, .credentials = credentials,
+      .credentials_arg = b};
   o.stdin_fd = b->body_fd;
   char id[BERTH_DIGEST_SIZE];
   api_job_set_error_code(j, 1);
@@ -234,6 +250,8 @@ static int build_params(struct api_req *r, struct build_req *b,
   for (size_t k = 0; rc == 0 && k < ARRAY_SIZE(keys); k++)
     rc = dup_param(r, keys[k], outs[k], err);
   b->pull = pull_wanted(r);
+  if (rc == 0)
+    rc = api_registry_config(r, &b->creds, err);
   return rc;
 }
 

@@ -44,6 +44,13 @@ void api_auth_clear(struct api_auth *a);
 int api_auth_from_header(struct api_req *r, struct api_auth *a,
                          berth_error **err);
 
+/* Decodes X-Registry-Config (base64url of {"registry": {"username",
+ * "password", "auth"}, ...}, what a build's FROM may pull with): *out
+ * gets {"<registry as login names it>": {"username", "password"}} ({}
+ * without the header; the caller json_decref's).  INVALID when
+ * malformed. */
+int api_registry_config(struct api_req *r, json_t **out, berth_error **err);
+
 /* ---- progress jobs (api_pull.c) ---- */
 
 struct api_job;

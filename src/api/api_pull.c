@@ -211,19 +211,20 @@ static char *b64_decode(const char *s, size_t *len) {
   return out;
 }
 
-static int auth_invalid(berth_error **err, const char *why) {
-  return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                         "invalid X-Registry-Auth header: %s", why);
+static int header_invalid(berth_error **err, const char *header,
+                          const char *why) {
+  return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid %s header: %s",
+                         header, why);
 }
 
 /* "auth" is base64("user:password"), as in config.json. */
 static int auth_from_auth_field(const char *b64, struct api_auth *a,
-                                berth_error **err) {
+                                const char *header, berth_error **err) {
   size_t len;
   _cleanup_free_ char *raw = b64_decode(b64, &len);
   char *colon = raw ? memchr(raw, ':', len) : NULL;
   if (!colon)
-    return auth_invalid(err, "auth is not base64 of user:password");
+    return header_invalid(err, header, "auth is not base64 of user:password");
   *colon = '\0';
   a->username = strdup(raw);
   a->password = strdup(colon + 1);
@@ -231,25 +232,12 @@ static int auth_from_auth_field(const char *b64, struct api_auth *a,
   return a->username && a->password ? 0 : berth_error_sys(err, "allocate");
 }
 
-int api_auth_from_header(struct api_req *r, struct api_auth *a,
-                         berth_error **err) {
-  const char *h = api_header(r, "X-Registry-Auth");
+/* Docker's AuthConfig object: username and password, or auth. */
+static int auth_from_object(json_t *doc, struct api_auth *a,
+                            const char *header, berth_error **err) {
   memset(a, 0, sizeof *a);
-  if (!h || !*h)
-    return 0;
-  if (strlen(h) > 65536)
-    return auth_invalid(err, "too long");
-  size_t len;
-  _cleanup_free_ char *raw = b64_decode(h, &len);
-  if (!raw)
-    return auth_invalid(err, "not base64");
-  json_error_t je;
-  json_t *doc = json_loadb(raw, len, 0, &je);
-  explicit_bzero(raw, len);
-  if (!json_is_object(doc)) {
-    json_decref(doc);
-    return auth_invalid(err, "not a JSON object");
-  }
+  if (!json_is_object(doc))
+    return header_invalid(err, header, "not a JSON object");
   const char *u = json_string_value(json_object_get(doc, "username"));
   const char *p = json_string_value(json_object_get(doc, "password"));
   const char *au = json_string_value(json_object_get(doc, "auth"));
@@ -260,11 +248,70 @@ int api_auth_from_header(struct api_req *r, struct api_auth *a,
     if (!a->username || !a->password)
       rc = berth_error_sys(err, "allocate");
   } else if (au && *au) {
-    rc = auth_from_auth_field(au, a, err);
+    rc = auth_from_auth_field(au, a, header, err);
   }
-  json_decref(doc);
   if (rc < 0)
     api_auth_clear(a);
+  return rc;
+}
+
+/* The header's base64 JSON; *doc NULL when it is absent or empty. */
+static int header_json(struct api_req *r, const char *header, json_t **doc,
+                       berth_error **err) {
+  const char *h = api_header(r, header);
+  *doc = NULL;
+  if (!h || !*h)
+    return 0;
+  if (strlen(h) > 65536)
+    return header_invalid(err, header, "too long");
+  size_t len;
+  _cleanup_free_ char *raw = b64_decode(h, &len);
+  if (!raw)
+    return header_invalid(err, header, "not base64");
+  json_error_t je;
+  *doc = json_loadb(raw, len, 0, &je);
+  explicit_bzero(raw, len);
+  if (!json_is_object(*doc)) {
+    json_decref(*doc);
+    *doc = NULL;
+    return header_invalid(err, header, "not a JSON object");
+  }
+  return 0;
+}
+
+int api_auth_from_header(struct api_req *r, struct api_auth *a,
+                         berth_error **err) {
+  json_t *doc;
+  memset(a, 0, sizeof *a);
+  if (header_json(r, "X-Registry-Auth", &doc, err) < 0)
+    return -1;
+  int rc = doc ? auth_from_object(doc, a, "X-Registry-Auth", err) : 0;
+  json_decref(doc);
+  return rc;
+}
+
+int api_registry_config(struct api_req *r, json_t **out, berth_error **err) {
+  json_t *doc, *v;
+  const char *key;
+  *out = json_object();
+  if (!*out || header_json(r, "X-Registry-Config", &doc, err) < 0)
+    return -1;
+  int rc = 0;
+  json_object_foreach(doc, key, v) {
+    struct api_auth a;
+    char reg[256];
+    if (rc == 0 && auth_from_object(v, &a, "X-Registry-Config", err) < 0)
+      rc = -1;
+    if (rc == 0 && a.username) {
+      berth_registry_login_name(key, reg, sizeof reg);
+      json_object_set_new(*out, reg,
+                          json_pack("{s:s,s:s}", "username", a.username,
+                                    "password", a.password));
+    }
+    if (rc == 0)
+      api_auth_clear(&a);
+  }
+  json_decref(doc);
   return rc;
 }
 

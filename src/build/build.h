@@ -65,6 +65,12 @@ struct berth_build_opts {
   bool no_cache, pull;
   berth_build_progress_fn progress;
   void *progress_arg;
+  /* Credentials for pulling a base image from `registry` (the API's
+   * X-Registry-Config): sets *username and *password (borrowed) when it
+   * has some.  NULL: the credential files only, as `berth pull`. */
+  void (*credentials)(void *arg, const char *registry,
+                      const char **username, const char **password);
+  void *credentials_arg;
   /* Set (a signal handler of the front end may set it) to stop the
    * build: a running RUN's container is killed and, like every build
    * container, removed; the build fails.  NULL: never. */

@@ -6,10 +6,14 @@
 # context tar refused with nothing written outside.
 
 load api
+load img_registry
 
 setup_file() { api_setup_file; }
 teardown_file() { api_teardown_file; }
-teardown() { engine_teardown; }
+teardown() {
+  engine_teardown
+  img_registries_stop
+}
 
 ctx() {
   CTX=$BATS_TEST_TMPDIR/ctx
@@ -28,7 +32,7 @@ no_leftovers() {
   ctx
   run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-b1:one -t api-b1:two "$CTX"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"Step 1/3 : FROM bb"* ]]
+  [[ "$output" == *"Step 1/3 : FROM "*bb* ]]
   [[ "$output" == *"Step 3/3 : RUN cat /in/file.txt"* ]]
   [[ "$output" == *built-ok* ]]
   [[ "$output" == *"Successfully built "* ]]
@@ -130,4 +134,24 @@ PY
   mkdir "$BATS_TEST_TMPDIR/x"
   tar -C "$BATS_TEST_TMPDIR/x" -xPf "$BATS_TEST_TMPDIR/evil.tar" 2>/dev/null || true
   [ -e "$victim" ]
+}
+
+@test "X-Registry-Config: FROM pulls with docker login's credentials" {
+  local dir=$API_DIR/authreg port=19304
+  img_registry_start "$dir" "$port" auth
+  "$BERTH" --root "$BERTH_ROOT" push -q --authfile "$(img_registry_authfile "$dir" "$port")" \
+    bb "127.0.0.1:$port/base/bb:1" >/dev/null
+  ctx
+  printf 'FROM 127.0.0.1:%s/base/bb:1\nRUN echo from-auth > /f\n' "$port" >"$CTX/Dockerfile"
+  # Control: without credentials the base cannot be pulled.
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-authbuild "$CTX"
+  [ "$status" -ne 0 ]
+  no_leftovers api-authbuild
+  echo s3cret | dk login -u alice --password-stdin "127.0.0.1:$port"
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-authbuild "$CTX"
+  img_registry_stop "$dir"
+  dk logout "127.0.0.1:$port" >/dev/null
+  [ "$status" -eq 0 ]
+  run berth run --rm api-authbuild cat /f
+  [ "$output" = from-auth ]
 }
