@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api_img.h"
+#include "auth.h"
 #include "cleanup.h"
 #include "image_archive.h"
 #include "images.h"
@@ -160,159 +161,19 @@ int api_job_run(struct api_req *r, api_job_fn fn, void *arg,
   return rc;
 }
 
-/* ---- X-Registry-Auth ---- */
+/* ---- X-Registry-Auth / X-Registry-Config ---- */
 
-void api_auth_clear(struct api_auth *a) {
-  if (a->password)
-    explicit_bzero(a->password, strlen(a->password));
-  free(a->username);
-  free(a->password);
-  a->username = a->password = NULL;
-}
-
-static int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+' || c == '-')
-    return 62;
-  if (c == '/' || c == '_')
-    return 63;
-  return -1;
-}
-
-/* Base64 in either alphabet (Docker's clients send the URL one), padded
- * or not; NULL when s is not base64. */
-static char *b64_decode(const char *s, size_t *len) {
-  size_t n = strlen(s);
-  while (n > 0 && s[n - 1] == '=')
-    n--;
-  char *out = malloc(n / 4 * 3 + 4);
-  uint32_t acc = 0;
-  size_t bits = 0, o = 0;
-  for (size_t i = 0; out && i < n; i++) {
-    int v = b64_value(s[i]);
-    if (v < 0) {
-      free(out);
-      return NULL;
-    }
-    acc = acc << 6 | (uint32_t)v;
-    if ((bits += 6) >= 8) {
-      bits -= 8;
-      out[o++] = (char)(acc >> bits & 0xff);
-    }
-  }
-  if (out)
-    out[o] = '\0';
-  *len = o;
-  return out;
-}
-
-static int header_invalid(berth_error **err, const char *header,
-                          const char *why) {
-  return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid %s header: %s",
-                         header, why);
-}
-
-/* "auth" is base64("user:password"), as in config.json. */
-static int auth_from_auth_field(const char *b64, struct api_auth *a,
-                                const char *header, berth_error **err) {
-  size_t len;
-  _cleanup_free_ char *raw = b64_decode(b64, &len);
-  char *colon = raw ? memchr(raw, ':', len) : NULL;
-  if (!colon)
-    return header_invalid(err, header, "auth is not base64 of user:password");
-  *colon = '\0';
-  a->username = strdup(raw);
-  a->password = strdup(colon + 1);
-  explicit_bzero(raw, len);
-  return a->username && a->password ? 0 : berth_error_sys(err, "allocate");
-}
-
-/* Docker's AuthConfig object: username and password, or auth. */
-static int auth_from_object(json_t *doc, struct api_auth *a,
-                            const char *header, berth_error **err) {
-  memset(a, 0, sizeof *a);
-  if (!json_is_object(doc))
-    return header_invalid(err, header, "not a JSON object");
-  const char *u = json_string_value(json_object_get(doc, "username"));
-  const char *p = json_string_value(json_object_get(doc, "password"));
-  const char *au = json_string_value(json_object_get(doc, "auth"));
-  int rc = 0;
-  if (u && *u) {
-    a->username = strdup(u);
-    a->password = strdup(p ? p : "");
-    if (!a->username || !a->password)
-      rc = berth_error_sys(err, "allocate");
-  } else if (au && *au) {
-    rc = auth_from_auth_field(au, a, header, err);
-  }
-  if (rc < 0)
-    api_auth_clear(a);
-  return rc;
-}
-
-/* The header's base64 JSON; *doc NULL when it is absent or empty. */
-static int header_json(struct api_req *r, const char *header, json_t **doc,
-                       berth_error **err) {
-  const char *h = api_header(r, header);
-  *doc = NULL;
-  if (!h || !*h)
-    return 0;
-  if (strlen(h) > 65536)
-    return header_invalid(err, header, "too long");
-  size_t len;
-  _cleanup_free_ char *raw = b64_decode(h, &len);
-  if (!raw)
-    return header_invalid(err, header, "not base64");
-  json_error_t je;
-  *doc = json_loadb(raw, len, 0, &je);
-  explicit_bzero(raw, len);
-  if (!json_is_object(*doc)) {
-    json_decref(*doc);
-    *doc = NULL;
-    return header_invalid(err, header, "not a JSON object");
-  }
-  return 0;
-}
-
-int api_auth_from_header(struct api_req *r, struct api_auth *a,
+int api_auth_from_header(struct api_req *r, struct berth_credentials *c,
                          berth_error **err) {
-  json_t *doc;
-  memset(a, 0, sizeof *a);
-  if (header_json(r, "X-Registry-Auth", &doc, err) < 0)
-    return -1;
-  int rc = doc ? auth_from_object(doc, a, "X-Registry-Auth", err) : 0;
-  json_decref(doc);
-  return rc;
+  const char *name = "X-Registry-Auth";
+  return berth_auth_header_decode(name, api_header(r, name), c, err) < 0
+             ? -1
+             : 0;
 }
 
 int api_registry_config(struct api_req *r, json_t **out, berth_error **err) {
-  json_t *doc, *v;
-  const char *key;
-  *out = json_object();
-  if (!*out || header_json(r, "X-Registry-Config", &doc, err) < 0)
-    return -1;
-  int rc = 0;
-  json_object_foreach(doc, key, v) {
-    struct api_auth a;
-    char reg[256];
-    if (rc == 0 && auth_from_object(v, &a, "X-Registry-Config", err) < 0)
-      rc = -1;
-    if (rc == 0 && a.username) {
-      berth_registry_login_name(key, reg, sizeof reg);
-      json_object_set_new(*out, reg,
-                          json_pack("{s:s,s:s}", "username", a.username,
-                                    "password", a.password));
-    }
-    if (rc == 0)
-      api_auth_clear(&a);
-  }
-  json_decref(doc);
-  return rc;
+  const char *name = "X-Registry-Config";
+  return berth_auth_config_header_decode(name, api_header(r, name), out, err);
 }
 
 /* ---- per-layer progress ---- */
@@ -457,14 +318,14 @@ static void xfer_lines_free(struct xfer_lines *x) {
 
 struct pull_req {
   struct berth_ref ref;
-  struct api_auth auth;
+  struct berth_credentials auth;
   char *platform;
 };
 
 static void pull_req_free(void *data) {
   struct pull_req *p = data;
   berth_ref_free(&p->ref);
-  api_auth_clear(&p->auth);
+  berth_credentials_free(&p->auth);
   free(p->platform);
   free(p);
 }
@@ -630,14 +491,14 @@ static int images_import(struct api_req *r) {
 
 struct push_req {
   struct berth_ref dest;
-  struct api_auth auth;
+  struct berth_credentials auth;
   char id[BERTH_DIGEST_SIZE];
 };
 
 static void push_req_free(void *data) {
   struct push_req *p = data;
   berth_ref_free(&p->dest);
-  api_auth_clear(&p->auth);
+  berth_credentials_free(&p->auth);
   free(p);
 }
 
