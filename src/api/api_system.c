@@ -9,6 +9,7 @@
 
 #include "api_internal.h"
 #include "df.h"
+#include "reference.h"
 #include "registry_options.h"
 #include "rows.h"
 #include "system_info.h"
@@ -65,10 +66,20 @@ static int info(struct api_req *r) {
 
 /* ---- system df ---- */
 
-static json_t *strv(char **v) {
+/* Names as Docker shows them: "bb:latest", not
+ * "docker.io/library/bb:latest". */
+static json_t *familiar_names(char **v) {
   json_t *a = json_array();
-  for (; v && *v; v++)
-    json_array_append_new(a, json_string(*v));
+  for (; v && *v; v++) {
+    struct berth_ref ref;
+    char *name = NULL;
+    if (berth_ref_parse(*v, &ref, NULL) == 0) {
+      name = berth_ref_familiar(&ref);
+      berth_ref_free(&ref);
+    }
+    json_array_append_new(a, json_string(name ? name : *v));
+    free(name);
+  }
   return a;
 }
 
@@ -83,8 +94,8 @@ static json_int_t created_unix(const struct berth_image *img) {
 static json_t *df_image(const struct berth_df_image *d) {
   json_t *labels = json_object();
   return json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:i}", "Id",
-                   d->img.id, "ParentId", "", "RepoTags", strv(d->img.tags),
-                   "RepoDigests", strv(d->img.digests), "Created",
+                   d->img.id, "ParentId", "", "RepoTags", familiar_names(d->img.tags),
+                   "RepoDigests", familiar_names(d->img.digests), "Created",
                    created_unix(&d->img), "Size", (json_int_t)d->img.size,
                    "SharedSize", (json_int_t)d->shared_size, "VirtualSize",
                    (json_int_t)d->img.size, "Labels", labels, "Containers",
@@ -202,14 +213,19 @@ static int auth(struct api_req *r) {
   berth_error *err = NULL;
   if (api_body_json(r, &body, &err) < 0)
     return api_reply_error(r, err);
-  const char *user = NULL, *pass = NULL, *server = NULL;
-  json_error_t je;
-  int rc = json_unpack_ex(body, &je, 0, "{s?s,s?s,s?s}", "username", &user,
-                          "password", &pass, "serveraddress", &server);
-  if (rc < 0) {
-    json_decref(body);
-    return api_reply_errorf(r, 400, "invalid login request: %s", je.text);
+  const char *keys[] = {"username", "password", "serveraddress"};
+  const char *vals[3] = {NULL, NULL, NULL};
+  for (size_t i = 0; i < 3; i++) {
+    json_t *v = json_object_get(body, keys[i]);
+    if (v && !json_is_string(v) && !json_is_null(v)) {
+      json_decref(body);
+      return api_reply_errorf(r, 400, "invalid login request: %s is not a "
+                                      "string", keys[i]);
+    }
+    vals[i] = json_string_value(v);
   }
+  const char *user = vals[0], *pass = vals[1], *server = vals[2];
+  int rc;
   char reg[256];
   berth_registry_login_name(server && *server ? server : "docker.io", reg,
                             sizeof reg);

@@ -4,6 +4,7 @@
 #ifndef BERTH_API_CONN_H
 #define BERTH_API_CONN_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,12 +13,25 @@
 #include "api_internal.h"
 #include "api_query.h"
 
+#define API_ENGINE_POOL 8
+
 struct api_server {
   struct berth_api_opts opts;
   bool debug;                 /* log each request to stderr */
   atomic_int conns;           /* open connections */
   atomic_llong last_close_ms; /* CLOCK_MONOTONIC of the last close */
+  void *io;                   /* api_io.h: attach and exec state */
+  /* Engines of closed connections, handed to the next ones: opening one
+   * (database, migrations, stores) costs more than most requests. */
+  pthread_mutex_t pool_lock;
+  struct berth_engine *pool[API_ENGINE_POOL];
+  int n_pool;
 };
+
+/* An engine from the pool or newly opened; back to the pool (or freed). */
+struct berth_engine *api_engine_get(struct api_server *srv,
+                                    berth_error **err);
+void api_engine_put(struct api_server *srv, struct berth_engine *e);
 
 /* One client connection: its socket and engine.  Referenced by the
  * connection itself and by each stream producer still running, so the
@@ -32,6 +46,8 @@ struct api_conn {
 };
 
 void api_conn_unref(struct api_conn *c);
+/* The attach and exec state's place in the server (api_io.h, h-io). */
+void **api_server_io_slot(struct api_server *srv);
 
 /* A query value decoded once and kept for the request. */
 struct api_qval {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -75,7 +76,6 @@ int api_reply_hijack(struct api_req *r, api_hijack_run run, void *data,
   *h = (struct api_hijack){.run = run, .data = data, .free_data = free_data};
   /* Freed with the request; its data only if the upgrade never ran. */
   q->hijack = h;
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
   MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "tcp");
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                           "application/vnd.docker.raw-stream");
@@ -134,7 +134,13 @@ struct relay {
   bool sock_eof, client_gone;
 };
 
+/* The container's stdin ends.  A socket (the monitor's attach socket,
+ * whose fd the caller may also read output from) is shut down for
+ * writing: closing this one fd would not end it. */
 static void close_in(struct relay *x) {
+  struct stat st;
+  if (x->in_fd >= 0 && fstat(x->in_fd, &st) == 0 && S_ISSOCK(st.st_mode))
+    shutdown(x->in_fd, SHUT_WR);
   if (x->in_fd >= 0)
     close(x->in_fd);
   x->in_fd = -1;
@@ -196,6 +202,28 @@ static void early_input(struct relay *x, const char *early, size_t len) {
     close_in(x);
 }
 
+/* One wait and what it allows; false when the relay is over (the server
+ * stops, or poll fails). */
+static bool relay_step(struct relay *x, bool open_out[2]) {
+  struct pollfd p[5] = {
+      {.fd = x->in_len == 0 && !x->sock_eof ? x->sock : -1, .events = POLLIN},
+      {.fd = x->in_len ? x->in_fd : -1, .events = POLLOUT},
+      {.fd = open_out[0] ? x->out[0] : -1, .events = POLLIN},
+      {.fd = open_out[1] ? x->out[1] : -1, .events = POLLIN},
+      {.fd = api_stop_fd(), .events = POLLIN}};
+  if (poll(p, 5, -1) < 0)
+    return errno == EINTR;
+  if (p[4].revents)
+    return false;
+  if (p[0].revents & (POLLERR | POLLNVAL))
+    x->client_gone = true;
+  pump_in(x, p[0].revents & (POLLIN | POLLHUP), p[1].revents != 0);
+  for (int i = 0; i < 2; i++)
+    if (p[2 + i].revents && !pump_out(x, i))
+      open_out[i] = false;
+  return true;
+}
+
 void api_relay(int sock, const char *early, size_t early_len, int in_fd,
                int out_fd, int err_fd, bool tty) {
   struct relay *x = calloc(1, sizeof *x);
@@ -213,28 +241,10 @@ void api_relay(int sock, const char *early, size_t early_len, int in_fd,
   bool open_out[2] = {out_fd >= 0, err_fd >= 0};
   /* With no output attached, the relay lasts as long as the client. */
   bool wait_client = !open_out[0] && !open_out[1];
-  while (!x->client_gone && (open_out[0] || open_out[1] ||
-                             (wait_client && !x->sock_eof))) {
-    struct pollfd p[5] = {
-        {.fd = x->in_len == 0 && !x->sock_eof ? sock : -1, .events = POLLIN},
-        {.fd = x->in_len ? x->in_fd : -1, .events = POLLOUT},
-        {.fd = open_out[0] ? out_fd : -1, .events = POLLIN},
-        {.fd = open_out[1] ? err_fd : -1, .events = POLLIN},
-        {.fd = api_stop_fd(), .events = POLLIN}};
-    if (poll(p, 5, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-    if (p[4].revents)
-      break;
-    if (p[0].revents & (POLLERR | POLLNVAL))
-      x->client_gone = true;
-    pump_in(x, p[0].revents & (POLLIN | POLLHUP), p[1].revents != 0);
-    for (int i = 0; i < 2; i++)
-      if (p[2 + i].revents && !pump_out(x, i))
-        open_out[i] = false;
-  }
+  while (!x->client_gone &&
+         (open_out[0] || open_out[1] || (wait_client && !x->sock_eof)) &&
+         relay_step(x, open_out))
+    ;
   close_in(x);
   shutdown(sock, SHUT_WR);
   free(x);

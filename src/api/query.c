@@ -109,9 +109,12 @@ static int normalize_one(json_t *out, const char *key, json_t *val,
                            "invalid filter: %s is not a list of strings", key);
   size_t i;
   json_t *s;
-  json_array_foreach(val, i, s) if (!json_is_string(s)) return berth_error_set(
-      err, BERTH_ERR_INVALID, 0,
-      "invalid filter: %s[%zu] is not a string", key, i);
+  json_array_foreach(val, i, s) {
+    if (!json_is_string(s))
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "invalid filter: %s[%zu] is not a string", key,
+                             i);
+  }
   return json_object_set(out, key, val);
 }
 
@@ -135,10 +138,11 @@ int api_parse_filters(const char *text, json_t **out, berth_error **err) {
   } else {
     const char *key;
     json_t *val;
-    json_object_foreach(in, key, val) if (normalize_one(res, key, val, err) <
-                                          0) {
-      rc = -1;
-      break;
+    json_object_foreach(in, key, val) {
+      if (normalize_one(res, key, val, err) < 0) {
+        rc = -1;
+        break;
+      }
     }
   }
   json_decref(in);

@@ -20,13 +20,8 @@ struct berth_engine *api_engine(struct api_req *r, berth_error **err) {
     berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "no connection state");
     return NULL;
   }
-  if (!c->engine) {
-    const struct berth_api_opts *o = api_server_opts(r->srv);
-    if (berth_engine_open(o->root, o->envp, &c->engine, err) < 0) {
-      c->engine = NULL;
-      return NULL;
-    }
-  }
+  if (!c->engine)
+    c->engine = api_engine_get(r->srv, err);
   return c->engine;
 }
 

@@ -45,12 +45,43 @@ const struct berth_api_opts *api_server_opts(const struct api_server *srv) {
   return &srv->opts;
 }
 
+void **api_server_io_slot(struct api_server *srv) { return &srv->io; }
+
 /* ---- connections ---- */
+
+struct berth_engine *api_engine_get(struct api_server *srv,
+                                    berth_error **err) {
+  struct berth_engine *e = NULL;
+  pthread_mutex_lock(&srv->pool_lock);
+  if (srv->n_pool > 0)
+    e = srv->pool[--srv->n_pool];
+  pthread_mutex_unlock(&srv->pool_lock);
+  if (e)
+    return e;
+  if (berth_engine_open(srv->opts.root, srv->opts.envp, &e, err) < 0)
+    return NULL;
+  return e;
+}
+
+/* An engine goes back only as it was opened: one still holding the
+ * store's lock (a handler that failed to release it) is closed, which
+ * releases the lock. */
+void api_engine_put(struct api_server *srv, struct berth_engine *e) {
+  if (!e)
+    return;
+  pthread_mutex_lock(&srv->pool_lock);
+  if (e->is->lock_depth == 0 && srv->n_pool < API_ENGINE_POOL) {
+    srv->pool[srv->n_pool++] = e;
+    e = NULL;
+  }
+  pthread_mutex_unlock(&srv->pool_lock);
+  berth_engine_free(e);
+}
 
 void api_conn_unref(struct api_conn *c) {
   if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
     return;
-  berth_engine_free(c->engine);
+  api_engine_put(c->srv, c->engine);
   free(c);
 }
 
@@ -163,6 +194,34 @@ static void check_length(struct api_rq *q, struct MHD_Connection *mc) {
               n, max);
 }
 
+/* The path decoded and its version prefix checked, then the route. */
+static void route(struct api_rq *q, const char *url) {
+  char *path = strdup(url);
+  if (!path || api_unescape(path, false) < 0) {
+    free(path);
+    set_early(q, 400, "invalid path");
+    return;
+  }
+  const char *rest = api_strip_version(path, &q->req.version);
+  if (!rest) {
+    version_refused(q, path);
+    free(path);
+    return;
+  }
+  q->path = strdup(rest);
+  free(path);
+  if (!q->path) {
+    set_early(q, 500, "out of memory");
+    return;
+  }
+  q->req.path = q->path;
+  unsigned status = 404;
+  q->route = api_route_find(&q->req, &status);
+  if (!q->route)
+    set_early(q, status, status == 405 ? "method not allowed"
+                                        : "page not found");
+}
+
 static struct api_rq *rq_begin(struct api_server *srv,
                                struct MHD_Connection *mc, const char *url,
                                const char *method) {
@@ -179,30 +238,7 @@ static struct api_rq *rq_begin(struct api_server *srv,
   q->req.method = method;
   q->req.body_fd = -1;
   q->req.body = "";
-  char *path = strdup(url);
-  if (!path || api_unescape(path, false) < 0) {
-    free(path);
-    set_early(q, 400, "invalid path");
-    return q;
-  }
-  const char *rest = api_strip_version(path, &q->req.version);
-  if (!rest) {
-    version_refused(q, path);
-    free(path);
-    return q;
-  }
-  q->path = strdup(rest);
-  free(path);
-  if (!q->path) {
-    set_early(q, 500, "out of memory");
-    return q;
-  }
-  q->req.path = q->path;
-  unsigned status = 404;
-  q->route = api_route_find(&q->req, &status);
-  if (!q->route)
-    set_early(q, status, status == 405 ? "method not allowed"
-                                        : "page not found");
+  route(q, url);
   check_length(q, mc);
   if (!q->early_status && api_body_begin(q) < 0)
     set_early(q, 500, "cannot store the request body");
@@ -375,17 +411,21 @@ static int bind_socket(const char *path, gid_t group, ino_t *ino,
     return berth_error_sys(err, "socket");
   struct sockaddr_un sa;
   fill_addr(&sa, path);
-  /* The socket is root-equivalent: it is born 0600 (no window in which
-   * another user could connect before the chmod), then given to the
-   * group and opened to it. */
-  mode_t old = umask(0177);
+  /* The socket is root-equivalent: it is born 0660 through the umask (no
+   * window in which another user could connect before a chmod), then
+   * given to root and the group (when run as root; a user's own service
+   * keeps the user's ids) with lchown, on what lstat saw to be a socket:
+   * a path swapped for a symlink meanwhile gets nothing changed through
+   * it. */
+  mode_t old = umask(0117);
   int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
   umask(old);
   if (rc < 0)
     return berth_error_sys(err, "bind `%s`", path);
   struct stat st;
-  if (chown(path, 0, group) < 0 || chmod(path, 0660) < 0 ||
-      stat(path, &st) < 0 || listen(fd, SOMAXCONN) < 0) {
+  if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+      (geteuid() == 0 && lchown(path, 0, group) < 0) ||
+      listen(fd, SOMAXCONN) < 0) {
     berth_error_sys(err, "set up `%s`", path);
     unlink(path);
     return -1;
@@ -516,7 +556,7 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, int fd) {
 }
 
 int berth_api_serve(const struct berth_api_opts *o, berth_error **err) {
-  static struct api_server srv;
+  static struct api_server srv = {.pool_lock = PTHREAD_MUTEX_INITIALIZER};
   srv.opts = *o;
   srv.debug = o->debug;
   atomic_store(&srv.last_close_ms, now_ms());
