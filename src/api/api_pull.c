@@ -12,6 +12,7 @@
 #include "api_img.h"
 #include "auth.h"
 #include "cleanup.h"
+#include "config_change.h"
 #include "image_archive.h"
 #include "images.h"
 #include "lookup.h"
@@ -457,6 +458,22 @@ static char *import_name(const char *repo, const char *tag,
   return name;
 }
 
+/* changes= (repeated): Dockerfile instructions on the config, as
+ * `import --change`; the config as JSON text, NULL with *err. */
+static char *import_changes(struct api_req *r, berth_error **err) {
+  json_t *changes = api_query_all(r, "changes"), *cfg = json_object(), *c;
+  size_t i;
+  int rc = changes && cfg ? 0 : berth_error_sys(err, "allocate");
+  json_array_foreach(changes, i, c) if (rc == 0) rc =
+      berth_image_config_change(cfg, json_string_value(c), err);
+  char *text = rc == 0 ? json_dumps(cfg, JSON_COMPACT) : NULL;
+  if (rc == 0 && !text)
+    berth_error_sys(err, "allocate");
+  json_decref(changes);
+  json_decref(cfg);
+  return text;
+}
+
 static int images_import(struct api_req *r) {
   if (strcmp(api_query(r, "fromSrc"), "-") != 0 || r->body_fd < 0)
     return api_reply_errorf(r, 501,
@@ -468,9 +485,12 @@ static int images_import(struct api_req *r) {
   if (err || (repo && *repo && !name))
     return err ? api_reply_error(r, err)
                : api_reply_errorf(r, 500, "out of memory");
+  _cleanup_free_ char *cfg = import_changes(r, &err);
+  if (!cfg)
+    return api_reply_error(r, err);
   struct berth_engine *e = api_engine(r, &err);
   char id[BERTH_DIGEST_SIZE];
-  if (!e || berth_import(e->is, r->body_fd, name, NULL, id, &err) < 0)
+  if (!e || berth_import(e->is, r->body_fd, name, cfg, id, &err) < 0)
     return api_reply_error(r, err);
   _cleanup_free_ char *body = NULL;
   json_t *line = json_pack("{s:s}", "status", id);

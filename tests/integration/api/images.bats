@@ -229,6 +229,18 @@ image_id() { berth image inspect --format '{{.Id}}' "$1"; }
   run berth run --rm imported:1 /bin/sh -c 'echo ok'
   [ "$output" = ok ]
   dk rmi imported:1 >/dev/null
+  # docker import sends the file and its --change instructions.
+  run dk import -c 'CMD ["/bin/echo", "from-change"]' -c 'ENV A=1' \
+    "$BATS_FILE_TMPDIR/bb.tar" imported:2
+  [ "$status" -eq 0 ]
+  [ "$(berth image inspect --format '{{json .Config.Cmd}} {{json .Config.Env}}' imported:2)" = '["/bin/echo","from-change"] ["A=1"]' ]
+  run berth run --rm imported:2
+  [ "$output" = from-change ]
+  run api -X POST --data-binary "@$BATS_FILE_TMPDIR/bb.tar" "/images/create?fromSrc=-&repo=imported&tag=3&changes=RUN%20true"
+  [ "$(api_status)" = 400 ]
+  run berth image inspect imported:3
+  [ "$status" -ne 0 ]
+  dk rmi imported:2 >/dev/null
 }
 
 @test "X-Registry-Auth: docker login's credentials pull from a registry that wants them" {
