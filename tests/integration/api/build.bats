@@ -66,6 +66,25 @@ no_leftovers() {
   [ "$output" = changed ]
 }
 
+@test "a compressed context (gzip, xz) builds as a plain one; docker build --compress" {
+  ctx
+  tar -C "$CTX" -czf "$BATS_TEST_TMPDIR/ctx.tgz" .
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/ctx.tgz" \
+    -H 'Content-Type: application/x-tar' "/build?t=api-gz&q=1"
+  [ "$(api_status)" = 200 ]
+  id=$(api_body | jq -r .stream | tr -d '\n')
+  [ "$(berth image inspect --format '{{.Id}}' api-gz)" = "$id" ]
+  tar -C "$CTX" -cJf "$BATS_TEST_TMPDIR/ctx.txz" .
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/ctx.txz" "/build?t=api-xz"
+  [ "$(api_status)" = 200 ]
+  run berth run --rm api-xz cat /in/copy
+  [ "$output" = "from the context" ]
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build --compress -t api-compress "$CTX"
+  [ "$status" -eq 0 ]
+  run berth run --rm api-compress cat /in/copy
+  [ "$output" = "from the context" ]
+}
+
 @test "--build-arg and --label reach the build" {
   ctx
   printf 'FROM bb\nARG GREETING=default\nRUN echo "$GREETING" > /greeting\n' >"$CTX/Dockerfile"
