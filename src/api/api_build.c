@@ -26,6 +26,8 @@ struct build_req {
   bool no_cache, pull, quiet;
   int body_fd; /* the request's: valid while the job runs */
   bool from_step; /* the step being shown is a FROM */
+  char *classic;   /* a failed RUN as the classic builder words it */
+  int exit_code;   /* and its status */
   struct api_job *job;
   volatile sig_atomic_t cancel;
 };
@@ -36,6 +38,7 @@ static void build_req_free(void *data) {
   json_decref(b->args);
   json_decref(b->labels);
   json_decref(b->creds);
+  free(b->classic);
   free(b->dockerfile);
   free(b->target);
   free(b->platform);
@@ -79,9 +82,9 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
   struct build_req *b = arg;
   if (api_job_gone(b->job))
     b->cancel = 1; /* nobody reads on: stop the build as ^C would */
-  if (b->quiet)
-    return;
   json_t *line = NULL;
+  if (b->quiet && ev->kind != BERTH_BUILD_ERROR)
+    return;
   switch (ev->kind) {
   case BERTH_BUILD_STEP:
     line = step_line(ev->text, ev->len, &b->from_step);
@@ -92,7 +95,17 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
   case BERTH_BUILD_OUTPUT:
     line = stream_line("%.*s\n", (int)ev->len, ev->text);
     break;
-  default: /* DONE, ERROR (the job's final error says it), MESSAGE */
+  case BERTH_BUILD_ERROR: /* the job's final error says it */
+    if (ev->exit_code && ev->command) {
+      free(b->classic);
+      if (asprintf(&b->classic,
+                   "The command '%s' returned a non-zero code: %d",
+                   ev->command, ev->exit_code) < 0)
+        b->classic = NULL;
+      b->exit_code = ev->exit_code;
+    }
+    break;
+  default: /* DONE, MESSAGE */
     break;
   }
   if (line)
@@ -140,8 +153,17 @@ static int build_job(struct api_job *j, struct berth_engine *e, void *arg,
   o.stdin_fd = b->body_fd;
   char id[BERTH_DIGEST_SIZE];
   api_job_set_error_code(j, 1);
-  if (berth_build(e, &o, id, err) < 0)
+  if (berth_build(e, &o, id, err) < 0) {
+    /* Docker's classic wording and the command's status (the CLI exits
+     * with it) for a RUN that failed; the builder's message otherwise. */
+    if (b->classic) {
+      berth_error_free(*err);
+      *err = NULL;
+      berth_error_set(err, BERTH_ERR_INVALID, 0, "%s", b->classic);
+      api_job_set_error_code(j, b->exit_code);
+    }
     return -1;
+  }
   if (b->quiet) {
     api_job_emit(j, stream_line("%s\n", id));
     return 0;

@@ -37,6 +37,12 @@ struct berth_build_event {
   const char *text;
   size_t len;
   double seconds;
+  /* An ERROR of a RUN whose command exited non-zero: its status and the
+   * command as run ("/bin/sh -c make"), for a front end that words it as
+   * Docker's classic builder ("The command '...' returned a non-zero
+   * code: N"); else 0 and NULL. */
+  int exit_code;
+  const char *command;
 };
 
 typedef void (*berth_build_progress_fn)(void *arg,

@@ -102,15 +102,22 @@ no_leftovers() {
   run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-fail "$CTX"
   [ "$status" -ne 0 ]
   [[ "$output" == *before-fail* ]]
-  [[ "$output" == *"false"* ]]
-  [[ "$output" == *"exit code: 1"* ]] || [[ "$output" == *"non-zero code: 1"* ]]
+  [[ "$output" == *"The command '/bin/sh -c echo before-fail && false' returned a non-zero code: 1"* ]]
   no_leftovers api-fail
-  # The raw stream ends with Docker's error line.
+  # The raw stream ends with Docker's error line; the CLI exits with the
+  # command's status, as with Docker.
+  printf 'FROM bb\nRUN exit 3\n' >"$CTX/Dockerfile"
   tar -C "$CTX" -cf "$BATS_TEST_TMPDIR/ctx.tar" .
   run api -X POST --data-binary "@$BATS_TEST_TMPDIR/ctx.tar" \
     -H 'Content-Type: application/x-tar' "/build?t=api-fail"
   [ "$(api_status)" = 200 ]
-  api_body | tail -n 1 | jq -e '.errorDetail.code == 1 and (.error | test("false"))'
+  api_body | tail -n 1 | jq -e '.errorDetail == {"code": 3, "message": "The command '"'"'/bin/sh -c exit 3'"'"' returned a non-zero code: 3"} and .error == .errorDetail.message'
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-fail "$CTX"
+  [ "$status" -eq 3 ]
+  # Quiet, nothing was streamed before the failure: a plain error answer.
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -q -t api-fail "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Error response from daemon: The command '/bin/sh -c exit 3' returned a non-zero code: 3"* ]]
   no_leftovers api-fail
 }
 
