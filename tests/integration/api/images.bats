@@ -54,6 +54,15 @@ image_id() { berth image inspect --format '{{.Id}}' "$1"; }
   run api -X POST "/images/create?fromImage=$REG/marked&tag=latest"
   [ "$(api_status)" = 200 ]
   api_body | jq -e 'select(.status == "Status: Image is up to date for '"$REG"'/marked:latest")'
+  # Up to date: nothing said of its layers, as Docker.
+  api_body | jq -e -s 'map(select(.id != null and .id != "latest")) | length == 0'
+  # A new name for layers this root has: each "Already exists".
+  berth push -q bb "$REG/copy:1" >/dev/null
+  run api -X POST "/images/create?fromImage=$REG/copy&tag=1"
+  [ "$(api_status)" = 200 ]
+  api_body | jq -e -s 'map(select(.status == "Already exists")) | length == 1'
+  api_body | jq -e -s '.[-1].status == "Status: Downloaded newer image for '"$REG"'/copy:1"'
+  dk rmi "$REG/copy:1" >/dev/null
   # The image runs and has its marker.
   run berth run --rm "$REG/marked" cat /marker
   [ "$status" -eq 0 ]
@@ -165,7 +174,17 @@ image_id() { berth image inspect --format '{{.Id}}' "$1"; }
   [ "$status" -eq 0 ]
   [[ "$output" == *"v2: digest: sha256:"* ]]
   curl -sf "http://$REG/v2/pushed/tags/list" | jq -e '.tags | sort == ["v1","v2"]'
-  dk rmi "$REG/pushed:v1" "$REG/pushed:v2" >/dev/null
+  # No tag: every local tag of the repository, as docker push --all-tags.
+  dk tag bb "$REG/pushed:v3"
+  run dk push --all-tags "$REG/pushed"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"v1: digest: sha256:"* ]]
+  [[ "$output" == *"v3: digest: sha256:"* ]]
+  curl -sf "http://$REG/v2/pushed/tags/list" | jq -e '.tags | sort == ["v1","v2","v3"]'
+  run api -X POST "/images/$REG/pushed/push?tag=v9"
+  [ "$(api_status)" = 404 ]
+  [ "$(api_body | jq -r .message)" = "An image does not exist locally with the tag: $REG/pushed:v9" ]
+  dk rmi "$REG/pushed:v1" "$REG/pushed:v2" "$REG/pushed:v3" >/dev/null
 }
 
 @test "docker save | docker load: the same image id" {
