@@ -90,7 +90,11 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
     line = step_line(ev->text, ev->len, &b->from_step);
     break;
   case BERTH_BUILD_CACHED: /* a base image found is no cache hit */
-    line = b->from_step ? NULL : stream_line(" ---> Using cache\n");
+    if (!b->from_step)
+      api_job_emit(b->job, stream_line(" ---> Using cache\n"));
+    /* fall through */
+  case BERTH_BUILD_DONE:
+    line = ev->image ? stream_line(" ---> %.12s\n", ev->image + 7) : NULL;
     break;
   case BERTH_BUILD_OUTPUT:
     line = stream_line("%.*s\n", (int)ev->len, ev->text);
@@ -105,7 +109,7 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
       b->exit_code = ev->exit_code;
     }
     break;
-  default: /* DONE, MESSAGE */
+  default: /* MESSAGE */
     break;
   }
   if (line)

@@ -41,6 +41,10 @@ no_leftovers() {
   id=$(berth image inspect --format '{{.Id}}' api-b1:one)
   [ "$(berth image inspect --format '{{.Id}}' api-b1:two)" = "$id" ]
   [[ "$output" == *"Successfully built ${id:7:12}"* ]]
+  # Each step ends with the image it left; the base's is bb's.
+  [[ "$output" == *" ---> ${id:7:12}"* ]]
+  bb=$(berth image inspect --format '{{.Id}}' bb)
+  [[ "$output" == *"FROM "*" ---> ${bb:7:12}"*"Step 2/3"* ]]
   run berth run --rm api-b1:one cat /in/copy
   [ "$status" -eq 0 ]
   [ "$output" = "from the context" ]
