@@ -148,6 +148,14 @@ image_id() { berth image inspect --format '{{.Id}}' "$1"; }
   run dk image prune -f
   [ "$status" -eq 0 ]
   [[ "$output" == *"deleted: $id"* ]]
+  # -a with a label: only the labelled unused image goes, named as Docker
+  # names it.
+  printf 'FROM bb\nLABEL prune.me=yes\n' | berth build -q -t prunable:1 - >/dev/null
+  run dk image prune -a -f --filter label=prune.me=yes
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"untagged: prunable:1"* ]]
+  run berth image inspect prunable:1
+  [ "$status" -ne 0 ]
   run berth image inspect "$id"
   [ "$status" -ne 0 ]
   berth image inspect bb >/dev/null # tagged: kept
