@@ -252,6 +252,13 @@ static bool pull_wanted(struct api_req *r) {
 
 static int build_params(struct api_req *r, struct build_req *b,
                         berth_error **err) {
+  /* version=2 asks for a BuildKit session, which berth does not serve
+   * (/_ping says Builder-Version 1, so clients ask only when forced). */
+  const char *version = api_query(r, "version");
+  if (version && strcmp(version, "2") == 0)
+    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
+                           "BuildKit (version=2) is not supported: use the "
+                           "classic builder (version=1)");
   if (api_query(r, "remote") && *api_query(r, "remote"))
     return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
                            "a remote build context is not supported: send "

@@ -157,6 +157,9 @@ PY
   api_body | jq -e '.message | test("Dockerfile")'
   run api -X POST --data-binary "@$BATS_TEST_TMPDIR/empty.tar" "/build?t=x@sha256:abc"
   [ "$(api_status)" = 400 ]
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/empty.tar" "/build?t=api-none&version=2"
+  [ "$(api_status)" = 501 ]
+  api_body | jq -e '.message | test("BuildKit")' 
   run api /_ping
   [ "$(api_status)" = 200 ]
   no_leftovers api-none
