@@ -37,6 +37,7 @@ struct berth_api_opts {
   int idle_timeout_s;      /* exit after this long with no connection;
                               0: never */
   gid_t group;             /* the socket's group (mode 0660); 0: root */
+  bool debug;              /* log each request to stderr */
 };
 
 /* Serves until the idle timeout or SIGTERM/SIGINT.  Creates the socket

@@ -160,7 +160,10 @@ unsigned api_status_of(const berth_error *err);
  * that waits for something (events, logs -f) should also poll
  * api_stream_gone now and then.  `data` is freed with free_data (may be
  * NULL) after produce returns; the handler hands it over even when
- * api_reply_stream fails. */
+ * api_reply_stream fails.  The request (r->params, r->body, r->body_fd,
+ * values api_query returned in the handler) stays valid until produce
+ * returns, even when the client has gone; the producer must not call
+ * api_query or api_header itself. */
 struct api_stream;
 typedef void (*api_produce)(struct api_stream *s, void *data);
 int api_reply_stream(struct api_req *r, unsigned status, const char *ctype,
@@ -199,7 +202,9 @@ int api_frame_write(int fd, int stream, const void *buf, size_t len);
  * ends: sock -> in_fd (closed when the client half-closes its side or
  * goes; early bytes first), out_fd and err_fd -> sock, framed when !tty
  * (err_fd -1 with a TTY), then shuts down sock's write side.  Any fd may
- * be -1 (that stream is not attached). */
+ * be -1 (that stream is not attached).  in_fd is the relay's: closed by
+ * the time it returns; out_fd and err_fd stay the caller's.  The relay
+ * also ends when the server stops. */
 void api_relay(int sock, const char *early, size_t early_len, int in_fd,
                int out_fd, int err_fd, bool tty);
 

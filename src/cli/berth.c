@@ -65,6 +65,8 @@ const struct cli_command cli_commands[] = {
      "Find and repair what a crash left behind in berth's store"},
     {"system", "reset", cmd_system_reset, "[OPTIONS]",
      "Remove all containers, networks, volumes and images"},
+    {"system", "service", cmd_system_service, "[OPTIONS] [URI]",
+     "Run the Docker Engine API service on a unix socket"},
     {NULL, "run", cmd_run, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
      "Create and run a new container from an image"},
     {NULL, "create", cmd_create, "[OPTIONS] IMAGE [COMMAND] [ARG...]",

@@ -190,6 +190,7 @@ int cmd_info(struct berth_cli *cli, int argc, char **argv);
 int cmd_version(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_check(struct berth_cli *cli, int argc, char **argv);
+int cmd_system_service(struct berth_cli *cli, int argc, char **argv);
 int cmd_system_reset(struct berth_cli *cli, int argc, char **argv);
 /* cmd_network.c */
 int cmd_network_create(struct berth_cli *cli, int argc, char **argv);

@@ -204,15 +204,9 @@ int cmd_login(struct berth_cli *cli, int argc, char **argv) {
   struct berth_registry_flags rf = image_flags(&f);
   rf.username = user;
   rf.password = pass;
-  _cleanup_(berth_registry_setup_free) struct berth_registry_setup rs = {0};
   _cleanup_free_ char *file = berth_registry_login_file(&rf);
-  struct berth_registry *r = NULL;
   berth_error *err = NULL;
-  int rc = berth_registry_options_for(reg, &rf, &rs, &err);
-  if (rc == 0)
-    rc = berth_registry_open(reg, "berth/login-check", false, &rs.opts, &r,
-                             &err);
-  berth_registry_free(r);
+  int rc = berth_registry_login_check(reg, &rf, &err);
   if (rc == 0)
     rc = file ? berth_auth_store(file, reg, user, pass, &err)
               : berth_error_sys(&err, "allocate");

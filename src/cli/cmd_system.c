@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include "berth.h"
 #include "check.h"
@@ -345,4 +349,66 @@ int cmd_system_reset(struct berth_cli *cli, int argc, char **argv) {
   if (berth_system_reset(e, &err) < 0)
     return cli_error(err, EXIT_USAGE);
   return 0;
+}
+
+/* ---- system service ---- */
+
+/* berth system service [--time SECONDS] [--group GROUP] [URI]: serves
+ * Docker's Engine API (src/api) by exec'ing berth-api, installed next to
+ * berth, so that no other command loads the HTTP server. */
+int cmd_system_service(struct berth_cli *cli, int argc, char **argv) {
+  long idle = 5;
+  const char *group = NULL;
+  bool debug = false;
+  const struct opt opts[] = {
+      {"time,t", OPT_INT, &idle, NULL,
+       "Time until the service session expires in seconds. Use 0 to "
+       "disable the timeout (default 5)"},
+      {"group", OPT_STRING, &group, NULL,
+       "Group allowed to use the socket (its members get root-equivalent "
+       "access; default root)"},
+      {"debug", OPT_BOOL, &debug, NULL, "Log each request to stderr"}};
+  char *pos[1];
+  size_t npos;
+  if (cli_args("system service", argc, argv, opts, ARRAY_SIZE(opts), pos, 1,
+               &npos) < 0)
+    return EXIT_USAGE;
+  if (idle < 0 || idle > INT_MAX)
+    return cli_errorf(EXIT_USAGE, "system service: --time: %ld is not a "
+                                  "number of seconds", idle);
+  char gid[32] = "0";
+  if (group) {
+    struct group *g = getgrnam(group);
+    if (!g)
+      return cli_errorf(EXIT_USAGE, "system service: --group: no such "
+                                    "group: %s", group);
+    snprintf(gid, sizeof gid, "%u", (unsigned)g->gr_gid);
+  }
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+  if (!slash || (size_t)(slash - exe) + sizeof "/berth-api" > sizeof exe)
+    return cli_errorf(EXIT_USAGE, "system service: cannot find berth-api");
+  memcpy(slash, "/berth-api", sizeof "/berth-api");
+  char secs[32];
+  snprintf(secs, sizeof secs, "%ld", idle);
+  char *args[10];
+  size_t k = 0;
+  args[k++] = exe;
+  args[k++] = "--root";
+  args[k++] = (char *)cli->root;
+  args[k++] = "--time";
+  args[k++] = secs;
+  args[k++] = "--group";
+  args[k++] = gid;
+  if (debug)
+    args[k++] = "--debug";
+  /* "--": a URI is never taken for a flag of berth-api. */
+  args[k++] = "--";
+  if (npos)
+    args[k++] = pos[0];
+  args[k] = NULL;
+  execve(exe, args, cli->envp);
+  return cli_errorf(126, "system service: exec `%s`: %s", exe,
+                    strerror(errno));
 }

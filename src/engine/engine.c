@@ -22,8 +22,12 @@ static int find_programs(struct berth_engine *e, berth_error **err) {
   if (n < 0)
     return berth_error_sys(err, "readlink /proc/self/exe");
   self[n] = '\0';
-  e->self_exe = strdup(self);
   char *slash = strrchr(self, '/');
+  /* The API server (berth-api) opens engines too; the helpers its
+   * monitors run (`berth _exited ...`) are berth's, next to it. */
+  if (slash && strcmp(slash + 1, "berth-api") == 0)
+    memcpy(slash + 1, "berth", sizeof "berth");
+  e->self_exe = strdup(self);
   if (slash)
     *slash = '\0';
   if (asprintf(&e->monitor_exe, "%s/berth-monitor", self) < 0)

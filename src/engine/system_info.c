@@ -76,6 +76,64 @@ static int count_containers(struct berth_engine *e, struct ctr_counts *k,
   return 0;
 }
 
+static bool exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* "1" in a /proc/sys file. */
+static bool sysctl_on(const char *path) {
+  char buf[8] = "";
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && read(fd, buf, sizeof buf - 1) > 0 && buf[0] == '1';
+}
+
+/* Whether the v2 root offers a controller ("cpu", "cpuset", "pids"). */
+static bool v2_controller(const char *name) {
+  _cleanup_free_ char *text = NULL;
+  if (berth_read_file(AT_FDCWD, "/sys/fs/cgroup/cgroup.controllers", 4096,
+                      &text, NULL, NULL) < 0)
+    return false;
+  for (char *w = strtok(text, " \n"); w; w = strtok(NULL, " \n"))
+    if (strcmp(w, name) == 0)
+      return true;
+  return false;
+}
+
+/* What the host's cgroups and network let containers have, as Docker's
+ * SystemInfo reports it (clients warn about what is false), and the
+ * fields clients read without checking: Swarm's state (compose warns of
+ * swarm mode without it), plugins, the index server. */
+static void host_features(json_t *j) {
+  bool v2 = strcmp(berth_stats_cgroup_version(), "v2") == 0;
+  const char *v1[] = {"/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+                      "/sys/fs/cgroup/cpu/cpu.shares",
+                      "/sys/fs/cgroup/cpuset/cpuset.cpus",
+                      "/sys/fs/cgroup/pids",
+                      "/sys/fs/cgroup/memory/memory.oom_control"};
+  bool cpu = v2 ? v2_controller("cpu") : exists(v1[0]);
+  json_object_update_new(
+      j, json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b}",
+                   "CpuCfsPeriod", cpu, "CpuCfsQuota", cpu, "CPUShares",
+                   v2 ? cpu : exists(v1[1]), "CPUSet",
+                   v2 ? v2_controller("cpuset") : exists(v1[2]), "PidsLimit",
+                   v2 ? v2_controller("pids") : exists(v1[3]),
+                   "OomKillDisable", !v2 && exists(v1[4]), "IPv4Forwarding",
+                   sysctl_on("/proc/sys/net/ipv4/ip_forward"),
+                   "BridgeNfIptables",
+                   sysctl_on("/proc/sys/net/bridge/bridge-nf-call-iptables"),
+                   "BridgeNfIp6tables",
+                   sysctl_on("/proc/sys/net/bridge/bridge-nf-call-ip6tables"),
+                   "Debug", false, "ExperimentalBuild", false));
+  json_object_update_new(
+      j, json_pack("{s:{s:[s],s:[s,s,s,s],s:[s]},s:{s:s,s:s,s:s,s:b},"
+                   "s:s,s:[],s:b,s:s,s:[]}",
+                   "Plugins", "Volume", "local", "Network", "bridge", "host",
+                   "none", "null", "Log", "json-file", "Swarm", "NodeID", "",
+                   "NodeAddr", "", "LocalNodeState", "inactive",
+                   "ControlAvailable", false, "IndexServerAddress",
+                   "https://index.docker.io/v1/", "Labels",
+                   "LiveRestoreEnabled", false, "InitBinary", "berth-init",
+                   "Warnings"));
+}
+
 json_t *berth_system_info(struct berth_engine *e, berth_error **err) {
   struct ctr_counts k;
   if (count_containers(e, &k, err) < 0)
@@ -95,7 +153,7 @@ json_t *berth_system_info(struct berth_engine *e, berth_error **err) {
    * namespace (host ids from a private range) and cgroup namespace. */
   json_t *sec = json_pack("[s,s,s]", "name=seccomp,profile=default",
                           "name=userns", "name=cgroupns");
-  return json_pack(
+  json_t *j = json_pack(
       "{s:s,s:i,s:i,s:i,s:i,s:i,s:s,s:[[s,s]],s:s,s:s,s:s,s:s,s:s,s:s,"
       "s:s,s:i,s:I,s:s,s:s,s:s,s:{s:{s:s}},s:s,s:o,s:b,s:b}",
       "ID", "", "Containers", k.total, "ContainersRunning", k.running,
@@ -110,6 +168,9 @@ json_t *berth_system_info(struct berth_engine *e, berth_error **err) {
       "Runtimes", "berth-runtime", "path", "berth-runtime", "DefaultRuntime",
       "berth-runtime", "SecurityOptions", sec, "MemoryLimit", 1, "SwapLimit",
       1);
+  if (j)
+    host_features(j);
+  return j;
 }
 
 /* Go's GOARCH for a uname machine, as Docker reports Arch. */

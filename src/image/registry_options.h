@@ -55,4 +55,10 @@ char *berth_registry_login_file(const struct berth_registry_flags *flags);
  * "host" both name host; Docker Hub's aliases name docker.io. */
 void berth_registry_login_name(const char *arg, char *out, size_t len);
 
+/* Checks credentials (flags->username, flags->password) with the
+ * registry as docker login does, storing nothing (registry_login.c). */
+int berth_registry_login_check(const char *registry,
+                               const struct berth_registry_flags *flags,
+                               berth_error **err);
+
 #endif
