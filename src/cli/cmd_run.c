@@ -363,7 +363,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv) {
      * (the monitor removes containers that ran). */
     struct berth_engine *e;
     if (cli_engine(cli, &e) == 0)
-      berth_ctr_remove(e, id, true, true, NULL);
+      berth_ctr_discard_failed_start(e, id);
   }
   if (f.detach && code == 0)
     puts(id);

@@ -91,6 +91,26 @@ int berth_ctr_name_validate(const char *name, berth_error **err) {
   return 0;
 }
 
+/* Docker's words (the docker CLI and compose show them as they are),
+ * with the container that holds the name. */
+static int name_in_use(struct berth_db *db, const char *name,
+                       berth_error **err) {
+  _cleanup_stmt_ sqlite3_stmt *q = NULL;
+  const char *holder = "";
+  if (berth_db_prepare(db, "SELECT id FROM containers WHERE name=?", &q,
+                       NULL) == 0) {
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+      holder = (const char *)sqlite3_column_text(q, 0);
+  }
+  return berth_error_set(err, BERTH_ERR_EXISTS, 0,
+                         "Conflict. The container name \"/%s\" is already "
+                         "in use by container \"%s\". You have to remove "
+                         "(or rename) that container to be able to reuse "
+                         "that name.",
+                         name, holder);
+}
+
 int berth_ctr_insert(struct berth_db *db, const struct berth_ctr *c,
                      berth_error **err) {
   _cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -114,9 +134,7 @@ int berth_ctr_insert(struct berth_db *db, const struct berth_ctr *c,
     if ((*err)->kind == BERTH_ERR_EXISTS) {
       berth_error_free(*err);
       *err = NULL;
-      return berth_error_set(err, BERTH_ERR_EXISTS, 0,
-                             "the container name `%s` is already in use",
-                             c->name);
+      return name_in_use(db, c->name, err);
     }
     return -1;
   }
@@ -259,9 +277,7 @@ int berth_ctr_rename(struct berth_db *db, const char *id, const char *name,
     if ((*err)->kind == BERTH_ERR_EXISTS) {
       berth_error_free(*err);
       *err = NULL;
-      return berth_error_set(err, BERTH_ERR_EXISTS, 0,
-                             "the container name `%s` is already in use",
-                             name);
+      return name_in_use(db, name, err);
     }
     return -1;
   }

@@ -159,6 +159,8 @@ static int check_sysctls(json_t *hc, berth_error **err) {
 
 int berth_create_check(struct berth_engine *e, json_t *req,
                        berth_error **err) {
+  if (berth_create_types_check(req, err) < 0)
+    return -1;
   json_t *hc = json_object_get(req, "HostConfig");
   if (!json_is_object(hc)) {
     hc = json_object();

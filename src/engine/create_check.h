@@ -17,4 +17,15 @@
 int berth_create_check(struct berth_engine *e, json_t *req,
                        berth_error **err);
 
+/* The types of the request's known Config and HostConfig fields, as
+ * Docker's decoder: INVALID "json: cannot unmarshal string into Go struct
+ * field HostConfig.Memory of type int64"; null fields are dropped, a
+ * string Cmd/Entrypoint becomes a one-word list, and HostConfig.Binds
+ * and .Tmpfs become HostConfig.Mounts entries (create_types.c).  Called
+ * by berth_create_check first. */
+int berth_create_types_check(json_t *req, berth_error **err);
+/* The same for a ContainerUpdate body (Resources fields and
+ * RestartPolicy): "... Go struct field UpdateConfig.Memory ...". */
+int berth_update_types_check(json_t *body, berth_error **err);
+
 #endif

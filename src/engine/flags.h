@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "error.h"
 
 /* "1024", "512k", "512m", "1.5g", "2gb", "1t" (case-insensitive, powers
@@ -71,6 +73,10 @@ struct berth_mount_spec {
                            NULL when none */
 };
 void berth_mount_spec_clear(struct berth_mount_spec *m);
+/* m as an entry of a create request's HostConfig.Mounts (Docker's Mount:
+ * Type, Source, Target, ReadOnly, BindOptions, VolumeOptions,
+ * TmpfsOptions; berth's Idmap, Suid and Dev). */
+json_t *berth_mount_spec_json(const struct berth_mount_spec *m);
 /* -v SRC:DST[:OPTS] (absolute SRC: bind; `.`, `..`, `./..` or `../..`:
  * bind of that path relative to the calling process's working directory,
  * as the Docker CLI resolves it (an API server gets absolute paths); other

@@ -629,3 +629,36 @@ int berth_parse_device(const char *s, struct berth_device_spec *out,
   *out = d;
   return 0;
 }
+
+json_t *berth_mount_spec_json(const struct berth_mount_spec *m) {
+  static const char *types[] = {"bind", "volume", "tmpfs"};
+  json_t *j = json_pack("{s:s,s:s,s:b}", "Type", types[m->type], "Target",
+                        m->target, "ReadOnly", m->readonly);
+  if (m->source)
+    json_object_set_new(j, "Source", json_string(m->source));
+  if (m->type == BERTH_MOUNT_BIND) {
+    json_t *b = json_pack("{s:s}", "Propagation",
+                          m->propagation ? m->propagation : "rprivate");
+    /* Not in Docker's API (podman's idmap option): berth's own key. */
+    if (m->idmap)
+      json_object_set_new(b, "Idmap", json_true());
+    json_object_set_new(j, "BindOptions", b);
+  }
+  if (m->type == BERTH_MOUNT_VOLUME)
+    json_object_set_new(j, "VolumeOptions",
+                        json_pack("{s:b}", "NoCopy", m->nocopy));
+  /* Not in Docker's API either (its mounts keep suid and dev; berth's are
+   * nosuid,nodev unless these are set). */
+  if (m->suid)
+    json_object_set_new(j, "Suid", json_true());
+  if (m->dev)
+    json_object_set_new(j, "Dev", json_true());
+  if (m->type == BERTH_MOUNT_TMPFS) {
+    json_t *t = json_pack("{s:I,s:I}", "SizeBytes", (json_int_t)m->tmpfs_size,
+                          "Mode", (json_int_t)m->tmpfs_mode);
+    if (m->tmpfs_options)
+      json_object_set_new(t, "Options", json_string(m->tmpfs_options));
+    json_object_set_new(j, "TmpfsOptions", t);
+  }
+  return j;
+}

@@ -400,9 +400,10 @@ int berth_ctr_remove(struct berth_engine *e, const char *ref,
   if (is_active(c)) {
     if (!force)
       return berth_error_set(err, BERTH_ERR_STATE, 0,
-                             "cannot remove container `%s`: it is %s; stop "
-                             "it first or use --force",
-                             c->name, c->state);
+                             "You cannot remove a %s container %s. Stop the "
+                             "container before attempting removal or force "
+                             "remove",
+                             c->state, c->id);
     if (berth_ctr_stop(e, c->id, SIGKILL, 0, err) < 0)
       return -1;
   }
@@ -497,4 +498,13 @@ int berth_ctr_set_name(struct berth_engine *e, const char *ref,
   }
   json_decref(attrs);
   return rc;
+}
+
+bool berth_ctr_discard_failed_start(struct berth_engine *e, const char *id) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_get(e->db, id, &c, NULL) < 0 ||
+      !json_is_true(json_object_get(json_object_get(c->config, "HostConfig"),
+                                    "AutoRemove")))
+    return false;
+  return berth_ctr_remove(e, id, true, true, NULL) == 0;
 }

@@ -45,6 +45,11 @@ int berth_ctr_wait(struct berth_engine *e, const char *ref, int *code,
  * carries c->exit_code) in one transaction. */
 int berth_ctr_save(struct berth_engine *e, const struct berth_ctr *c,
                    const char *event, berth_error **err);
+/* After a start that failed: an AutoRemove (--rm) container is removed
+ * with its anonymous volumes, as Docker's daemon does (its monitor, which
+ * removes one that ran, never started).  id: the full id.  Whether it
+ * was removed. */
+bool berth_ctr_discard_failed_start(struct berth_engine *e, const char *id);
 /* Pause / unpause through the runtime's freezer. */
 int berth_ctr_set_paused(struct berth_engine *e, const char *ref,
                                bool pause, berth_error **err);

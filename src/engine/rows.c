@@ -136,8 +136,7 @@ void berth_ctr_status_text(const struct berth_ctr *c, char *out, size_t len) {
   }
 }
 
-/* Entrypoint and Cmd joined by spaces (Docker's summary Command). */
-static char *command_text(const struct berth_ctr *c) {
+char *berth_ctr_command_text(const struct berth_ctr *c) {
   json_t *words = json_array(), *v;
   const char *keys[] = {"Entrypoint", "Cmd"};
   size_t i, total = 1;
@@ -224,7 +223,7 @@ json_t *berth_ctr_row(struct berth_engine *e, const struct berth_ctr *c,
   berth_ctr_status_text(c, status, sizeof status);
   if (o->size)
     ctr_size(e, c, size, sizeof size);
-  _cleanup_free_ char *cmd = command_text(c);
+  _cleanup_free_ char *cmd = berth_ctr_command_text(c);
   ellipsis(cmd ? cmd : "", 20, cmd_cut, sizeof cmd_cut);
   /* an image given by id shows as the short id, as Docker's */
   bool by_id = strncmp(c->image_name, "sha256:", 7) == 0;

@@ -58,6 +58,9 @@ void berth_human_size(double bytes, char *out, size_t len);
  * SizeRootFs (that plus its image's). */
 void berth_ctr_size(struct berth_engine *e, const struct berth_ctr *c,
                     uint64_t *rw, uint64_t *rootfs);
+/* Entrypoint and Cmd joined by spaces (Docker's summary Command, ps's
+ * COMMAND before quoting).  malloc'd; NULL without memory. */
+char *berth_ctr_command_text(const struct berth_ctr *c);
 /* Docker's ps STATUS: "Up 5 seconds (healthy)", "Exited (0) 3 minutes
  * ago", "Created". */
 void berth_ctr_status_text(const struct berth_ctr *c, char *out, size_t len);

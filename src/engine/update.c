@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
+#include "create_check.h"
 #include "containers.h"
 #include "flags.h"
 #include "resources.h"
@@ -144,5 +145,33 @@ int berth_ctr_update(struct berth_engine *e, const char *ref, json_t *changes,
   json_decref(h);
   if (rc < 0)
     return berth_error_prefix(err, "update `%s`", ref);
+  return 0;
+}
+
+/* Go's zero value of a field: what Docker's update takes as "unchanged". */
+static bool zero(json_t *v) {
+  return !v || json_is_null(v) || json_is_false(v) ||
+         (json_is_integer(v) && json_integer_value(v) == 0) ||
+         (json_is_real(v) && json_real_value(v) == 0) ||
+         (json_is_string(v) && !*json_string_value(v)) ||
+         (json_is_array(v) && json_array_size(v) == 0) ||
+         (json_is_object(v) && json_object_size(v) == 0);
+}
+
+int berth_update_changes_of(json_t *body, json_t **changes,
+                            berth_error **err) {
+  if (berth_update_types_check(body, err) < 0)
+    return -1;
+  json_t *out = json_object(), *v;
+  const char *k;
+  json_object_foreach(body, k, v) {
+    /* PidsLimit is a pointer in Docker's struct: 0 means unlimited. */
+    bool keep = strcmp(k, "PidsLimit") == 0 ? !json_is_null(v) : !zero(v);
+    if (strcmp(k, "RestartPolicy") == 0)
+      keep = !zero(json_object_get(v, "Name"));
+    if (keep)
+      json_object_set(out, k, v);
+  }
+  *changes = out;
   return 0;
 }

@@ -19,4 +19,13 @@
 int berth_ctr_update(struct berth_engine *e, const char *ref, json_t *changes,
                      berth_error **err);
 
+/* The changes of a Docker Engine API ContainerUpdate body, which carries
+ * every Resources field, a zero value meaning "leave it" (as Docker's
+ * daemon reads it): the fields that are set, PidsLimit when not null,
+ * RestartPolicy when it names a policy.  A field that cannot be updated
+ * but is set stays, so that berth_ctr_update refuses it.  INVALID for a
+ * wrongly typed field (berth_update_types_check). */
+int berth_update_changes_of(json_t *body, json_t **changes,
+                            berth_error **err);
+
 #endif

@@ -160,7 +160,7 @@ teardown() { engine_teardown; }
   berth run -d --name busy bb sleep 100 >/dev/null
   run berth rm busy
   [ "$status" -ne 0 ]
-  [[ "$output" == *"stop it first"* ]]
+  [[ "$output" == *"Stop the container before attempting removal or force remove"* ]]
   run berth rm -f busy
   [ "$status" -eq 0 ]
   run berth inspect busy
