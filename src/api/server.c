@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "cleanup.h"
+#include "api_io.h"
 #include "conn.h"
 #include "fs.h"
 

@@ -155,92 +155,36 @@ static void leave_running(int master, int stop_fd) {
   _exit(0);
 }
 
-/* With a terminal: the exec runs in a child (it blocks until the process
- * exits) while we relay between the client and the pty master. */
-static int exec_tty(struct berth_ctx *ctx, const char *id,
-                    struct berth_exec_opts *o, const struct berth_exec_req *r,
-                    int *status, int *exec_failure, berth_error **err) {
-  char sock[4096];
-  _cleanup_close_ int lfd = berth_console_listen(sock, sizeof sock, err);
-  if (lfd < 0)
+/* With a terminal: the process runs as the API's does (its helper
+ * waits for it) while we relay between the client and the pty master. */
+static int exec_tty(struct berth_engine *e, const char *ref,
+                    const struct berth_exec_req *r, int *status,
+                    int *exec_failure, berth_error **err) {
+  struct berth_exec_proc p;
+  if (berth_ctr_exec_spawn(e, ref, r, &p, exec_failure, err) < 0)
     return -1;
-  o->console_socket = sock;
-  int rep[2];
-  if (pipe2(rep, O_CLOEXEC) < 0) {
-    unlink(sock);
-    return berth_error_sys(err, "pipe");
+  struct berth_relay rl = {.master = p.master,
+                           .in = r->interactive ? r->in : -1,
+                           .out = r->out, .stop_fd = p.report_fd,
+                           .resize_fd = r->resize_fd};
+  if (!r->detach_keys || !berth_escape_from_list(&rl.keys, r->detach_keys)) {
+    char def[BERTH_DETACH_KEYS_LEN];
+    berth_detach_keys_parse(NULL, def, NULL);
+    berth_escape_from_list(&rl.keys, def);
   }
-  pid_t child = fork();
-  if (child == 0) {
-    close(rep[0]);
-    /* Out of the client's session: the hangup of the client's terminal
-     * when it exits after detaching must not reach (and be forwarded
-     * to) the process.  Its own terminal is the pty. */
-    setsid();
-    berth_error *cerr = NULL;
-    int st = 0;
-    if (berth_container_exec(ctx, id, o, &st, &cerr) < 0) {
-      char msg[4200];
-      int len = berth_error_encode(cerr, msg, sizeof msg);
-      if (len > 0)
-        (void)!write(rep[1], msg, (size_t)len);
-      _exit(255);
-    }
-    _exit(st & 0xff);
+  if (berth_console_relay(&rl) == 1) {
+    leave_running(p.master, p.report_fd);
+    close(p.master);
+    close(p.report_fd);
+    return BERTH_EXEC_DETACHED;
   }
-  close(rep[1]);
-  if (child < 0) {
-    close(rep[0]);
-    unlink(sock);
-    return berth_error_sys(err, "fork");
-  }
-  /* The runtime connects before the process starts; an exec that fails
-   * earlier closes rep instead. */
-  struct pollfd pf[2] = {{.fd = lfd, .events = POLLIN},
-                         {.fd = rep[0], .events = POLLIN}};
-  int master = -1;
-  if (poll(pf, 2, -1) > 0 && pf[0].revents)
-    master = berth_console_accept(lfd, NULL);
-  unlink(sock);
-  if (master >= 0) {
-    struct berth_relay rl = {.master = master,
-                             .in = r->interactive ? r->in : -1,
-                             .out = r->out, .stop_fd = rep[0],
-                             .resize_fd = r->resize_fd};
-    if (!r->detach_keys ||
-        !berth_escape_from_list(&rl.keys, r->detach_keys)) {
-      char def[BERTH_DETACH_KEYS_LEN];
-      berth_detach_keys_parse(NULL, def, NULL);
-      berth_escape_from_list(&rl.keys, def);
-    }
-    if (berth_console_relay(&rl) == 1) {
-      leave_running(master, rep[0]);
-      close(master);
-      close(rep[0]);
-      return BERTH_EXEC_DETACHED;
-    }
-    close(master);
-  }
-  char msg[4200] = "";
-  ssize_t n = read(rep[0], msg, sizeof msg - 1);
-  close(rep[0]);
-  int ws;
-  while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
-    ;
-  if (n > 0) {
-    msg[n] = '\0';
-    berth_error_decode(msg, err);
-    *exec_failure = berth_exit_status_of_start(*err);
-    return -1;
-  }
-  *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-  return 0;
+  close(p.master);
+  return berth_exec_proc_wait(&p, status, err);
 }
 
-int berth_ctr_exec(struct berth_engine *e, const char *ref,
-                   const struct berth_exec_req *r, int *status,
-                   int *exec_failure, berth_error **err) {
-  *exec_failure = 0;
+int berth_exec_prepare(struct berth_engine *e, const char *ref,
+                       const struct berth_exec_req *r, char id[65],
+                       json_t **process, berth_error **err) {
   _cleanup_ctr_ struct berth_ctr *c = NULL;
   if (berth_ctr_find(e->db, ref, &c, err) < 0 ||
       berth_ctr_refresh(e, c, err) < 0)
@@ -248,23 +192,37 @@ int berth_ctr_exec(struct berth_engine *e, const char *ref,
   if (strcmp(c->state, BERTH_ST_RUNNING) != 0)
     return berth_error_set(err, BERTH_ERR_STATE, 0,
                            "container `%s` is not running", c->name);
+  memcpy(id, c->id, 65);
+  return build_process(e, c, r, process, err);
+}
+
+int berth_ctr_exec(struct berth_engine *e, const char *ref,
+                   const struct berth_exec_req *r, int *status,
+                   int *exec_failure, berth_error **err) {
+  *exec_failure = 0;
+  char id[65];
+  int rc;
+  if (r->tty && !r->detach) {
+    rc = exec_tty(e, ref, r, status, exec_failure, err);
+    if (rc == 0) {
+      _cleanup_ctr_ struct berth_ctr *c = NULL;
+      if (berth_ctr_find(e->db, ref, &c, NULL) == 0)
+        berth_event_add(e->db, "container", "exec_die", c->id, NULL, NULL);
+    }
+    return rc;
+  }
   json_t *process = NULL;
-  if (build_process(e, c, r, &process, err) < 0)
+  if (berth_exec_prepare(e, ref, r, id, &process, err) < 0)
     return -1;
   struct berth_ctx ctx;
   berth_log log;
   berth_engine_runtime_ctx(e, &ctx, &log);
   struct berth_exec_opts o = {.process = process, .detach = r->detach};
-  int rc;
-  if (r->tty && !r->detach) {
-    rc = exec_tty(&ctx, c->id, &o, r, status, exec_failure, err);
-  } else {
-    rc = berth_container_exec(&ctx, c->id, &o, status, err);
-    if (rc < 0)
-      *exec_failure = berth_exit_status_of_start(*err);
-  }
+  rc = berth_container_exec(&ctx, id, &o, status, err);
+  if (rc < 0)
+    *exec_failure = berth_exit_status_of_start(*err);
   json_decref(process);
   if (rc == 0 && !r->detach)
-    berth_event_add(e->db, "container", "exec_die", c->id, NULL, NULL);
+    berth_event_add(e->db, "container", "exec_die", id, NULL, NULL);
   return rc;
 }

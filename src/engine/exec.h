@@ -37,4 +37,37 @@ int berth_ctr_exec(struct berth_engine *e, const char *ref,
                    const struct berth_exec_req *r, int *status,
                    int *exec_failure, berth_error **err);
 
+/* What both ways of running an exec decide, in one place: the running
+ * container ref names (id[65] gets its id) and the process it would
+ * run: the container's own OCI process with the request's command, env,
+ * user, workdir, terminal and privileges.  The caller json_decref's
+ * *process. */
+int berth_exec_prepare(struct berth_engine *e, const char *ref,
+                       const struct berth_exec_req *r, char id[65],
+                       json_t **process, berth_error **err);
+
+/* An exec whose stdio the caller provides and keeps (the API server,
+ * where the client is a socket, not our terminal): without a terminal
+ * the process gets r->in, r->out and r->err as its stdio as they are (-1:
+ * /dev/null); with r->tty it gets a new pty whose master is handed back.
+ * A helper process runs the exec and reaps the process, so that the
+ * caller's threads and signal handling are left alone. */
+struct berth_exec_proc {
+  pid_t pid;     /* the process, on the host */
+  int master;    /* r->tty: the pty master (the caller closes it); else -1 */
+  int report_fd; /* readable once the process is gone (poll it, then
+                    berth_exec_proc_wait) */
+  pid_t helper;
+};
+/* Returns once the process runs the program (r->detach is ignored: the
+ * caller decides whether it waits).  Failures as berth_ctr_exec's. */
+int berth_ctr_exec_spawn(struct berth_engine *e, const char *ref,
+                         const struct berth_exec_req *r,
+                         struct berth_exec_proc *out, int *exec_failure,
+                         berth_error **err);
+/* Waits for the process to exit: *status as berth_ctr_exec's.  Reaps the
+ * helper and closes report_fd (not master). */
+int berth_exec_proc_wait(struct berth_exec_proc *p, int *status,
+                         berth_error **err);
+
 #endif

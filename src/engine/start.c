@@ -697,7 +697,9 @@ static int spawn(struct berth_engine *e, struct berth_ctr *c,
   int rc = record_started(e, c, pid, start, child, err);
   send(sp[0], "go", 2, MSG_NOSIGNAL);
   out->pid = pid;
-  if (o && o->attach)
+  if (o && o->attach && o->status_to)
+    *o->status_to = sp[0];
+  else if (o && o->attach)
     out->status_fd = sp[0];
   else {
     out->status_fd = -1;

@@ -20,6 +20,11 @@ struct berth_start_opts {
   int in, out, err; /* client's fds (attach only) */
   bool skip_stdout, skip_stderr; /* run -a: streams not attached */
   const char *detach_keys; /* berth_detach_keys_parse's; NULL: default */
+  /* attach for a client other than the caller (the API server's attach
+   * parked before start, served by another thread): the status
+   * connection (out->status_fd's) is stored in *status_to instead, and
+   * out->status_fd stays -1.  NULL: the caller gets it. */
+  int *status_to;
 };
 
 struct berth_started {

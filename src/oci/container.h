@@ -78,6 +78,8 @@ struct berth_exec_opts {
   const char *console_socket;
   bool detach;
   int preserve_fds;
+  pid_t *pid_out; /* when set: gets the new process's pid once it runs
+                     (the engine's exec helper waits for it itself) */
 };
 /* Runs a process in the container.  Without detach, *exit_status gets its
  * status. */

@@ -390,6 +390,8 @@ static int run_job(const struct berth_state *st, struct exec_job *j,
     kill_and_reap(pid);
     return -1;
   }
+  if (j->opts->pid_out)
+    *j->opts->pid_out = pid;
   if (j->opts->detach)
     return 0;
   return berth_wait_forwarding(pid, pfd, exit_status, err);
