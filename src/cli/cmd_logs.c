@@ -2,44 +2,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "berth.h"
 #include "cleanup.h"
-#include "containers.h"
-#include "create.h"
 #include "engine.h"
-#include "logs.h"
-#include "start.h"
-
-struct logs_ctx {
-  bool timestamps;
-  struct berth_engine *e;
-  char id[65];
-};
+#include "ctr_logs.h"
 
 static int print_entry(const struct berth_log_entry *le, void *data) {
-  struct logs_ctx *o = data;
+  bool timestamps = *(bool *)data;
   FILE *f = le->is_stderr ? stderr : stdout;
-  if (o->timestamps)
+  if (timestamps)
     fprintf(f, "%s ", le->time_text);
   fwrite(le->line, 1, le->len, f);
   fflush(f);
   return 0;
-}
-
-static bool still_running(void *data) {
-  struct logs_ctx *fc = data;
-  struct berth_ctr *c = NULL;
-  if (berth_ctr_get(fc->e->db, fc->id, &c, NULL) < 0)
-    return false;
-  berth_ctr_refresh(fc->e, c, NULL);
-  bool r = strcmp(c->state, BERTH_ST_RUNNING) == 0 ||
-           strcmp(c->state, BERTH_ST_PAUSED) == 0 ||
-           strcmp(c->state, BERTH_ST_RESTARTING) == 0;
-  berth_ctr_free(c);
-  return r;
 }
 
 int cmd_logs(struct berth_cli *cli, int argc, char **argv) {
@@ -68,34 +45,14 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv) {
   struct berth_engine *e;
   if (cli_engine(cli, &e) < 0)
     return EXIT_USAGE;
-  struct berth_logs_opts lo = {.tail = -1, .follow = follow,
-                               .still_running = still_running};
+  struct berth_ctr_logs_req q = {.tail = tail, .since = since,
+                                 .until = until, .stdout_ = true,
+                                 .stderr_ = true, .follow = follow};
+  struct berth_ctr_logs l;
   berth_error *err = NULL;
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-  if (tail && strcmp(tail, "all") != 0) {
-    char *end;
-    lo.tail = strtoll(tail, &end, 10);
-    if (*end || end == tail || lo.tail < 0)
-      return cli_errorf(EXIT_USAGE, "logs: invalid --tail `%s`", tail);
-  }
-  if ((since && berth_parse_log_time("--since", since, now, &lo.since_ns,
-                                     &err) < 0) ||
-      (until && berth_parse_log_time("--until", until, now, &lo.until_ns,
-                                     &err) < 0))
-    return cli_error(err, EXIT_USAGE);
-  struct berth_ctr *c = NULL;
-  if (berth_ctr_find(e->db, pos[0], &c, &err) < 0)
-    return cli_error(err, 1);
-  struct logs_ctx lc = {.timestamps = timestamps, .e = e};
-  memcpy(lc.id, c->id, sizeof lc.id);
-  char path[4200];
-  berth_ctr_dir(e, c->id, path, sizeof path);
-  strncat(path, "/ctr.log", sizeof path - strlen(path) - 1);
-  berth_ctr_free(c);
-  lo.still_running = follow ? still_running : NULL;
-  if (berth_logs_read(path, &lo, print_entry, &lc, &err) < 0)
+  if (berth_ctr_logs_open(e, pos[0], &q, &l, &err) < 0)
+    return cli_error(err, err->kind == BERTH_ERR_INVALID ? EXIT_USAGE : 1);
+  if (berth_ctr_logs_read(e, &l, print_entry, &timestamps, &err) < 0)
     return cli_error(err, 1);
   return 0;
 }

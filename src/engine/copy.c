@@ -2,6 +2,7 @@
 #include "copy.h"
 
 #include <archive.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -145,6 +146,32 @@ static int copy_paths(struct cp *cp, const char *src, const char *dst,
 
 /* ---- tar streams ---- */
 
+/* The root's entries as Docker names them, "/bin", "/etc/passwd": docker
+ * cp renames an archive of "/" by putting the destination's name before
+ * each entry. */
+static int tar_root(struct berth_tar *t, int root_pfd, berth_error **err) {
+  _cleanup_close_ int dfd = openat(root_pfd, ".", O_RDONLY | O_DIRECTORY |
+                                                      O_CLOEXEC);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d)
+    return berth_error_sys(err, "open `/`");
+  dfd = -1; /* the DIR owns it */
+  int rc = 0;
+  struct dirent *de;
+  while (rc == 0 && (de = readdir(d))) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    _cleanup_close_ int cfd = openat(dirfd(d), de->d_name, O_PATH |
+                                     O_NOFOLLOW | O_CLOEXEC);
+    char name[300];
+    snprintf(name, sizeof name, "/%s", de->d_name);
+    rc = cfd < 0 ? berth_error_sys(err, "open `%s`", name)
+                 : berth_tar_add(t, cfd, name, err);
+  }
+  closedir(d);
+  return rc;
+}
+
 static int tar_out(struct cp *cp, const char *src, int out_fd,
                    berth_error **err) {
   _cleanup_close_ int sfd = side_open(&cp->src, src, O_PATH |
@@ -169,7 +196,11 @@ static int tar_out(struct cp *cp, const char *src, int out_fd,
   struct berth_tar *t;
   if (berth_tar_open(out_fd, NULL, NULL, &o, &t, err) < 0)
     return -1;
-  int rc = berth_tar_add(t, sfd, contents ? "" : base, err);
+  /* "DIR/." is the directory's contents, named "./..." as Docker's
+   * archive names them (docker cp renames entries by that prefix). */
+  int rc = S_ISDIR(st.st_mode) && !*base && !contents
+               ? tar_root(t, sfd, err)
+               : berth_tar_add(t, sfd, contents ? "." : base, err);
   return berth_tar_close(t, rc == 0, err) < 0 || rc < 0 ? -1 : 0;
 }
 
@@ -203,6 +234,8 @@ struct cp_job {
   struct cp *cp;
   const char *src, *dst;
   int fd;
+  bool readonly_root; /* --read-only */
+  bool running;       /* set by berth_ctr_with_rootfs before the call */
 };
 
 static int from_fn(int root_fd, void *p, berth_error **err) {
@@ -214,6 +247,12 @@ static int from_fn(int root_fd, void *p, berth_error **err) {
 
 static int to_fn(int root_fd, void *p, berth_error **err) {
   struct cp_job *j = p;
+  /* A stopped container's rootfs is mounted writable for the copy: its
+   * --read-only must be kept here, as the kernel keeps it (EROFS) when it
+   * runs. */
+  if (j->readonly_root && !j->running)
+    return berth_error_set(err, BERTH_ERR_STATE, EROFS,
+                           "container rootfs is marked read-only");
   j->cp->dst.root = root_fd;
   return j->src ? copy_paths(j->cp, j->src, j->dst, err)
                 : tar_in(j->cp, j->fd, j->dst, err);
@@ -236,9 +275,12 @@ static int cp_run(struct berth_engine *e, const char *ref, bool to_ctr,
   cp->o = o;
   cp->tree.meta = cp_meta;
   cp->tree.meta_arg = cp;
+  cp->tree.keep_nondir = o->no_dir_over_nondir;
   j->cp = cp;
-  int rc = berth_ctr_with_rootfs(e, c, to_ctr ? to_fn : from_fn, j, NULL,
-                                 err);
+  j->readonly_root = json_is_true(json_object_get(
+      json_object_get(c->config, "HostConfig"), "ReadonlyRootfs"));
+  int rc = berth_ctr_with_rootfs(e, c, to_ctr ? to_fn : from_fn, j,
+                                 &j->running, err);
   free(cp);
   return rc < 0 ? berth_error_prefix(err, "cp") : 0;
 }

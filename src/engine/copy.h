@@ -22,22 +22,43 @@
 #ifndef BERTH_ENGINE_COPY_H
 #define BERTH_ENGINE_COPY_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "engine.h"
 
 struct berth_cp_opts {
   bool archive;     /* -a: keep uids/gids (shifted to the other side) */
   bool follow;      /* -L: follow a symlink that SRC itself is */
+  /* A tar stream in (the API's PUT archive, noOverwriteDirNonDir): an
+   * existing non-directory is not replaced by a directory.  (An
+   * existing directory is never replaced by a non-directory.) */
+  bool no_dir_over_nondir;
 };
 
 /* Container `ref`'s src to host path dst (NULL: a tar to out_fd). */
 int berth_ctr_cp_from(struct berth_engine *e, const char *ref,
                       const char *src, const char *dst, int out_fd,
                       const struct berth_cp_opts *o, berth_error **err);
-/* Host path src (NULL: a tar from in_fd) to container `ref`'s dst. */
+/* Host path src (NULL: a tar from in_fd) to container `ref`'s dst.  A
+ * container whose root filesystem is read-only (--read-only) takes
+ * nothing while stopped: STATE with errno EROFS, as a write to its
+ * read-only root fails while it runs (its writable volumes still take
+ * files then). */
 int berth_ctr_cp_to(struct berth_engine *e, const char *ref, const char *src,
                     int in_fd, const char *dst,
                     const struct berth_cp_opts *o, berth_error **err);
+
+/* Docker's ContainerPathStat of `path` in container `ref`, its last
+ * component not followed: {"name", "size", "mode" (Go's os.FileMode
+ * bits), "mtime" (RFC 3339), "linkTarget" (for a symlink the container
+ * path it resolves to, else "")}.  NOT_FOUND "Could not find the file
+ * PATH in container REF" (Docker's words) when there is no such path. */
+int berth_ctr_path_stat(struct berth_engine *e, const char *ref,
+                        const char *path, json_t **out, berth_error **err);
+/* Go's os.FileMode of a st_mode (Docker's stat documents carry it). */
+uint32_t berth_go_file_mode(mode_t m);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -142,6 +143,45 @@ static int open_created(int dirfd, const char *name, mode_t type,
   return steal_fd(&fd);
 }
 
+/* Makes the entry itself: a writable fd for a file, 0 for the other
+ * kinds, -1 with errno. */
+static int make_entry(int dirfd, const char *name, const struct stat *st,
+                      const char *link) {
+  if (S_ISDIR(st->st_mode))
+    return mkdirat(dirfd, name, 0700);
+  if (S_ISREG(st->st_mode))
+    return openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                                   O_CLOEXEC, 0600);
+  if (S_ISLNK(st->st_mode))
+    return symlinkat(link, dirfd, name);
+  return mkfifoat(dirfd, name, 0600);
+}
+
+/* Creating through an idmapped mount (a volume or bind mount of a
+ * running container with a user namespace) needs a creator whose fsuid
+ * and fsgid the mount maps: host root is not mapped there (EOVERFLOW).
+ * The retry creates as the parent directory's owner, which the mount
+ * maps (it shows it); the entry's owner is then set through its fd as
+ * always.  fsuid is per thread, and the file capabilities dropped with a
+ * non-zero fsuid come back with the old one. */
+static int make_entry_mapped(int dirfd, const char *name,
+                             const struct stat *st, const char *link) {
+  int rc = make_entry(dirfd, name, st, link);
+  struct stat d;
+  if (rc >= 0 || errno != EOVERFLOW || fstat(dirfd, &d) < 0)
+    return rc;
+  uid_t old_u = (uid_t)setfsuid((uid_t)-1);
+  gid_t old_g = (gid_t)setfsgid((gid_t)-1);
+  setfsgid(d.st_gid);
+  setfsuid(d.st_uid);
+  rc = make_entry(dirfd, name, st, link);
+  int saved = errno;
+  setfsuid(old_u);
+  setfsgid(old_g);
+  errno = saved;
+  return rc;
+}
+
 int berth_copy_create(int dirfd, const char *name, const struct stat *st,
                       const char *link, int *out, bool *created,
                       berth_error **err) {
@@ -150,33 +190,29 @@ int berth_copy_create(int dirfd, const char *name, const struct stat *st,
   *created = true;
   if (make_room(dirfd, name, S_ISDIR(st->st_mode), &existing_dir, err) < 0)
     return -1;
-  if (S_ISDIR(st->st_mode)) {
-    if (!existing_dir && mkdirat(dirfd, name, 0700) < 0)
-      return berth_error_sys(err, "create directory `%s`", name);
+  mode_t kind = st->st_mode & S_IFMT;
+  if (kind != S_IFDIR && kind != S_IFREG && kind != S_IFLNK &&
+      kind != S_IFIFO) {
+    *created = false;
+    return 0;
+  }
+  int rc = kind == S_IFDIR && existing_dir
+               ? 0
+               : make_entry_mapped(dirfd, name, st, link);
+  if (rc < 0)
+    return berth_error_sys(err, "create `%s`", name);
+  if (kind == S_IFREG) {
+    *out = rc;
+    return 0;
+  }
+  if (kind == S_IFDIR) {
     *created = !existing_dir;
     *out = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
                                    O_CLOEXEC);
     return *out < 0 ? berth_error_sys(err, "open `%s`", name) : 0;
   }
-  if (S_ISREG(st->st_mode)) {
-    *out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-                                   O_CLOEXEC, 0600);
-    return *out < 0 ? berth_error_sys(err, "create `%s`", name) : 0;
-  }
-  if (S_ISLNK(st->st_mode)) {
-    if (symlinkat(link, dirfd, name) < 0)
-      return berth_error_sys(err, "create symlink `%s`", name);
-    *out = open_created(dirfd, name, S_IFLNK, err);
-    return *out < 0 ? -1 : 0;
-  }
-  if (S_ISFIFO(st->st_mode)) {
-    if (mkfifoat(dirfd, name, 0600) < 0)
-      return berth_error_sys(err, "create fifo `%s`", name);
-    *out = open_created(dirfd, name, S_IFIFO, err);
-    return *out < 0 ? -1 : 0;
-  }
-  *created = false;
-  return 0;
+  *out = open_created(dirfd, name, kind, err);
+  return *out < 0 ? -1 : 0;
 }
 
 int berth_copy_write(int fd, const char *p, size_t n, const char *name,
@@ -604,6 +640,13 @@ static int untar_entry(struct berth_copy_tree *t, struct archive *a,
   const struct stat *st = archive_entry_stat(ae);
   if (!copied_kind(st->st_mode))
     return 0;
+  struct stat old;
+  if (t->keep_nondir && S_ISDIR(st->st_mode) &&
+      fstatat(pfd, base, &old, AT_SYMLINK_NOFOLLOW) == 0 &&
+      !S_ISDIR(old.st_mode))
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "cannot overwrite non-directory `%s` with a "
+                           "directory", rel);
   _cleanup_close_ int fd = -1;
   bool created;
   const char *link = archive_entry_symlink(ae);

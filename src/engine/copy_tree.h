@@ -35,6 +35,9 @@ struct berth_copy_tree {
   void *meta_arg;
   berth_copy_skip_fn skip; /* NULL: nothing left out */
   void *skip_arg;
+  /* Untar: an existing non-directory is kept (an error) rather than
+   * replaced by a directory entry. */
+  bool keep_nondir;
   /* Private: zero them before the first use. */
   struct berth_copy_link *links; /* hard links seen in the current tree */
   size_t n_links;

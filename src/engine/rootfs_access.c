@@ -167,8 +167,13 @@ static int with_stopped(struct berth_engine *e, struct berth_ctr *c,
                            "the rootfs helper of `%s` died", c->name);
   if (r.rc < 0) {
     r.msg[sizeof r.msg - 1] = 0;
-    /* errno is already part of the message. */
-    return berth_error_set(err, (berth_error_kind)r.kind, 0, "%s", r.msg);
+    /* errno is already part of the message; it is kept as a value for
+     * callers that decide on it (EROFS). */
+    bool fresh = err && !*err;
+    berth_error_set(err, (berth_error_kind)r.kind, 0, "%s", r.msg);
+    if (fresh)
+      (*err)->errno_value = r.errno_value;
+    return -1;
   }
   return r.rc;
 }

@@ -220,20 +220,36 @@ int berth_stats_read(const char *cgroup_path, pid_t pid,
   return host_cpu(&out->host_cpu_ns, err);
 }
 
-int berth_ctr_stats(struct berth_engine *e, const struct berth_ctr *c,
-                    struct berth_stats *out, berth_error **err) {
+int berth_ctr_cgroup_path(struct berth_engine *e, const struct berth_ctr *c,
+                          char **out, berth_error **err) {
   struct berth_state *st = NULL;
+  *out = NULL;
   if (c->pid <= 0 || !berth_proc_alive(c->pid, c->pid_start))
     return berth_error_set(err, BERTH_ERR_STATE, 0,
                            "container `%s` is not running", c->name);
   if (berth_state_read(e->run_root, c->id, &st, err) < 0)
     return -1;
-  int rc = st->cgroup_path
-               ? berth_stats_read(st->cgroup_path, c->pid, out, err)
-               : berth_error_set(err, BERTH_ERR_STATE, 0,
-                                 "container `%s` has no cgroup", c->name);
+  int rc = 0;
+  if (!st->cgroup_path)
+    rc = berth_error_set(err, BERTH_ERR_STATE, 0,
+                         "container `%s` has no cgroup", c->name);
+  else if ((rc = check_path(st->cgroup_path, err)) == 0 &&
+           !(*out = strdup(st->cgroup_path)))
+    rc = berth_error_sys(err, "allocate");
   berth_state_free(st);
   return rc;
+}
+
+int berth_ctr_stats(struct berth_engine *e, const struct berth_ctr *c,
+                    struct berth_stats *out, berth_error **err) {
+  _cleanup_free_ char *cg = NULL;
+  if (berth_ctr_cgroup_path(e, c, &cg, err) < 0)
+    return -1;
+  return berth_stats_read(cg, c->pid, out, err);
+}
+
+int berth_stats_host_cpu(uint64_t *ns, berth_error **err) {
+  return host_cpu(ns, err);
 }
 
 double berth_stats_cpu_percent(const struct berth_stats *prev,

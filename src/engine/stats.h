@@ -35,6 +35,14 @@ int berth_stats_read(const char *cgroup_path, pid_t pid,
 int berth_ctr_stats(struct berth_engine *e, const struct berth_ctr *c,
                     struct berth_stats *out, berth_error **err);
 
+/* The cgroup of a running container as its runtime state records it
+ * ("/berth/<id>", checked to stay inside the hierarchy); *out malloc'd.
+ * STATE error when it is not running. */
+int berth_ctr_cgroup_path(struct berth_engine *e, const struct berth_ctr *c,
+                          char **out, berth_error **err);
+/* The host's CPU time (user through softirq of /proc/stat) in ns. */
+int berth_stats_host_cpu(uint64_t *ns, berth_error **err);
+
 /* Docker's CPU %: the container's share of the host's CPU time between
  * two samples, times the number of CPUs (100% = one CPU busy). */
 double berth_stats_cpu_percent(const struct berth_stats *prev,
