@@ -15,6 +15,7 @@
 #include "start.h"
 #include "volumes.h"
 #include "filter_kv.h"
+#include "image_filter.h"
 
 /* nftw has no user pointer: the sum rides in a thread-local. */
 static _Thread_local uint64_t du_total;
@@ -110,9 +111,40 @@ int berth_image_delete_unused(struct berth_engine *e, const char *id,
   return rc;
 }
 
+/* Docker's image prune filters: until against the image's creation time,
+ * label against its config's labels. */
+static bool image_matches(struct berth_engine *e, const struct berth_image *img,
+                          const struct berth_prune_filter *f) {
+  if (!f)
+    return true;
+  if (f->until && berth_image_created_ns(img->created) >= f->until)
+    return false;
+  if (f->nlabels == 0)
+    return true;
+  json_t *cfg = berth_image_config(e->is, img->id);
+  json_t *labels = json_object_get(json_object_get(cfg, "config"), "Labels");
+  bool ok = true;
+  for (size_t i = 0; ok && i < f->nlabels; i++) {
+    const char *v = f->labels[i], *eq = strchr(v, '=');
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - v) : (int)strlen(v), v);
+    json_t *lv = json_object_get(labels, key);
+    ok = lv && (!eq || strcmp(json_string_value(lv) ?: "", eq + 1) == 0);
+  }
+  json_decref(cfg);
+  return ok;
+}
+
 int berth_images_prune(struct berth_engine *e, bool all,
                        berth_image_pruned_fn fn, void *arg, uint64_t *freed,
                        berth_error **err) {
+  return berth_images_prune_filtered(e, all, NULL, fn, arg, freed, err);
+}
+
+int berth_images_prune_filtered(struct berth_engine *e, bool all,
+                                const struct berth_prune_filter *f,
+                                berth_image_pruned_fn fn, void *arg,
+                                uint64_t *freed, berth_error **err) {
   struct berth_image *imgs = NULL;
   size_t n = 0;
   if (berth_images_list(e->db, &imgs, &n, err) < 0)
@@ -120,7 +152,7 @@ int berth_images_prune(struct berth_engine *e, bool all,
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     bool named = imgs[i].tags && imgs[i].tags[0];
-    if (!all && named)
+    if ((!all && named) || !image_matches(e, &imgs[i], f))
       continue;
     int cache = named ? 0 : berth_build_cache_holds(e->db, imgs[i].id, err);
     int gone = cache == 0
@@ -219,9 +251,16 @@ static void image_pruned(const struct berth_image *img, void *arg) {
 
 int berth_images_prune_report(struct berth_engine *e, bool all,
                               json_t **report, berth_error **err) {
+  return berth_images_prune_filtered_report(e, all, NULL, report, err);
+}
+
+int berth_images_prune_filtered_report(struct berth_engine *e, bool all,
+                                       const struct berth_prune_filter *f,
+                                       json_t **report, berth_error **err) {
   json_t *list = json_array();
   uint64_t freed = 0;
-  int rc = berth_images_prune(e, all, image_pruned, list, &freed, err);
+  int rc = berth_images_prune_filtered(e, all, f, image_pruned, list, &freed,
+                                       err);
   *report = report_of("ImagesDeleted", list, freed);
   return rc;
 }

@@ -57,6 +57,13 @@ int berth_images_prune(struct berth_engine *e, bool all,
                        berth_image_pruned_fn fn, void *arg, uint64_t *freed,
                        berth_error **err);
 
+/* The same, keeping only the images f selects (until: created before;
+ * label: the config's labels); f NULL selects all. */
+int berth_images_prune_filtered(struct berth_engine *e, bool all,
+                                const struct berth_prune_filter *f,
+                                berth_image_pruned_fn fn, void *arg,
+                                uint64_t *freed, berth_error **err);
+
 /* Called with each container that could not be removed; the callback
  * owns err. */
 typedef void (*berth_prune_err_fn)(berth_error *err, void *arg);
@@ -74,6 +81,10 @@ int berth_containers_prune(struct berth_engine *e,
  * even on failure (-1): what was deleted before the error. */
 int berth_images_prune_report(struct berth_engine *e, bool all,
                               json_t **report, berth_error **err);
+/* The same with Docker's until and label filters (f may be NULL). */
+int berth_images_prune_filtered_report(struct berth_engine *e, bool all,
+                                       const struct berth_prune_filter *f,
+                                       json_t **report, berth_error **err);
 /* POST /volumes/prune: {"VolumesDeleted": [names] or null,
  * "SpaceReclaimed": bytes}; anonymous volumes only unless all. */
 int berth_volumes_prune_report(struct berth_engine *e, bool all,

@@ -133,7 +133,10 @@ static int remove_by_name(struct berth_imgstore *is,
   size_t names = strv_len(img->tags) + strv_len(img->digests);
   if (ask_users(o, img->id, &u, err) < 0)
     return -1;
-  if (!o->force && names == 1 && u.n > 0)
+  /* Docker's isSingleReference, not a count of names: a pulled image's
+   * tag and the repo digest of the same repository are one reference,
+   * whose removal would leave a container's image dangling. */
+  if (!o->force && single_reference(img) && u.n > 0)
     return berth_error_set(err, BERTH_ERR_STATE, 0,
                            "conflict: unable to remove repository reference "
                            "\"%s\" (must force) - container %s is using its "

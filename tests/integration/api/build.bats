@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# POST /build: docker build with the classic builder's JSON stream
+# (docker CLI 28 with DOCKER_BUILDKIT=0 and by default, since /_ping says
+# Builder-Version 1 and no buildx is installed; Debian's 20.10 client),
+# tags, build args, a failing RUN that leaves nothing, and a hostile
+# context tar refused with nothing written outside.
+
+load api
+
+setup_file() { api_setup_file; }
+teardown_file() { api_teardown_file; }
+teardown() { engine_teardown; }
+
+ctx() {
+  CTX=$BATS_TEST_TMPDIR/ctx
+  mkdir -p "$CTX"
+  echo "from the context" >"$CTX/file.txt"
+  printf 'FROM bb\nCOPY file.txt /in/file.txt\nRUN cat /in/file.txt > /in/copy && echo built-ok\n' >"$CTX/Dockerfile"
+}
+
+no_leftovers() {
+  [ -z "$(berth ps -aq)" ]
+  run berth images -q "$1"
+  [ -z "$output" ]
+}
+
+@test "DOCKER_BUILDKIT=0 docker build: classic steps, two tags, the image runs with the file" {
+  ctx
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-b1:one -t api-b1:two "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Step 1/3 : FROM bb"* ]]
+  [[ "$output" == *"Step 3/3 : RUN cat /in/file.txt"* ]]
+  [[ "$output" == *built-ok* ]]
+  [[ "$output" == *"Successfully built "* ]]
+  [[ "$output" == *"Successfully tagged api-b1:one"* ]]
+  [[ "$output" == *"Successfully tagged api-b1:two"* ]]
+  id=$(berth image inspect --format '{{.Id}}' api-b1:one)
+  [ "$(berth image inspect --format '{{.Id}}' api-b1:two)" = "$id" ]
+  [[ "$output" == *"Successfully built ${id:7:12}"* ]]
+  run berth run --rm api-b1:one cat /in/copy
+  [ "$status" -eq 0 ]
+  [ "$output" = "from the context" ]
+  # A second build comes from the cache.
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -q -t api-b1:one "$CTX"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "$id" ] # after the CLI's note on the legacy builder
+  [ -z "$(berth ps -aq)" ]
+}
+
+@test "docker build without DOCKER_BUILDKIT (CLI 28) and with Debian's 20.10 client" {
+  ctx
+  run dk build -t api-b2 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Successfully tagged api-b2:latest"* ]]
+  run berth run --rm api-b2 cat /in/copy
+  [ "$output" = "from the context" ]
+  echo changed >"$CTX/file.txt"
+  run env DOCKER_BUILDKIT=0 "$DOCKER20" build -t api-b3 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Successfully tagged api-b3:latest"* ]]
+  run berth run --rm api-b3 cat /in/copy
+  [ "$output" = changed ]
+}
+
+@test "--build-arg and --label reach the build" {
+  ctx
+  printf 'FROM bb\nARG GREETING=default\nRUN echo "$GREETING" > /greeting\n' >"$CTX/Dockerfile"
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build --build-arg GREETING=hello-arg \
+    --label api.test=yes -t api-args "$CTX"
+  [ "$status" -eq 0 ]
+  run berth run --rm api-args cat /greeting
+  [ "$output" = hello-arg ]
+  [ "$(berth image inspect --format '{{index .Config.Labels "api.test"}}' api-args)" = yes ]
+}
+
+@test "a failing RUN: non-zero, its message, no container and no tag" {
+  ctx
+  printf 'FROM bb\nRUN echo before-fail && false\n' >"$CTX/Dockerfile"
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-fail "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *before-fail* ]]
+  [[ "$output" == *"false"* ]]
+  [[ "$output" == *"exit code: 1"* ]] || [[ "$output" == *"non-zero code: 1"* ]]
+  no_leftovers api-fail
+  # The raw stream ends with Docker's error line.
+  tar -C "$CTX" -cf "$BATS_TEST_TMPDIR/ctx.tar" .
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/ctx.tar" \
+    -H 'Content-Type: application/x-tar' "/build?t=api-fail"
+  [ "$(api_status)" = 200 ]
+  api_body | tail -n 1 | jq -e '.errorDetail.code == 1 and (.error | test("false"))'
+  no_leftovers api-fail
+}
+
+@test "bad requests: a hostile context tar, no Dockerfile, a bad tag; nothing left, the service serves" {
+  local victim=$BATS_TEST_TMPDIR/victim
+  python3 - "$BATS_TEST_TMPDIR/evil.tar" "$victim" <<'PY'
+import io, sys, tarfile
+out, victim = sys.argv[1], sys.argv[2]
+with tarfile.open(out, "w") as t:
+    df = b"FROM bb\nCOPY . /c/\n"
+    i = tarfile.TarInfo("Dockerfile"); i.size = len(df)
+    t.addfile(i, io.BytesIO(df))
+    data = b"pwned\n"
+    i = tarfile.TarInfo("../../../../../../.." + victim); i.size = len(data)
+    t.addfile(i, io.BytesIO(data))
+PY
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/evil.tar" \
+    -H 'Content-Type: application/x-tar' "/build?t=api-evil"
+  [ "$(api_status)" = 400 ] || [ "$(api_status)" = 500 ]
+  api_body | jq -e '.message | test("\\.\\.")'
+  [ ! -e "$victim" ]
+  no_leftovers api-evil
+  # The same tar gzip-compressed: refused the same way.
+  gzip -c "$BATS_TEST_TMPDIR/evil.tar" >"$BATS_TEST_TMPDIR/evil.tar.gz"
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/evil.tar.gz" "/build?t=api-evil"
+  [ "$(api_status)" = 400 ] || [ "$(api_status)" = 500 ]
+  [ ! -e "$victim" ]
+  # No Dockerfile in the context; a tag with a digest.
+  mkdir -p "$BATS_TEST_TMPDIR/empty" && touch "$BATS_TEST_TMPDIR/empty/x"
+  tar -C "$BATS_TEST_TMPDIR/empty" -cf "$BATS_TEST_TMPDIR/empty.tar" .
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/empty.tar" "/build?t=api-none"
+  [ "$(api_status)" -ge 400 ]
+  api_body | jq -e '.message | test("Dockerfile")'
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/empty.tar" "/build?t=x@sha256:abc"
+  [ "$(api_status)" = 400 ]
+  run api /_ping
+  [ "$(api_status)" = 200 ]
+  no_leftovers api-none
+  # Control: a plain extraction of the same tar does write the victim.
+  mkdir "$BATS_TEST_TMPDIR/x"
+  tar -C "$BATS_TEST_TMPDIR/x" -xPf "$BATS_TEST_TMPDIR/evil.tar" 2>/dev/null || true
+  [ -e "$victim" ]
+}
