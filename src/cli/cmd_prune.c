@@ -10,7 +10,9 @@
 #include "build_cache.h"
 #include "cleanup.h"
 #include "engine.h"
+#include "filter_kv.h"
 #include "prune.h"
+#include "volumes.h"
 
 static int parse_prune_filters(const char *cmd, const struct strlist *l,
                                struct berth_prune_filter *f) {
@@ -94,6 +96,19 @@ static int prune_images(struct berth_engine *e, bool all, bool section,
     fflush(stdout); /* what went before the error, in order */
     return cli_error(err, 1);
   }
+  return 0;
+}
+
+static int prune_volumes_where(struct berth_engine *e,
+                               const struct berth_volume_prune_filter *f,
+                               uint64_t *freed) {
+  json_t *r = NULL;
+  berth_error *err = NULL;
+  if (berth_volumes_prune_filtered(e, f, &r, &err) < 0)
+    return cli_engine_error(err);
+  print_strings(json_object_get(r, "VolumesDeleted"), "Deleted Volumes:");
+  *freed += reclaimed(r);
+  json_decref(r);
   return 0;
 }
 
@@ -209,11 +224,28 @@ int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv) {
   return status;
 }
 
+/* --filter label=, label!= (and all=, as the API takes it) into f. */
+static int volume_prune_filters(const struct strlist *l,
+                                struct berth_volume_prune_filter *f) {
+  for (size_t i = 0; i < l->n; i++) {
+    berth_error *err = NULL;
+    char key[16];
+    const char *value;
+    if (berth_filter_kv(l->items[i], key, sizeof key, &value, &err) < 0 ||
+        berth_volume_prune_filter_add(f, key, value, &err) < 0)
+      return cli_prefixed_error("volume prune", err, EXIT_USAGE);
+  }
+  return 0;
+}
+
 int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
   bool all = false, force = false;
+  struct strlist filters = {0};
   const struct opt opts[] = {
       {"all,a", OPT_BOOL, &all, NULL,
        "Remove all unused volumes, not just anonymous ones"},
+      {"filter", OPT_LIST, &filters, NULL,
+       "Provide filter values (e.g. \"label=<label>\")"},
       {"force,f", OPT_BOOL, &force, NULL, "Do not prompt for confirmation"}};
   char *pos[1];
   size_t npos;
@@ -225,6 +257,11 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   if (npos)
     return cli_errorf(EXIT_USAGE, "volume prune: takes no arguments");
+  struct berth_volume_prune_filter f = {0};
+  if (volume_prune_filters(&filters, &f) != 0)
+    return EXIT_USAGE;
+  all = all || f.all;
+  f.all = all;
   if (!force && !cli_confirm(all ? "WARNING! This will remove all local volumes "
                                "not used by at least one container."
                              : "WARNING! This will remove anonymous local "
@@ -234,7 +271,7 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv) {
   if (cli_engine(cli, &e) < 0)
     return EXIT_USAGE;
   uint64_t bytes = 0;
-  int rc = prune_volumes(e, all, &bytes);
+  int rc = prune_volumes_where(e, &f, &bytes);
   if (rc == 0)
     cli_print_reclaimed(bytes);
   return rc;

@@ -11,8 +11,13 @@
 #include "stats.h"
 #include "filter_kv.h"
 
-static const char *const filter_keys[] = {"type", "event", "container",
-                                          "image", "volume"};
+/* Docker's keys (acceptedEventFilterTags).  Objects berth has no
+ * events of (a daemon, swarm's configs, nodes, plugins, secrets,
+ * services) are still valid keys: they match nothing, as in Docker on a
+ * host without them. */
+static const char *const filter_keys[] = {
+    "type",   "event", "container", "image", "volume", "network", "label",
+    "scope",  "daemon", "config",   "node",  "plugin", "secret",  "service"};
 
 int berth_event_filter_add(struct berth_event_filter *f, const char *key,
                            const char *value, berth_error **err) {
@@ -51,6 +56,18 @@ static bool image_event_match(const struct berth_event *ev, const char *name,
          (strncmp(ev->actor, "sha256:", 7) == 0 && prefix_of(v, ev->actor + 7));
 }
 
+/* label=key or label=key=value against the actor's attributes (a
+ * container's events carry its labels), as Docker matches it. */
+static bool label_match(json_t *attributes, const char *want) {
+  const char *eq = strchr(want, '=');
+  if (!eq)
+    return json_object_get(attributes, want) != NULL;
+  char key[256];
+  snprintf(key, sizeof key, "%.*s", (int)(eq - want), want);
+  const char *v = json_string_value(json_object_get(attributes, key));
+  return v && strcmp(v, eq + 1) == 0;
+}
+
 static bool key_match(const struct berth_event *ev, const char *key,
                       const char *v) {
   const char *name = json_string_value(json_object_get(ev->attributes, "name"));
@@ -65,6 +82,13 @@ static bool key_match(const struct berth_event *ev, const char *key,
            (prefix_of(v, ev->actor) || prefix_of(v, name));
   if (strcmp(key, "volume") == 0)
     return strcmp(ev->type, "volume") == 0 && strcmp(ev->actor, v) == 0;
+  if (strcmp(key, "label") == 0)
+    return label_match(ev->attributes, v);
+  if (strcmp(key, "scope") == 0)
+    return strcmp(v, "local") == 0; /* every berth event is local */
+  if (strcmp(key, "image") != 0) /* network, daemon and swarm's objects */
+    return strcmp(ev->type, key) == 0 &&
+           (prefix_of(v, ev->actor) || (name && strcmp(name, v) == 0));
   if (strcmp(ev->type, "image") == 0)
     return image_event_match(ev, name, v);
   /* image: as given, or its name without the tag. */

@@ -2,6 +2,7 @@
  * containers that are gone. */
 #include "events.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,26 +11,44 @@
 
 #define EVENTS_KEPT 10000
 
+/* A container's attributes as Docker's events carry them: its labels,
+ * then name and image (they outlive the record).  NULL when there is no
+ * such container (or *err when the read failed and err is given). */
+static json_t *ctr_attributes(struct berth_db *db, const char *id,
+                              berth_error **err) {
+  _cleanup_stmt_ sqlite3_stmt *q = NULL;
+  if (berth_db_prepare(db,
+                       "SELECT name, image_name, json_extract(config, "
+                       "'$.Labels') FROM containers WHERE id=?",
+                       &q, err) < 0)
+    return NULL;
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step(q) != SQLITE_ROW)
+    return NULL;
+  const char *labels = (const char *)sqlite3_column_text(q, 2);
+  json_t *a = labels ? json_loads(labels, 0, NULL) : NULL;
+  if (!json_is_object(a)) {
+    json_decref(a);
+    a = json_object();
+  }
+  const char *k;
+  json_t *v, *tmp;
+  json_object_foreach_safe(a, tmp, k, v) if (!json_is_string(v))
+      json_object_del(a, k);
+  json_object_set_new(a, "name",
+                      json_string((const char *)sqlite3_column_text(q, 0)));
+  json_object_set_new(a, "image",
+                      json_string((const char *)sqlite3_column_text(q, 1)));
+  return a;
+}
+
 int berth_event_add(struct berth_db *db, const char *type, const char *action,
                     const char *actor, json_t *attributes,
                     berth_error **err) {
   _cleanup_stmt_ sqlite3_stmt *st = NULL;
-  /* A container's events carry its name and image, as Docker's: they
-   * outlive the record. */
   json_t *own = NULL;
-  if (!attributes && strcmp(type, "container") == 0) {
-    _cleanup_stmt_ sqlite3_stmt *q = NULL;
-    if (berth_db_prepare(db,
-                         "SELECT name, image_name FROM containers WHERE id=?",
-                         &q, NULL) == 0) {
-      sqlite3_bind_text(q, 1, actor, -1, SQLITE_STATIC);
-      if (sqlite3_step(q) == SQLITE_ROW)
-        own = json_pack("{s:s,s:s}", "name",
-                        (const char *)sqlite3_column_text(q, 0), "image",
-                        (const char *)sqlite3_column_text(q, 1));
-    }
-    attributes = own;
-  }
+  if (!attributes && strcmp(type, "container") == 0)
+    attributes = own = ctr_attributes(db, actor, NULL);
   _cleanup_free_ char *attrs =
       attributes ? json_dumps(attributes, JSON_COMPACT) : NULL;
   json_decref(own);
@@ -63,22 +82,23 @@ int berth_event_add(struct berth_db *db, const char *type, const char *action,
 
 int berth_event_add_die(struct berth_db *db, const char *id, int exit_code,
                         berth_error **err) {
-  _cleanup_stmt_ sqlite3_stmt *q = NULL;
-  if (berth_db_prepare(db,
-                       "SELECT name, image_name FROM containers WHERE id=?",
-                       &q, err) < 0)
-    return -1;
-  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-  if (sqlite3_step(q) != SQLITE_ROW)
+  berth_error *own = NULL;
+  json_t *attrs = ctr_attributes(db, id, &own);
+  if (!attrs) {
+    if (own) {
+      if (err && !*err)
+        *err = own;
+      else
+        berth_error_free(own);
+      return -1;
+    }
     return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0,
                            "no such container: `%s`", id);
+  }
   char code[16];
   snprintf(code, sizeof code, "%d", exit_code);
   /* Docker's attributes are strings, exitCode too. */
-  json_t *attrs = json_pack("{s:s,s:s,s:s}", "name",
-                            (const char *)sqlite3_column_text(q, 0), "image",
-                            (const char *)sqlite3_column_text(q, 1),
-                            "exitCode", code);
+  json_object_set_new(attrs, "exitCode", json_string(code));
   int rc = berth_event_add(db, "container", "die", id, attrs, err);
   json_decref(attrs);
   return rc;

@@ -29,8 +29,10 @@ int berth_event_last_exit(struct berth_db *db, const char *ref, char id[65],
 
 struct berth_event;
 
-/* Docker's event filters: type, event, container, image, volume.  Values
- * of one key are alternatives; different keys must all match. */
+/* Docker's event filters: type, event, container, image, volume,
+ * network, label (the attributes), scope (local), and daemon, config,
+ * node, plugin, secret, service (objects berth has no events of).
+ * Values of one key are alternatives; different keys must all match. */
 struct berth_event_filter {
   struct {
     char key[16];

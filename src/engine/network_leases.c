@@ -497,7 +497,9 @@ static int connect_locked(struct berth_engine *e, const struct berth_ctr *c,
     berth_endpoint_clear(&ep);
     return -1;
   }
-  int rc = running(c) ? berth_ctr_net_connect_live(e, c, &ep, err) : 0;
+  int rc = berth_net_event(e, "connect", net, c->id, err);
+  if (rc == 0 && running(c))
+    rc = berth_ctr_net_connect_live(e, c, &ep, err);
   berth_endpoint_clear(&ep);
   return rc;
 }
@@ -558,7 +560,8 @@ static int disconnect_locked(struct berth_engine *e, const struct berth_ctr *c,
     }
   }
   berth_endpoints_free(have, n);
-  if (rc < 0 || delete_endpoint(e, c->id, net->id, err) < 0)
+  if (rc < 0 || delete_endpoint(e, c->id, net->id, err) < 0 ||
+      berth_net_event(e, "disconnect", net, c->id, err) < 0)
     return -1;
   return berth_etc_net_update(e, c, err);
 }

@@ -30,6 +30,12 @@ int berth_net_overlaps(struct berth_engine *e, const struct berth_ipnet *cand,
 int berth_net_pick_pool(struct berth_engine *e, struct berth_ipnet *out,
                         berth_error **err);
 void berth_net_ula_from_id(const char *id, struct berth_ipnet *out);
+/* Records Docker's network event (create, destroy, connect, disconnect)
+ * in the caller's transaction: attributes name and type (the driver),
+ * and container for connect and disconnect (ctr_id, else NULL). */
+int berth_net_event(struct berth_engine *e, const char *action,
+                    const struct berth_network *n, const char *ctr_id,
+                    berth_error **err);
 /* "key" or "key=value" against a labels object. */
 bool berth_net_label_matches(json_t *labels, const char *want);
 

@@ -329,6 +329,52 @@ static int ipam_into(json_t *ipam, struct berth_network_create *req,
   return 0;
 }
 
+/* Known members of the wrong JSON type are refused (Go's decoder fails
+ * on them, and a silently ignored "EnableIPv6": "yes" would make another
+ * network than asked); unknown members are ignored, as Docker does. */
+static int check_member(json_t *o, const char *key, json_type want,
+                        berth_error **err) {
+  json_t *v = json_object_get(o, key);
+  bool ok = !v || json_is_null(v) || json_typeof(v) == want ||
+            (want == JSON_TRUE && json_is_boolean(v));
+  if (ok)
+    return 0;
+  static const char *const names[] = {
+      [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
+      [JSON_STRING] = "a string", [JSON_TRUE] = "a boolean"};
+  return berth_error_set(err, BERTH_ERR_INVALID, 0, "%s: expected %s", key,
+                         names[want]);
+}
+
+static int check_types(json_t *body, berth_error **err) {
+  static const char *const strs[] = {"Name", "Driver", "Scope"};
+  static const char *const bools[] = {"CheckDuplicate", "Internal",
+                                      "Attachable",     "Ingress",
+                                      "EnableIPv6",     "ConfigOnly"};
+  json_t *ipam = json_object_get(body, "IPAM"), *c;
+  size_t i;
+  for (i = 0; i < ARRAY_SIZE(strs); i++)
+    if (check_member(body, strs[i], JSON_STRING, err) < 0)
+      return -1;
+  for (i = 0; i < ARRAY_SIZE(bools); i++)
+    if (check_member(body, bools[i], JSON_TRUE, err) < 0)
+      return -1;
+  if (check_member(body, "IPAM", JSON_OBJECT, err) < 0 ||
+      check_member(ipam, "Driver", JSON_STRING, err) < 0 ||
+      check_member(ipam, "Config", JSON_ARRAY, err) < 0)
+    return -1;
+  json_array_foreach(json_object_get(ipam, "Config"), i, c) {
+    if (!json_is_object(c))
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "IPAM.Config[%zu]: expected an object", i);
+    if (check_member(c, "Subnet", JSON_STRING, err) < 0 ||
+        check_member(c, "Gateway", JSON_STRING, err) < 0 ||
+        check_member(c, "IPRange", JSON_STRING, err) < 0)
+      return berth_error_prefix(err, "IPAM.Config[%zu]", i);
+  }
+  return 0;
+}
+
 int berth_network_create_request(struct berth_engine *e, json_t *body,
                                  json_t **out, berth_error **err) {
   struct berth_network_create req = {
@@ -340,6 +386,8 @@ int berth_network_create_request(struct berth_engine *e, json_t *body,
       .options = json_object_get(body, "Options")};
   struct berth_network n = {0};
   *out = NULL;
+  if (check_types(body, err) < 0)
+    return -1;
   if (!req.name)
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
                            "network name cannot be empty");

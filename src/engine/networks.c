@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "cleanup.h"
+#include "events.h"
 #include "net_apply.h"
 #include "network_priv.h"
 #include "prune.h"
@@ -74,6 +75,19 @@ int berth_net_tx_end(struct berth_engine *e, bool own, int rc,
     return rc;
   }
   return berth_db_commit(e->db, err);
+}
+
+int berth_net_event(struct berth_engine *e, const char *action,
+                    const struct berth_network *n, const char *ctr_id,
+                    berth_error **err) {
+  json_t *a = json_pack("{s:s,s:s}", "name", n->name, "type", n->driver);
+  if (a && ctr_id)
+    json_object_set_new(a, "container", json_string(ctr_id));
+  if (!a)
+    return berth_error_set(err, BERTH_ERR_SYSTEM, ENOMEM, "allocate");
+  int rc = berth_event_add(e->db, "network", action, n->id, a, err);
+  json_decref(a);
+  return rc;
 }
 
 /* ---- Records --------------------------------------------------------- */
@@ -525,7 +539,10 @@ int berth_network_create(struct berth_engine *e,
   bool own;
   if (berth_net_tx_begin(e, &own, err) < 0)
     return -1;
-  int rc = plan(e, req, &n, err) < 0 || insert_network(e, &n, err) < 0 ? -1 : 0;
+  int rc = plan(e, req, &n, err) < 0 || insert_network(e, &n, err) < 0 ||
+                   berth_net_event(e, "create", &n, NULL, err) < 0
+               ? -1
+               : 0;
   rc = berth_net_tx_end(e, own, rc, err);
   if (rc == 0 && out)
     *out = n;
@@ -543,7 +560,8 @@ static int delete_network(struct berth_engine *e, const struct berth_network *n,
       0)
     return -1;
   sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-  if (berth_db_step_done(e->db, st, err) < 0)
+  if (berth_db_step_done(e->db, st, err) < 0 ||
+      berth_net_event(e, "destroy", n, NULL, err) < 0)
     return -1;
   /* The bridge and its rules go with the record: if they cannot, the
    * record stays (rolled back) so rm can be retried. */

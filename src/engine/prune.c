@@ -267,11 +267,18 @@ int berth_images_prune_filtered_report(struct berth_engine *e, bool all,
 
 int berth_volumes_prune_report(struct berth_engine *e, bool all,
                                json_t **report, berth_error **err) {
+  struct berth_volume_prune_filter f = {.all = all};
+  return berth_volumes_prune_filtered(e, &f, report, err);
+}
+
+int berth_volumes_prune_filtered(struct berth_engine *e,
+                                 const struct berth_volume_prune_filter *f,
+                                 json_t **report, berth_error **err) {
   char **names = NULL;
   size_t n = 0;
   uint64_t bytes = 0;
   *report = NULL;
-  if (berth_volume_prune(e, all, &names, &n, &bytes, err) < 0)
+  if (berth_volume_prune_where(e, f, &names, &n, &bytes, err) < 0)
     return -1;
   json_t *list = json_array();
   for (size_t i = 0; i < n; i++) {

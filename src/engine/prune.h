@@ -89,5 +89,10 @@ int berth_images_prune_filtered_report(struct berth_engine *e, bool all,
  * "SpaceReclaimed": bytes}; anonymous volumes only unless all. */
 int berth_volumes_prune_report(struct berth_engine *e, bool all,
                                json_t **report, berth_error **err);
+/* The same with the API's filters (all, label, label!). */
+struct berth_volume_prune_filter;
+int berth_volumes_prune_filtered(struct berth_engine *e,
+                                 const struct berth_volume_prune_filter *f,
+                                 json_t **report, berth_error **err);
 
 #endif

@@ -23,6 +23,18 @@ json_t *berth_volume_inspect(struct berth_engine *e,
 }
 
 static int check_request(json_t *body, berth_error **err) {
+  /* Known members of another type are refused as Go's decoder does. */
+  static const char *const strs[] = {"Name", "Driver"};
+  for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
+    json_t *m = json_object_get(body, strs[i]);
+    if (m && !json_is_string(m) && !json_is_null(m))
+      return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                             "%s: expected a string", strs[i]);
+  }
+  json_t *opts = json_object_get(body, "DriverOpts");
+  if (opts && !json_is_object(opts) && !json_is_null(opts))
+    return berth_error_set(err, BERTH_ERR_INVALID, 0,
+                           "DriverOpts: expected an object");
   const char *driver = json_string_value(json_object_get(body, "Driver"));
   if (driver && *driver && strcmp(driver, "local") != 0)
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
@@ -35,7 +47,7 @@ static int check_request(json_t *body, berth_error **err) {
   json_t *v, *labels = json_object_get(body, "Labels");
   if (labels && !json_is_object(labels) && !json_is_null(labels))
     return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                           "Labels: not an object");
+                           "Labels: expected an object");
   json_object_foreach(labels, k, v) if (!json_is_string(v)) return
       berth_error_set(err, BERTH_ERR_INVALID, 0, "label `%s`: not a string",
                       k);
@@ -91,6 +103,8 @@ int berth_volume_filter_add(struct berth_volume_filter *f, const char *key,
     to = f->label, n = &f->nlabel;
   else if (strcmp(key, "dangling") == 0 && is_bool(value))
     to = f->dangling, n = &f->ndangling;
+  else if (strcmp(key, "driver") == 0)
+    to = f->driver, n = &f->ndriver;
   if (!to || *n >= ARRAY_SIZE(f->name))
     return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid filter `%s=%s`",
                            key, value);
@@ -129,5 +143,40 @@ bool berth_volume_matches(const struct berth_volume *v,
     bool want = f->dangling[i][0] == 't' || f->dangling[i][0] == '1';
     dangling_ok |= want == (v->refs == 0);
   }
-  return ok && dangling_ok;
+  /* local is the only driver a berth volume can have. */
+  bool driver_ok = f->ndriver == 0;
+  for (size_t i = 0; i < f->ndriver; i++)
+    driver_ok |= strcmp(f->driver[i], "local") == 0;
+  return ok && dangling_ok && driver_ok;
+}
+
+int berth_volume_prune_filter_add(struct berth_volume_prune_filter *f,
+                                  const char *key, const char *value,
+                                  berth_error **err) {
+  bool label = strcmp(key, "label") == 0, not = strcmp(key, "label!") == 0;
+  if (strcmp(key, "all") == 0 && is_bool(value)) {
+    f->all = value[0] == 't' || value[0] == '1';
+    return 0;
+  }
+  if ((label && f->nlabel < ARRAY_SIZE(f->label)) ||
+      (not && f->nnot < ARRAY_SIZE(f->not_label))) {
+    if (label)
+      f->label[f->nlabel++] = value;
+    else
+      f->not_label[f->nnot++] = value;
+    return 0;
+  }
+  return berth_error_set(err, BERTH_ERR_INVALID, 0, "invalid filter `%s=%s`",
+                         key, value);
+}
+
+bool berth_volume_prune_selects(const struct berth_volume_prune_filter *f,
+                                json_t *labels) {
+  for (size_t i = 0; f && i < f->nlabel; i++)
+    if (!label_matches(labels, f->label[i]))
+      return false;
+  for (size_t i = 0; f && i < f->nnot; i++)
+    if (label_matches(labels, f->not_label[i]))
+      return false;
+  return true;
 }

@@ -515,15 +515,40 @@ static int orphans(struct berth_engine *e, struct strs *trash,
   return rc;
 }
 
-static int prune_locked(struct berth_engine *e, bool all, struct strs *names,
-                        struct strs *moved, struct strs *trash,
-                        berth_error **err) {
+/* Keeps the names whose volume's labels the filter selects. */
+static int keep_selected(struct berth_engine *e,
+                         const struct berth_volume_prune_filter *f,
+                         struct strs *names, berth_error **err) {
+  size_t k = 0;
+  for (size_t i = 0; i < names->n; i++) {
+    struct berth_volume v = {0};
+    if (berth_volume_get(e, names->v[i], &v, err) < 0)
+      return -1;
+    bool keep = berth_volume_prune_selects(f, v.labels);
+    berth_volume_clear(&v);
+    if (keep)
+      names->v[k++] = names->v[i];
+    else
+      free(names->v[i]);
+  }
+  names->n = k;
+  if (names->v)
+    names->v[k] = NULL;
+  return 0;
+}
+
+static int prune_locked(struct berth_engine *e,
+                        const struct berth_volume_prune_filter *f,
+                        struct strs *names, struct strs *moved,
+                        struct strs *trash, berth_error **err) {
   char sql[256];
   snprintf(sql, sizeof sql,
            "SELECT name FROM volumes v WHERE NOT EXISTS (SELECT 1 FROM "
            "container_volumes cv WHERE cv.volume = v.name)%s",
-           all ? "" : " AND anonymous");
-  if (orphans(e, trash, err) < 0 || select_names(e, sql, NULL, names, err) < 0)
+           f && f->all ? "" : " AND anonymous");
+  if (orphans(e, trash, err) < 0 ||
+      select_names(e, sql, NULL, names, err) < 0 ||
+      keep_selected(e, f, names, err) < 0)
     return -1;
   for (size_t i = 0; i < names->n; i++) {
     char t[4096];
@@ -539,11 +564,19 @@ static int prune_locked(struct berth_engine *e, bool all, struct strs *names,
 
 int berth_volume_prune(struct berth_engine *e, bool all, char ***removed,
                        size_t *n, uint64_t *reclaimed, berth_error **err) {
+  struct berth_volume_prune_filter f = {.all = all};
+  return berth_volume_prune_where(e, &f, removed, n, reclaimed, err);
+}
+
+int berth_volume_prune_where(struct berth_engine *e,
+                             const struct berth_volume_prune_filter *f,
+                             char ***removed, size_t *n, uint64_t *reclaimed,
+                             berth_error **err) {
   struct strs names = {0}, moved = {0}, trash = {0};
   *reclaimed = 0;
   if (berth_db_begin(e->db, err) < 0)
     return -1;
-  if (prune_locked(e, all, &names, &moved, &trash, err) < 0 ||
+  if (prune_locked(e, f, &names, &moved, &trash, err) < 0 ||
       berth_db_commit(e->db, err) < 0) {
     berth_db_rollback(e->db);
     for (size_t i = 0; i < moved.n; i++)

@@ -75,11 +75,12 @@ int berth_volume_delete(struct berth_engine *e, const char *name, bool force,
                         berth_error **err);
 
 /* GET /volumes?filters=: name (substring), label (key or key=value),
- * dangling (true/false/1/0: referenced by no container).  Values of one
+ * dangling (true/false/1/0: referenced by no container), driver (only
+ * "local" matches).  Values of one
  * key are alternatives, different keys all apply, every label must. */
 struct berth_volume_filter {
-  const char *name[64], *label[64], *dangling[64]; /* borrowed */
-  size_t nname, nlabel, ndangling;
+  const char *name[64], *label[64], *dangling[64], *driver[64]; /* borrowed */
+  size_t nname, nlabel, ndangling, ndriver;
 };
 /* INVALID "invalid filter `key=value`" for another key or a bad value. */
 int berth_volume_filter_add(struct berth_volume_filter *f, const char *key,
@@ -103,6 +104,27 @@ int berth_volume_remove(struct berth_engine *e, const char *name,
  * of interrupted removals and creations (directories with no record). */
 int berth_volume_prune(struct berth_engine *e, bool all, char ***removed,
                        size_t *n, uint64_t *reclaimed, berth_error **err);
+
+/* POST /volumes/prune's filters: all (true/false/1/0), label and label!
+ * (key or key=value; every label must match, no label! may). */
+struct berth_volume_prune_filter {
+  bool all;
+  const char *label[16], *not_label[16]; /* borrowed */
+  size_t nlabel, nnot;
+};
+/* INVALID "invalid filter `key=value`" for another key or a bad value. */
+int berth_volume_prune_filter_add(struct berth_volume_prune_filter *f,
+                                  const char *key, const char *value,
+                                  berth_error **err);
+/* Whether a volume with these labels is one the filter's labels select. */
+bool berth_volume_prune_selects(const struct berth_volume_prune_filter *f,
+                                json_t *labels);
+/* berth_volume_prune with the filter (f NULL: anonymous ones, any
+ * labels). */
+int berth_volume_prune_where(struct berth_engine *e,
+                             const struct berth_volume_prune_filter *f,
+                             char ***removed, size_t *n, uint64_t *reclaimed,
+                             berth_error **err);
 
 /* At container create, inside the caller's transaction, after the record
  * and its id range exist (the owner block is read from the record):

@@ -13,4 +13,14 @@
 int berth_filter_kv(const char *kv, char *key, size_t keylen,
                     const char **value, berth_error **err);
 
+/* The Engine API's filters map, {"key": ["value", ...]} (as
+ * api_query_filters normalises it; NULL: none), handed to add one pair at
+ * a time: an object's filter_add (values borrowed from filters).  A value
+ * that is not a string is INVALID naming its key. */
+struct json_t;
+int berth_filter_map_each(struct json_t *filters,
+                          int (*add)(void *f, const char *key,
+                                     const char *value, berth_error **err),
+                          void *f, berth_error **err);
+
 #endif

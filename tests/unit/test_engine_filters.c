@@ -122,6 +122,77 @@ static void test_event_matches(void **state) {
   json_decref(a);
 }
 
+/* Docker's other keys: label (the attributes), network (its events by
+ * id prefix or name), scope, and objects berth has no events of. */
+static void test_event_more_keys(void **state) {
+  (void)state;
+  json_t *a = json_pack("{s:s,s:s,s:s}", "name", "web", "image", "bb", "team",
+                        "blue");
+  json_t *na = json_pack("{s:s,s:s}", "name", "front", "type", "bridge");
+  struct berth_event start = event("container", "start", "abcdef012345", a);
+  struct berth_event conn = event("network", "connect", "0123456789ab", na);
+  berth_error *err = NULL;
+  struct berth_event_filter f = {0};
+  assert_int_equal(berth_event_filter_parse(&f, "label=team=blue", &err), 0);
+  assert_true(berth_event_matches(&start, &f));
+  assert_false(berth_event_matches(&conn, &f));
+  f = (struct berth_event_filter){0};
+  assert_int_equal(berth_event_filter_parse(&f, "label=team=red", &err), 0);
+  assert_false(berth_event_matches(&start, &f));
+  f = (struct berth_event_filter){0};
+  assert_int_equal(berth_event_filter_parse(&f, "label=team", &err), 0);
+  assert_true(berth_event_matches(&start, &f));
+  f = (struct berth_event_filter){0};
+  assert_int_equal(berth_event_filter_parse(&f, "network=front", &err), 0);
+  assert_true(berth_event_matches(&conn, &f));
+  assert_false(berth_event_matches(&start, &f));
+  f = (struct berth_event_filter){0};
+  assert_int_equal(berth_event_filter_parse(&f, "network=0123", &err), 0);
+  assert_true(berth_event_matches(&conn, &f));
+  f = (struct berth_event_filter){0};
+  assert_int_equal(berth_event_filter_parse(&f, "scope=local", &err), 0);
+  assert_true(berth_event_matches(&start, &f));
+  f = (struct berth_event_filter){0};
+  assert_int_equal(berth_event_filter_parse(&f, "scope=swarm", &err), 0);
+  assert_false(berth_event_matches(&start, &f));
+  f = (struct berth_event_filter){0};
+  assert_int_equal(berth_event_filter_parse(&f, "daemon=x", &err), 0);
+  assert_int_equal(berth_event_filter_parse(&f, "service=x", &err), 0);
+  assert_false(berth_event_matches(&start, &f));
+  assert_null(err);
+  json_decref(a);
+  json_decref(na);
+}
+
+static void test_volume_prune_filters(void **state) {
+  (void)state;
+  json_t *prod = json_pack("{s:s}", "env", "prod");
+  json_t *none = json_object();
+  struct berth_volume_prune_filter f = {0};
+  berth_error *err = NULL;
+  assert_int_equal(berth_volume_prune_filter_add(&f, "all", "maybe", &err), -1);
+  assert_int_equal(err->kind, BERTH_ERR_INVALID);
+  berth_error_free(err);
+  err = NULL;
+  assert_int_equal(berth_volume_prune_filter_add(&f, "until", "1h", &err), -1);
+  berth_error_free(err);
+  err = NULL;
+  assert_int_equal(berth_volume_prune_filter_add(&f, "all", "true", &err), 0);
+  assert_true(f.all);
+  assert_true(berth_volume_prune_selects(&f, none));
+  assert_int_equal(berth_volume_prune_filter_add(&f, "label", "env", &err), 0);
+  assert_true(berth_volume_prune_selects(&f, prod));
+  assert_false(berth_volume_prune_selects(&f, none));
+  struct berth_volume_prune_filter g = {0};
+  assert_int_equal(
+      berth_volume_prune_filter_add(&g, "label!", "env=prod", &err), 0);
+  assert_false(g.all);
+  assert_false(berth_volume_prune_selects(&g, prod));
+  assert_true(berth_volume_prune_selects(&g, none));
+  json_decref(prod);
+  json_decref(none);
+}
+
 static void test_events_begin_bounds(void **state) {
   (void)state;
   struct berth_event_query q = {.since = NOW, .until = NOW - SEC};
@@ -158,9 +229,12 @@ static void test_volume_filters(void **state) {
   assert_int_equal(err->kind, BERTH_ERR_INVALID);
   berth_error_free(err);
   err = NULL;
-  assert_int_equal(berth_volume_filter_parse(&f, "driver=local", &err), -1);
-  berth_error_free(err);
-  err = NULL;
+  assert_int_equal(berth_volume_filter_parse(&f, "driver=nfs", &err), 0);
+  /* local is the only driver: another matches nothing. */
+  assert_false(berth_volume_matches(&spare, &f));
+  f = (struct berth_volume_filter){0};
+  assert_int_equal(berth_volume_filter_parse(&f, "driver=local", &err), 0);
+  assert_true(berth_volume_matches(&spare, &f));
   assert_int_equal(berth_volume_filter_parse(&f, "dangling=true", &err), 0);
   assert_false(berth_volume_matches(&used, &f));
   assert_true(berth_volume_matches(&spare, &f));
@@ -258,7 +332,9 @@ static void test_volume_create_request_checks(void **state) {
       "{\"Driver\": \"nfs\"}",
       "{\"DriverOpts\": {\"type\": \"tmpfs\"}}",
       "{\"Labels\": {\"a\": 1}}",
-      "{\"Labels\": [\"a\"]}"};
+      "{\"Labels\": [\"a\"]}",
+      "{\"Name\": 7}",
+      "{\"DriverOpts\": \"x\"}"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     json_t *body = json_loads(bad[i], 0, NULL), *vol = (json_t *)1;
     berth_error *err = NULL;
@@ -277,6 +353,8 @@ int main(void) {
       cmocka_unit_test(test_prune_filter_rejects),
       cmocka_unit_test(test_event_filter_keys),
       cmocka_unit_test(test_event_matches),
+      cmocka_unit_test(test_event_more_keys),
+      cmocka_unit_test(test_volume_prune_filters),
       cmocka_unit_test(test_events_begin_bounds),
       cmocka_unit_test(test_volume_filters),
       cmocka_unit_test(test_top_parse),

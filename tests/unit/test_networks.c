@@ -232,6 +232,17 @@ static void test_create_requests(void **state) {
             "plugin \"macvlan\" not found");
   must_fail(t, "{\"Name\":\"x8\",\"Options\":{\"berth.ip-range\":\"x\"}}",
             BERTH_ERR_INVALID, "reserved");
+  /* Known members of the wrong type (Go's decoder refuses them). */
+  must_fail(t, "{\"Name\":\"x9\",\"EnableIPv6\":\"yes\"}",
+            BERTH_ERR_INVALID, "EnableIPv6: expected a boolean");
+  must_fail(t, "{\"Name\":7}", BERTH_ERR_INVALID, "Name: expected a string");
+  must_fail(t, "{\"Name\":\"x10\",\"IPAM\":{\"Config\":{}}}",
+            BERTH_ERR_INVALID, "Config: expected an array");
+  must_fail(t, "{\"Name\":\"x11\",\"IPAM\":{\"Config\":[\"a\"]}}",
+            BERTH_ERR_INVALID, "IPAM.Config[0]: expected an object");
+  must_fail(t,
+            "{\"Name\":\"x12\",\"IPAM\":{\"Config\":[{\"Subnet\":1}]}}",
+            BERTH_ERR_INVALID, "IPAM.Config[0]: Subnet: expected a string");
   assert_string_equal(one(t, "SELECT count(*) FROM networks"), "4");
 }
 

@@ -435,6 +435,49 @@ static void test_detach_prune(void **state) {
   assert_int_equal(rmdir(p), 0); /* empty: nothing left behind */
 }
 
+/* The API's prune filters: labels select among the unused ones. */
+static void test_prune_labels(void **state) {
+  struct t *t = *state;
+  json_t *keep = json_pack("{s:s}", "keep", "yes");
+  json_t *drop = json_pack("{s:s}", "keep", "no");
+  char *name = NULL;
+  assert_int_equal(berth_volume_create(&t->e, "k1", keep, &name, NULL, NULL),
+                   0);
+  free(name);
+  assert_int_equal(berth_volume_create(&t->e, "d1", drop, &name, NULL, NULL),
+                   0);
+  free(name);
+  assert_int_equal(berth_volume_create(&t->e, "n1", NULL, &name, NULL, NULL),
+                   0);
+  free(name);
+  struct berth_volume_prune_filter f = {.all = true};
+  assert_int_equal(berth_volume_prune_filter_add(&f, "label", "keep=no", NULL),
+                   0);
+  char **removed = NULL;
+  size_t n = 0;
+  uint64_t bytes = 0;
+  assert_int_equal(
+      berth_volume_prune_where(&t->e, &f, &removed, &n, &bytes, NULL), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(removed[0], "d1");
+  free(removed[0]);
+  free(removed);
+  /* label!: every unused one without the label. */
+  f = (struct berth_volume_prune_filter){.all = true};
+  assert_int_equal(berth_volume_prune_filter_add(&f, "label!", "keep", NULL),
+                   0);
+  assert_int_equal(
+      berth_volume_prune_where(&t->e, &f, &removed, &n, &bytes, NULL), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(removed[0], "n1");
+  free(removed[0]);
+  free(removed);
+  assert_true(exists(t, "k1"));
+  assert_false(exists(t, "d1"));
+  json_decref(keep);
+  json_decref(drop);
+}
+
 /* Detach inside the caller's transaction (berth_ctr_destroy's). */
 static void test_detach_in_transaction(void **state) {
   struct t *t = *state;
@@ -609,6 +652,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_shift, setup, teardown),
       cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
       cmocka_unit_test_setup_teardown(test_detach_prune, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_prune_labels, setup, teardown),
       cmocka_unit_test_setup_teardown(test_detach_in_transaction, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_copy_in, setup, teardown),

@@ -131,6 +131,24 @@ teardown() {
   [ -z "$(berth volume ls -q)" ]
 }
 
+@test "volume prune --filter label= and label!= select among the unused ones" {
+  berth volume create --label tier=cache pc >/dev/null
+  berth volume create --label tier=db pd >/dev/null
+  berth volume create plain >/dev/null
+  run berth volume prune -af --filter label=tier=cache
+  [ "$status" -eq 0 ]
+  [ "${lines[1]}" = pc ]
+  [ "$(berth volume ls -q | sort | tr '\n' ' ')" = "pd plain " ]
+  run berth volume prune -af --filter 'label!=tier'
+  [ "$status" -eq 0 ]
+  [ "${lines[1]}" = plain ]
+  [ "$(berth volume ls -q)" = pd ]
+  run berth volume prune -f --filter colour=red
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"invalid filter \`colour=red\`"* ]]
+  [ "$(berth volume ls -q)" = pd ]
+}
+
 # ---- Volumes in containers ----------------------------------------------
 
 @test "run -v NAME:/data: root can write, the data outlives --rm containers" {
