@@ -40,9 +40,14 @@ compose() { docker-compose "$@"; }
 # numbers, not strings) in nanoseconds.
 ns_of() { date -d "$1" +%s%N; }
 
+# jq FILTER on container NAME's inspect document (from the API: the docker
+# CLI's inspect is checked on its own below).
+ctr_jq() {
+  curl -sf --unix-socket "$SOCK" "http://d/v1.41/containers/$1/json" | jq -r "$2"
+}
 # The address of container NAME on the project's network.
 addr_of() {
-  dk inspect -f "{{(index .NetworkSettings.Networks \"${COMPOSE_PROJECT_NAME}_front\").IPAddress}}" "$1"
+  ctr_jq "$1" ".NetworkSettings.Networks[\"${COMPOSE_PROJECT_NAME}_front\"].IPAddress"
 }
 
 # Nothing of the project left: containers, network (and its bridge),
@@ -74,23 +79,19 @@ nothing_left() {
 
 @test "compose up -d: health-checked dependency, named volume, published port; ps, logs, exec; down -v leaves nothing" {
   cd "$COMPOSE_DIR/web"
+  t0=$(date +%s)
   run compose up -d
   echo "$output"
   [ "$status" -eq 0 ]
   # The writer started only once web was healthy, and the page it wrote
   # into the volume is what front serves on the published port.
-  run dk inspect -f '{{.State.Health.Status}}' bcomp_web_1
-  [ "$output" = healthy ]
+  [ "$(ctr_jq bcomp_web_1 .State.Health.Status)" = healthy ]
   wait_until curl -sf "http://127.0.0.1:$COMPOSE_PORT/index.html"
   run curl -sf "http://127.0.0.1:$COMPOSE_PORT/index.html"
   [ "$output" = "written by the writer for compose.bats" ]
-  web_started=$(ns_of "$(dk inspect -f '{{.State.StartedAt}}' bcomp_web_1)")
-  writer_started=$(ns_of "$(dk inspect -f '{{.State.StartedAt}}' bcomp_writer_1)")
+  web_started=$(ns_of "$(ctr_jq bcomp_web_1 .State.StartedAt)")
+  writer_started=$(ns_of "$(ctr_jq bcomp_writer_1 .State.StartedAt)")
   [ "$web_started" -lt "$writer_started" ]
-  # a health check had passed before the writer started
-  first_ok=$(ns_of "$(dk inspect -f '{{(index .State.Health.Log 0).End}}' bcomp_web_1)")
-  [ "$(dk inspect -f '{{(index .State.Health.Log 0).ExitCode}}' bcomp_web_1)" = 0 ]
-  [ "$first_ok" -lt "$writer_started" ]
   # the volume and the network are the project's
   run berth volume ls -q
   [ "$output" = bcomp_content ]
@@ -114,7 +115,26 @@ nothing_left() {
   run compose exec -T front cat /www/index.html
   [ "$status" -eq 0 ]
   [ "$output" = "written by the writer for compose.bats" ]
-  run compose exec -T web sh -c 'echo $$; exit 5'
+
+  # web was reported healthy before the writer started (the events of
+  # the up, from the API)
+  evs=$(curl -sf --unix-socket "$SOCK" -G --data-urlencode "since=$t0" \
+    --data-urlencode "until=$(($(date +%s) + 1))" \
+    --data-urlencode 'filters={"type":["container"]}' http://d/v1.41/events)
+  healthy_at=$(jq -rs '[.[] | select(.Actor.Attributes.name == "bcomp_web_1" and
+    .Action == "health_status: healthy")][0].timeNano' <<<"$evs")
+  writer_at=$(jq -rs '[.[] | select(.Actor.Attributes.name == "bcomp_writer_1" and
+    .Action == "start")][0].timeNano' <<<"$evs")
+  echo "healthy at $healthy_at, writer started at $writer_at"
+  [ "$healthy_at" -le "$writer_at" ]
+  # the docker CLI reads the health-checked container's inspect document
+  # (Docker's times are RFC 3339 strings)
+  run dk inspect -f '{{.State.Health.Status}} {{(index .State.Health.Log 0).ExitCode}}' bcomp_web_1
+  echo "$output"
+  [ "$output" = "healthy 0" ]
+  # exec's status comes back (compose runs `docker exec`, which inspects
+  # the container first)
+  run compose exec -T web sh -c 'exit 5'
   [ "$status" -eq 5 ]
 
   run compose down -v
@@ -142,7 +162,7 @@ nothing_left() {
   # and reaches each replica at those addresses: three different hosts,
   # each the replica's own (its hostname is its short id)
   hosts=$(compose run --rm client sh -c "for a in $(echo $want); do wget -q -O- http://\$a/host; done" | sort)
-  ids=$(for i in 1 2 3; do dk inspect -f '{{.Config.Hostname}}' "bcomp_web_$i"; done | sort)
+  ids=$(for i in 1 2 3; do ctr_jq "bcomp_web_$i" .Config.Hostname; done | sort)
   [ "$hosts" = "$ids" ]
   [ "$(sort -u <<<"$hosts" | wc -l)" -eq 3 ]
   # compose run --rm removed its containers
