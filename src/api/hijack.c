@@ -202,6 +202,28 @@ static void early_input(struct relay *x, const char *early, size_t len) {
     close_in(x);
 }
 
+/* One wait and what it allows; false when the relay is over (the server
+ * stops, or poll fails). */
+static bool relay_step(struct relay *x, bool open_out[2]) {
+  struct pollfd p[5] = {
+      {.fd = x->in_len == 0 && !x->sock_eof ? x->sock : -1, .events = POLLIN},
+      {.fd = x->in_len ? x->in_fd : -1, .events = POLLOUT},
+      {.fd = open_out[0] ? x->out[0] : -1, .events = POLLIN},
+      {.fd = open_out[1] ? x->out[1] : -1, .events = POLLIN},
+      {.fd = api_stop_fd(), .events = POLLIN}};
+  if (poll(p, 5, -1) < 0)
+    return errno == EINTR;
+  if (p[4].revents)
+    return false;
+  if (p[0].revents & (POLLERR | POLLNVAL))
+    x->client_gone = true;
+  pump_in(x, p[0].revents & (POLLIN | POLLHUP), p[1].revents != 0);
+  for (int i = 0; i < 2; i++)
+    if (p[2 + i].revents && !pump_out(x, i))
+      open_out[i] = false;
+  return true;
+}
+
 void api_relay(int sock, const char *early, size_t early_len, int in_fd,
                int out_fd, int err_fd, bool tty) {
   struct relay *x = calloc(1, sizeof *x);
@@ -219,28 +241,10 @@ void api_relay(int sock, const char *early, size_t early_len, int in_fd,
   bool open_out[2] = {out_fd >= 0, err_fd >= 0};
   /* With no output attached, the relay lasts as long as the client. */
   bool wait_client = !open_out[0] && !open_out[1];
-  while (!x->client_gone && (open_out[0] || open_out[1] ||
-                             (wait_client && !x->sock_eof))) {
-    struct pollfd p[5] = {
-        {.fd = x->in_len == 0 && !x->sock_eof ? sock : -1, .events = POLLIN},
-        {.fd = x->in_len ? x->in_fd : -1, .events = POLLOUT},
-        {.fd = open_out[0] ? out_fd : -1, .events = POLLIN},
-        {.fd = open_out[1] ? err_fd : -1, .events = POLLIN},
-        {.fd = api_stop_fd(), .events = POLLIN}};
-    if (poll(p, 5, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-    if (p[4].revents)
-      break;
-    if (p[0].revents & (POLLERR | POLLNVAL))
-      x->client_gone = true;
-    pump_in(x, p[0].revents & (POLLIN | POLLHUP), p[1].revents != 0);
-    for (int i = 0; i < 2; i++)
-      if (p[2 + i].revents && !pump_out(x, i))
-        open_out[i] = false;
-  }
+  while (!x->client_gone &&
+         (open_out[0] || open_out[1] || (wait_client && !x->sock_eof)) &&
+         relay_step(x, open_out))
+    ;
   close_in(x);
   shutdown(sock, SHUT_WR);
   free(x);

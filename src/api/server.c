@@ -195,6 +195,34 @@ static void check_length(struct api_rq *q, struct MHD_Connection *mc) {
               n, max);
 }
 
+/* The path decoded and its version prefix checked, then the route. */
+static void route(struct api_rq *q, const char *url) {
+  char *path = strdup(url);
+  if (!path || api_unescape(path, false) < 0) {
+    free(path);
+    set_early(q, 400, "invalid path");
+    return;
+  }
+  const char *rest = api_strip_version(path, &q->req.version);
+  if (!rest) {
+    version_refused(q, path);
+    free(path);
+    return;
+  }
+  q->path = strdup(rest);
+  free(path);
+  if (!q->path) {
+    set_early(q, 500, "out of memory");
+    return;
+  }
+  q->req.path = q->path;
+  unsigned status = 404;
+  q->route = api_route_find(&q->req, &status);
+  if (!q->route)
+    set_early(q, status, status == 405 ? "method not allowed"
+                                        : "page not found");
+}
+
 static struct api_rq *rq_begin(struct api_server *srv,
                                struct MHD_Connection *mc, const char *url,
                                const char *method) {
@@ -211,30 +239,7 @@ static struct api_rq *rq_begin(struct api_server *srv,
   q->req.method = method;
   q->req.body_fd = -1;
   q->req.body = "";
-  char *path = strdup(url);
-  if (!path || api_unescape(path, false) < 0) {
-    free(path);
-    set_early(q, 400, "invalid path");
-    return q;
-  }
-  const char *rest = api_strip_version(path, &q->req.version);
-  if (!rest) {
-    version_refused(q, path);
-    free(path);
-    return q;
-  }
-  q->path = strdup(rest);
-  free(path);
-  if (!q->path) {
-    set_early(q, 500, "out of memory");
-    return q;
-  }
-  q->req.path = q->path;
-  unsigned status = 404;
-  q->route = api_route_find(&q->req, &status);
-  if (!q->route)
-    set_early(q, status, status == 405 ? "method not allowed"
-                                        : "page not found");
+  route(q, url);
   check_length(q, mc);
   if (!q->early_status && api_body_begin(q) < 0)
     set_early(q, 500, "cannot store the request body");
@@ -407,17 +412,21 @@ static int bind_socket(const char *path, gid_t group, ino_t *ino,
     return berth_error_sys(err, "socket");
   struct sockaddr_un sa;
   fill_addr(&sa, path);
-  /* The socket is root-equivalent: it is born 0600 (no window in which
-   * another user could connect before the chmod), then given to the
-   * group and opened to it. */
-  mode_t old = umask(0177);
+  /* The socket is root-equivalent: it is born 0660 through the umask (no
+   * window in which another user could connect before a chmod), then
+   * given to root and the group (when run as root; a user's own service
+   * keeps the user's ids) with lchown, on what lstat saw to be a socket:
+   * a path swapped for a symlink meanwhile gets nothing changed through
+   * it. */
+  mode_t old = umask(0117);
   int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
   umask(old);
   if (rc < 0)
     return berth_error_sys(err, "bind `%s`", path);
   struct stat st;
-  if (chown(path, 0, group) < 0 || chmod(path, 0660) < 0 ||
-      stat(path, &st) < 0 || listen(fd, SOMAXCONN) < 0) {
+  if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+      (geteuid() == 0 && lchown(path, 0, group) < 0) ||
+      listen(fd, SOMAXCONN) < 0) {
     berth_error_sys(err, "set up `%s`", path);
     unlink(path);
     return -1;

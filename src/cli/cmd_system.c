@@ -392,7 +392,7 @@ int cmd_system_service(struct berth_cli *cli, int argc, char **argv) {
   memcpy(slash, "/berth-api", sizeof "/berth-api");
   char secs[32];
   snprintf(secs, sizeof secs, "%ld", idle);
-  char *args[10];
+  char *args[12];
   size_t k = 0;
   args[k++] = exe;
   args[k++] = "--root";

@@ -80,6 +80,17 @@ time.sleep(float(sys.argv[2]))
   [ ! -e "$API_DIR/n.sock" ]
 }
 
+@test "the socket's missing directory is made 0755; a path too long is refused" {
+  svc "$API_DIR/run/berth/s.sock"
+  [ "$(stat -c '%a' "$API_DIR/run/berth")" = 755 ]
+  [ "$(stat -c '%a' "$API_DIR/run")" = 755 ]
+  local long
+  long=$API_DIR/$(printf 'x%.0s' $(seq 120)).sock
+  run -125 "$BERTH" --root "$BERTH_ROOT" system service "unix://$long"
+  [[ "$output" == *"longer than 107 bytes"* ]]
+  [ ! -e "$long" ]
+}
+
 @test "a stale socket nothing listens on is replaced" {
   local s=$API_DIR/stale.sock
   python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$s"
@@ -224,4 +235,17 @@ time.sleep(float(sys.argv[2]))
   wait_gone "$SVC_PID"
   [ "$(berth inspect -f '{{.State.Running}}' "$id")" = true ]
   kill -0 "$mon"
+}
+
+@test "--debug logs each request to stderr; without it the service is silent" {
+  local s=$API_DIR/dbg.sock
+  svc "$s" --debug --time 0
+  curl -sf --unix-socket "$s" http://d/no/such >/dev/null || true
+  wait_until grep -q 'GET /no/such -> 404' "$API_DIR/svc.log"
+  grep -Eq "^berth-api: pid [0-9]+ uid 0: GET /_ping -> 200 \([0-9]+ us\)$" \
+    "$API_DIR/svc.log"
+  # Control: the file's own service, without --debug, logged nothing for
+  # the same requests.
+  curl -sf --unix-socket "$SOCK" http://d/no/such >/dev/null || true
+  [ ! -s "$API_DIR/service.log" ]
 }
