@@ -53,10 +53,13 @@ struct api_session {
                                use it) */
   char id[65];
   bool tty, logs, stream;
+  int64_t logs_until;       /* logs=1 replays what was written before
+                               the request: the stream has the rest */
   bool want_in, want_out, want_err;
   char keys[BERTH_DETACH_KEYS_LEN];
   int in[2], out[2], err[2]; /* [0] read, [1] write; -1 when closed */
   int status_fd;
+  int sock;                 /* the client, while relayed */
   bool live;                /* in api_io.live */
 };
 
@@ -128,12 +131,29 @@ bool api_io_resize_live(struct api_io *io, const char *id, unsigned rows,
   return done;
 }
 
+/* A client that closed its socket altogether (not a half-close): the
+ * relay would only notice at the container's next output, and until
+ * then the monitor's one client slot would stay taken. */
+static bool hung_up(short revents) { return revents & (POLLHUP | POLLERR); }
+
 /* The monitor's messages: the container's exit is recorded here, as the
  * CLI's attached client does (the wait that docker run made before
- * start sees it before the stream ends). */
+ * start sees it before the stream ends).  A client that hangs up lets go
+ * of the monitor, which then closes our pipes: the relay ends. */
 static void *status_main(void *arg) {
   struct api_session *s = arg;
+  bool watching = true;
   for (;;) {
+    struct pollfd p[2] = {{.fd = s->status_fd, .events = POLLIN},
+                          {.fd = watching ? s->sock : -1, .events = 0}};
+    if (poll(p, 2, -1) < 0 && errno != EINTR)
+      return NULL;
+    if (hung_up(p[1].revents)) {
+      shutdown(s->status_fd, SHUT_RDWR);
+      watching = false;
+    }
+    if (!p[0].revents)
+      continue;
     berth_error *err = NULL;
     int code = 0;
     int ev = berth_attach_event(s->e, s->id, s->status_fd, &code, &err);
@@ -165,7 +185,7 @@ static void replay_logs(struct api_session *s, int sock) {
   char path[4200];
   berth_ctr_dir(s->e, s->id, path, sizeof path);
   strncat(path, "/ctr.log", sizeof path - strlen(path) - 1);
-  struct berth_logs_opts lo = {.tail = -1};
+  struct berth_logs_opts lo = {.tail = -1, .until_ns = s->logs_until};
   struct replay rp = {sock, s->tty, s->want_out, s->want_err};
   berth_logs_read(path, &lo, replay_entry, &rp, NULL);
 }
@@ -180,6 +200,7 @@ static void session_serve(struct api_session *s, int sock, const char *early,
   if (!s->stream || s->status_fd < 0)
     return;
   live_add(s);
+  s->sock = sock;
   pthread_t th;
   bool threaded = pthread_create(&th, NULL, status_main, s) == 0;
   /* api_relay closes the stdin pipe (at the client's half-close). */
@@ -359,6 +380,9 @@ static struct api_session *session_new(struct api_req *r,
     *fds[i] = -1;
   s->io = api_io_state(r->srv);
   s->e = api_engine(r, err);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  s->logs_until = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
   memcpy(s->id, c->id, sizeof s->id);
   s->tty = json_is_true(json_object_get(c->config, "Tty"));
   if (!s->io || !s->e || attach_query(r, s, err) < 0) {

@@ -6,6 +6,7 @@
  * started by berth_ctr_exec_spawn with the client's pipes or a pty. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -20,7 +21,9 @@
 #include "api_io.h"
 #include "attach.h"
 #include "cleanup.h"
+#include "conn.h" /* api_engine_get/put: the exec outlives its connection */
 #include "containers.h"
+#include "escape.h"
 #include "events.h"
 #include "exec.h"
 #include "start.h"
@@ -202,6 +205,8 @@ struct exec_run {
   bool tty, detach;
   int in_w, out_r, err_r; /* the client's side (the relay's) */
   int hold[2];            /* the process's output ends, held */
+  int tty_in;             /* with a terminal: the client's input */
+  struct berth_escape keys; /* with a terminal: the detach keys */
 };
 
 static void close_fd(int *fd) {
@@ -213,42 +218,85 @@ static void close_fd(int *fd) {
 static void run_unref(struct exec_run *u) {
   if (atomic_fetch_sub(&u->refs, 1) != 1)
     return;
-  int *fds[] = {&u->in_w, &u->out_r, &u->err_r, &u->hold[0], &u->hold[1]};
-  for (size_t i = 0; i < 5; i++)
+  int *fds[] = {&u->in_w,    &u->out_r,   &u->err_r,
+                &u->hold[0], &u->hold[1], &u->tty_in};
+  for (size_t i = 0; i < 6; i++)
     close_fd(fds[i]);
   free(u);
 }
 
-static void copy_master(int master, int to) {
+static int write_all(int fd, const char *buf, size_t n) {
+  for (size_t off = 0; off < n;) {
+    ssize_t w = write(fd, buf + off, n - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    off += (size_t)w;
+  }
+  return 0;
+}
+
+/* The client's input, from the relay's pipe to the master, with the
+ * detach keys looked for (as docker exec does): on them the client's
+ * stream ends (its output pipe closes) and the process goes on, its
+ * output read and dropped.  False once the input has ended. */
+static bool tty_input(struct exec_run *u, int *out) {
+  char buf[4096], pass[sizeof buf + BERTH_ESCAPE_MAX];
+  ssize_t n = read(u->tty_in, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  size_t np;
+  bool detach = berth_escape_feed(&u->keys, buf, (size_t)n, pass, &np);
+  if (np)
+    (void)write_all(u->proc.master, pass, np);
+  if (!detach)
+    return true;
+  close_fd(&u->hold[0]);
+  *out = -1;
+  return false;
+}
+
+/* A terminal exec's relay: the master's output to the client (none once
+ * detached), its input to the master.  Returns when the terminal is
+ * gone (EIO once the process and its children closed it) or the client
+ * is (the master then closes: the process gets SIGHUP, as under
+ * docker). */
+static void tty_loop(struct exec_run *u) {
+  int out = u->detach ? -1 : u->hold[0];
   char buf[16384];
   for (;;) {
-    ssize_t n = read(master, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    for (ssize_t off = 0; to >= 0 && off < n;) {
-      ssize_t w = write(to, buf + off, (size_t)(n - off));
-      if (w < 0 && errno == EINTR)
+    struct pollfd p[2] = {{.fd = u->proc.master, .events = POLLIN},
+                          {.fd = u->tty_in, .events = POLLIN}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR)
         continue;
-      if (w <= 0)
-        return; /* the client went: the master closes, the process
-                   gets SIGHUP as under docker */
-      off += w;
+      return;
     }
+    if (p[1].revents && !tty_input(u, &out))
+      close_fd(&u->tty_in);
+    if (!p[0].revents)
+      continue;
+    ssize_t n = read(u->proc.master, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (n <= 0 || (out >= 0 && write_all(out, buf, (size_t)n) < 0))
+      return;
   }
 }
 
 /* exec_die, as berth exec records it.  The exec may outlive the
- * connection that started it, so the waiter opens an engine of its own
- * (after the client's stream has ended: it costs the client nothing). */
+ * connection that started it, so the waiter takes an engine of the
+ * server's pool (after the client's stream has ended: it costs the
+ * client nothing). */
 static void die_event(struct exec_run *u) {
-  const struct berth_api_opts *o = api_server_opts(u->srv);
-  struct berth_engine *e = NULL;
-  if (berth_engine_open(o->root, o->envp, &e, NULL) < 0)
+  struct berth_engine *e = api_engine_get(u->srv, NULL);
+  if (!e)
     return;
   berth_event_add(e->db, "container", "exec_die", u->ctr, NULL, NULL);
-  berth_engine_free(e);
+  api_engine_put(u->srv, e);
 }
 
 /* The exec's own thread: the terminal's output (a detached one's is
@@ -257,7 +305,7 @@ static void die_event(struct exec_run *u) {
 static void *waiter_main(void *arg) {
   struct exec_run *u = arg;
   if (u->proc.master >= 0) {
-    copy_master(u->proc.master, u->detach ? -1 : u->hold[0]);
+    tty_loop(u);
     pthread_mutex_lock(&u->io->mu);
     close_fd(&u->proc.master);
     u->x->master = -1;
@@ -278,14 +326,13 @@ static void *waiter_main(void *arg) {
   return NULL;
 }
 
-/* The client's pipes: stdin without a terminal (with one, input goes to
+/* The client's pipes: stdin (with a terminal, the waiter reads it into
  * the pty master), the output (with a terminal, the waiter fills it from
  * the master), stderr without a terminal. */
 static int make_pipes(struct exec_run *u, const json_t *cfg, int pin[2],
                       int pout[2], int perr[2]) {
   bool att = !u->detach;
-  if ((att && !u->tty && cfg_bool(cfg, "AttachStdin") &&
-       pipe2(pin, O_CLOEXEC) < 0) ||
+  if ((att && cfg_bool(cfg, "AttachStdin") && pipe2(pin, O_CLOEXEC) < 0) ||
       (att && (u->tty || cfg_bool(cfg, "AttachStdout")) &&
        pipe2(pout, O_CLOEXEC) < 0) ||
       (att && !u->tty && cfg_bool(cfg, "AttachStderr") &&
@@ -305,8 +352,11 @@ static int spawn(struct api_req *r, struct exec_run *u, struct api_exec *x,
   _cleanup_free_ char **argv = cfg_strv(x->cfg, "Cmd");
   _cleanup_free_ char **env = cfg_strv(x->cfg, "Env");
   struct berth_engine *e = api_engine(r, err);
-  if (!e)
+  char keys[BERTH_DETACH_KEYS_LEN];
+  if (!e ||
+      berth_detach_keys_parse(cfg_str(x->cfg, "DetachKeys"), keys, err) < 0)
     return -1;
+  berth_escape_from_list(&u->keys, keys);
   if (!argv || !env || make_pipes(u, x->cfg, pin, pout, perr) < 0) {
     close_fd(&pin[0]);
     return berth_error_sys(err, "exec: pipes");
@@ -316,13 +366,16 @@ static int spawn(struct api_req *r, struct exec_run *u, struct api_exec *x,
       .argv = argv, .env = env, .user = cfg_str(x->cfg, "User"),
       .workdir = cfg_str(x->cfg, "WorkingDir"), .tty = u->tty,
       .interactive = in, .privileged = cfg_bool(x->cfg, "Privileged"),
-      .in = pin[0], .out = u->tty ? -1 : pout[1], .err = perr[1],
+      .in = u->tty ? -1 : pin[0], .out = u->tty ? -1 : pout[1],
+      .err = perr[1],
       .rows = x->rows, .cols = x->cols, .resize_fd = -1};
   int rc = berth_ctr_exec_spawn(e, x->ctr, &q, &u->proc, failure, err);
-  /* The process has its copy (or failed). */
-  close_fd(&pin[0]);
-  if (rc == 0 && u->tty && in)
-    u->in_w = fcntl(u->proc.master, F_DUPFD_CLOEXEC, 3);
+  /* The process has its copy (or failed); the waiter reads a terminal's
+   * input. */
+  if (u->tty)
+    u->tty_in = pin[0];
+  else
+    close_fd(&pin[0]);
   return rc;
 }
 
@@ -432,7 +485,8 @@ static int h_start(struct api_req *r) {
     return start_error(r, x, io, 0, NULL);
   *u = (struct exec_run){.srv = r->srv, .io = io, .x = x, .detach = detach,
                          .tty = cfg_bool(x->cfg, "Tty"), .in_w = -1,
-                         .out_r = -1, .err_r = -1, .hold = {-1, -1}};
+                         .out_r = -1, .err_r = -1, .hold = {-1, -1},
+                         .tty_in = -1};
   memcpy(u->ctr, x->ctr, sizeof u->ctr);
   atomic_init(&u->refs, detach ? 1 : 2);
   int failure = 0;

@@ -21,7 +21,6 @@
 #include <microhttpd.h>
 
 #include "cleanup.h"
-#include "api_io.h"
 #include "conn.h"
 #include "fs.h"
 

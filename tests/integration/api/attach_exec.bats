@@ -239,6 +239,14 @@ exec_field() {
   run python3 "$HIJACK" "$SOCK" '/containers/lg/attach?logs=1&stream=1&stdout=1&stderr=1'
   [ "$status" -eq 0 ]
   [[ "$output" == *'stdout "before\nafter\n"'* ]]
+  # Before a start (compose attaches so): the earlier runs' log, then
+  # this run's output, once.
+  dk create --name lg2 bb sh -c 'echo run' >/dev/null
+  dk start lg2 >/dev/null
+  dk wait lg2 >/dev/null
+  run python3 "$HIJACK" "$SOCK" '/containers/lg2/attach?logs=1&stream=1&stdout=1&stderr=1' \
+    --then /containers/lg2/start
+  [[ "$output" == *'stdout "run\nrun\n"'* ]]
   # Without Upgrade it is a 400, and the service goes on.
   run api -X POST '/containers/lg/attach?stream=1&stdout=1'
   [ "$(api_status)" = 400 ]
@@ -279,6 +287,15 @@ exec_field() {
   [ "$(berth inspect -f '{{.State.Status}}' attg)" = running ]
   run python3 "$HIJACK" "$SOCK" '/containers/attg/attach?stream=1&stdout=1' --drop-after 20
   [[ "$output" == *dropped* ]]
+  # A client of a silent container that closes its socket: the monitor
+  # is let go at once (it takes one client), not at the next output.
+  dk run -d -i --name atts bb sleep 300 >/dev/null
+  for i in 1 2 3; do
+    run python3 "$HIJACK" "$SOCK" '/containers/atts/attach?stream=1&stdin=1&stdout=1' --close-now
+    [ "$status" -eq 0 ]
+    [[ "$output" == *closed* ]]
+    sleep 0.3
+  done
   run api /_ping
   [ "$(api_status)" = 200 ]
   # Only sleep 300 is left in the exec target: no exec'd process.
@@ -339,4 +356,54 @@ ISOLATION='grep -E "^(CapEff|CapPrm|CapBnd|Seccomp|NoNewPrivs):" /proc/self/stat
   [ "$(api_status)" = 404 ]
   run api /_ping
   [ "$(api_status)" = 200 ]
+}
+
+@test "docker run -it: the detach keys leave it running, docker attach takes it back (both clients)" {
+  for c in $(clients); do
+    run sh -c "(sleep 1.5; printf 'echo hi\r'; sleep 0.5; printf '\020\021'; sleep 2) | script -qec '$(bin_of "$c") run -it --name dt-$c bb sh' /dev/null"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *hi* ]]
+    [ "$(berth inspect -f '{{.State.Status}}' "dt-$c")" = running ]
+    run sh -c "(sleep 1.5; printf 'echo back-\$((1+1))\rexit 8\r'; sleep 2) | script -qec '$(bin_of "$c") attach dt-$c' /dev/null"
+    echo "$output"
+    [ "$status" -eq 8 ]
+    [[ "$output" == *back-2* ]]
+    [ "$(berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' "dt-$c")" = "exited 8" ]
+  done
+}
+
+@test "docker exec -it: typed input, the exit status; detaching leaves the process running (both clients)" {
+  exec_target exk
+  for c in $(clients); do
+    run sh -c "(sleep 1.5; printf 'echo in-\$((40+2))\rexit 4\r'; sleep 1.5) | script -qec '$(bin_of "$c") exec -it exk sh' /dev/null"
+    [ "$status" -eq 4 ]
+    [[ "$output" == *in-42* ]]
+    # The CLI spots ctrl-p ctrl-q itself and drops the connection.
+    run sh -c "(sleep 1.5; printf 'exec sleep 77\r'; sleep 0.5; printf '\020\021'; sleep 1.5) | script -qec '$(bin_of "$c") exec -it exk sh' /dev/null"
+    [[ "$output" == *"read escape sequence"* ]]
+    berth top exk | grep -q 'sleep 77'
+  done
+}
+
+@test "raw exec start with a terminal: the detach keys (default, or DetachKeys) end the stream, the process goes on" {
+  exec_target exq
+  id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; exec sleep 79"],"Tty":true,"AttachStdin":true,"AttachStdout":true}')
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x10\x11' --timeout 10
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'eof yes'* ]]
+  [[ "$output" == *ready* ]]
+  [ "$(exec_field "$id" '["Running"]')" = true ]
+  berth top exq | grep -q 'sleep 79'
+  id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; exec sleep 80"],"Tty":true,"AttachStdin":true,"AttachStdout":true,"DetachKeys":"ctrl-x"}')
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x18' --timeout 10
+  [[ "$output" == *'eof yes'* ]]
+  [ "$(exec_field "$id" '["Running"]')" = true ]
+  # Control: without the keys the stream goes on until the process ends.
+  id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; sleep 3; echo end"],"Tty":true,"AttachStdin":true,"AttachStdout":true}')
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x10' --timeout 10
+  [[ "$output" == *end* ]]
+  [[ "$output" == *'eof yes'* ]]
+  [ "$(exec_field "$id" '["ExitCode"]')" = 0 ]
+  run api -X POST -H 'Content-Type: application/json' -d '{"Cmd":["true"],"DetachKeys":"ctrl-"}' /containers/exq/exec
+  [ "$(api_status)" = 400 ]
 }

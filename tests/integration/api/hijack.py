@@ -3,7 +3,8 @@
 the API tests: what the docker CLI does, with the edges it never shows.
 
   hijack.py SOCK PATH [--body JSON] [--stdin TEXT] [--shut]
-            [--then POST_PATH] [--tty] [--drop-after N] [--timeout S]
+            [--then POST_PATH] [--tty] [--drop-after N | --close-now]
+            [--timeout S]
 
 Sends POST PATH with Upgrade: tcp, expects 101, then (--then) POSTs to
 another path on a second connection (start after attach), sends --stdin,
@@ -11,7 +12,8 @@ half-closes its side (--shut: shutdown(SHUT_WR)), and reads the stream
 to EOF.  Without --tty the stream is parsed as stdcopy frames: every
 8-byte header must be {1 or 2, 0, 0, 0, big-endian size}.  Prints
 "status", "stdout", "stderr" (JSON strings), "frames" and "eof" lines.
---drop-after N closes the socket abruptly once N bytes of output came.
+--drop-after N closes the socket abruptly once N bytes of output came,
+--close-now right after the 101.
 Exit status 0, or 2 for a malformed answer (printed on stderr)."""
 import argparse
 import json
@@ -83,6 +85,7 @@ def main():
     ap.add_argument("--tty", action="store_true")
     ap.add_argument("--drop-after", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--close-now", action="store_true")
     a = ap.parse_args()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(a.sock)
@@ -96,6 +99,10 @@ def main():
         return 2
     if a.then:
         print("then", json.dumps(post(a.sock, a.then)))
+    if a.close_now:
+        s.close()
+        print("closed")
+        return 0
     if a.stdin is not None:
         s.sendall(a.stdin.encode())
     if a.shut:
