@@ -21,9 +21,13 @@ struct build_req {
   json_t *tags;   /* normalised "name:tag" strings */
   json_t *args;   /* "K=V" */
   json_t *labels; /* "K=V" */
+  json_t *creds;  /* X-Registry-Config: registry -> username, password */
   char *dockerfile, *target, *platform, *network;
   bool no_cache, pull, quiet;
   int body_fd; /* the request's: valid while the job runs */
+  bool from_step; /* the step being shown is a FROM */
+  char *classic;   /* a failed RUN as the classic builder words it */
+  int exit_code;   /* and its status */
   struct api_job *job;
   volatile sig_atomic_t cancel;
 };
@@ -33,6 +37,8 @@ static void build_req_free(void *data) {
   json_decref(b->tags);
   json_decref(b->args);
   json_decref(b->labels);
+  json_decref(b->creds);
+  free(b->classic);
   free(b->dockerfile);
   free(b->target);
   free(b->platform);
@@ -56,8 +62,9 @@ static json_t *stream_line(const char *fmt, ...) {
 /* "[stage 2/5] RUN x" -> "Step 2/5 : RUN x"; NULL for the build's own
  * steps ("[internal] ...", "exporting to image"), which the classic
  * builder does not show. */
-static json_t *step_line(const char *text, size_t len) {
+static json_t *step_line(const char *text, size_t len, bool *from) {
   const char *close = memchr(text, ']', len);
+  *from = false;
   if (len < 2 || text[0] != '[' || !close)
     return NULL;
   const char *num = close;
@@ -66,6 +73,7 @@ static json_t *step_line(const char *text, size_t len) {
   if (!memchr(num, '/', (size_t)(close - num)))
     return NULL;
   const char *rest = close + 1 + (close + 1 < text + len && close[1] == ' ');
+  *from = text + len - rest > 5 && strncmp(rest, "FROM ", 5) == 0;
   return stream_line("Step %.*s : %.*s\n", (int)(close - num), num,
                      (int)(text + len - rest), rest);
 }
@@ -74,24 +82,44 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
   struct build_req *b = arg;
   if (api_job_gone(b->job))
     b->cancel = 1; /* nobody reads on: stop the build as ^C would */
-  if (b->quiet)
-    return;
   json_t *line = NULL;
+  if (b->quiet && ev->kind != BERTH_BUILD_ERROR)
+    return;
   switch (ev->kind) {
   case BERTH_BUILD_STEP:
-    line = step_line(ev->text, ev->len);
+    line = step_line(ev->text, ev->len, &b->from_step);
     break;
-  case BERTH_BUILD_CACHED:
-    line = stream_line(" ---> Using cache\n");
+  case BERTH_BUILD_CACHED: /* a base image found is no cache hit */
+    line = b->from_step ? NULL : stream_line(" ---> Using cache\n");
     break;
   case BERTH_BUILD_OUTPUT:
     line = stream_line("%.*s\n", (int)ev->len, ev->text);
     break;
-  default: /* DONE, ERROR (the job's final error says it), MESSAGE */
+  case BERTH_BUILD_ERROR: /* the job's final error says it */
+    if (ev->exit_code && ev->command) {
+      free(b->classic);
+      if (asprintf(&b->classic,
+                   "The command '%s' returned a non-zero code: %d",
+                   ev->command, ev->exit_code) < 0)
+        b->classic = NULL;
+      b->exit_code = ev->exit_code;
+    }
+    break;
+  default: /* DONE, MESSAGE */
     break;
   }
   if (line)
     api_job_emit(b->job, line);
+}
+
+static void credentials(void *arg, const char *registry,
+                        const char **username, const char **password) {
+  struct build_req *b = arg;
+  json_t *c = json_object_get(b->creds, registry);
+  if (!c)
+    return;
+  *username = json_string_value(json_object_get(c, "username"));
+  *password = json_string_value(json_object_get(c, "password"));
 }
 
 static void strv_of(json_t *a, char **v) {
@@ -120,12 +148,22 @@ static int build_job(struct api_job *j, struct berth_engine *e, void *arg,
       .labels = labels, .n_labels = nl, .target = b->target,
       .platform = b->platform, .network = b->network,
       .no_cache = b->no_cache, .pull = b->pull, .progress = build_event,
-      .progress_arg = b, .cancel = &b->cancel};
+      .progress_arg = b, .cancel = &b->cancel, .credentials = credentials,
+      .credentials_arg = b};
   o.stdin_fd = b->body_fd;
   char id[BERTH_DIGEST_SIZE];
   api_job_set_error_code(j, 1);
-  if (berth_build(e, &o, id, err) < 0)
+  if (berth_build(e, &o, id, err) < 0) {
+    /* Docker's classic wording and the command's status (the CLI exits
+     * with it) for a RUN that failed; the builder's message otherwise. */
+    if (b->classic) {
+      berth_error_free(*err);
+      *err = NULL;
+      berth_error_set(err, BERTH_ERR_INVALID, 0, "%s", b->classic);
+      api_job_set_error_code(j, b->exit_code);
+    }
     return -1;
+  }
   if (b->quiet) {
     api_job_emit(j, stream_line("%s\n", id));
     return 0;
@@ -234,6 +272,8 @@ static int build_params(struct api_req *r, struct build_req *b,
   for (size_t k = 0; rc == 0 && k < ARRAY_SIZE(keys); k++)
     rc = dup_param(r, keys[k], outs[k], err);
   b->pull = pull_wanted(r);
+  if (rc == 0)
+    rc = api_registry_config(r, &b->creds, err);
   return rc;
 }
 

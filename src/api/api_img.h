@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "api_internal.h"
+#include "auth.h"
 #include "registry_options.h"
 
 /* ---- names (api_images.c) ---- */
@@ -34,15 +35,16 @@ json_t *api_query_all(struct api_req *r, const char *key);
 
 /* ---- X-Registry-Auth / X-Registry-Config (api_pull.c) ---- */
 
-struct api_auth {
-  char *username, *password;
-};
-void api_auth_clear(struct api_auth *a);
-/* Decodes X-Registry-Auth (base64url of {"username", "password",
- * "serveraddress", "auth"}) into a; an absent or empty header leaves it
- * empty.  INVALID "invalid X-Registry-Auth header: ..." otherwise. */
-int api_auth_from_header(struct api_req *r, struct api_auth *a,
+/* X-Registry-Auth's credentials into c (empty without the header), as
+ * berth_auth_header_decode reads them; INVALID when malformed. */
+int api_auth_from_header(struct api_req *r, struct berth_credentials *c,
                          berth_error **err);
+/* Decodes X-Registry-Config (base64url of {"registry": {"username",
+ * "password", "auth"}, ...}, what a build's FROM may pull with): *out
+ * gets {"<registry as login names it>": {"username", "password"}} ({}
+ * without the header; the caller json_decref's).  INVALID when
+ * malformed. */
+int api_registry_config(struct api_req *r, json_t **out, berth_error **err);
 
 /* ---- progress jobs (api_pull.c) ---- */
 

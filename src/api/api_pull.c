@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "api_img.h"
+#include "auth.h"
 #include "cleanup.h"
+#include "config_change.h"
 #include "image_archive.h"
 #include "images.h"
 #include "lookup.h"
@@ -160,112 +162,19 @@ int api_job_run(struct api_req *r, api_job_fn fn, void *arg,
   return rc;
 }
 
-/* ---- X-Registry-Auth ---- */
+/* ---- X-Registry-Auth / X-Registry-Config ---- */
 
-void api_auth_clear(struct api_auth *a) {
-  if (a->password)
-    explicit_bzero(a->password, strlen(a->password));
-  free(a->username);
-  free(a->password);
-  a->username = a->password = NULL;
-}
-
-static int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+' || c == '-')
-    return 62;
-  if (c == '/' || c == '_')
-    return 63;
-  return -1;
-}
-
-/* Base64 in either alphabet (Docker's clients send the URL one), padded
- * or not; NULL when s is not base64. */
-static char *b64_decode(const char *s, size_t *len) {
-  size_t n = strlen(s);
-  while (n > 0 && s[n - 1] == '=')
-    n--;
-  char *out = malloc(n / 4 * 3 + 4);
-  uint32_t acc = 0;
-  size_t bits = 0, o = 0;
-  for (size_t i = 0; out && i < n; i++) {
-    int v = b64_value(s[i]);
-    if (v < 0) {
-      free(out);
-      return NULL;
-    }
-    acc = acc << 6 | (uint32_t)v;
-    if ((bits += 6) >= 8) {
-      bits -= 8;
-      out[o++] = (char)(acc >> bits & 0xff);
-    }
-  }
-  if (out)
-    out[o] = '\0';
-  *len = o;
-  return out;
-}
-
-static int auth_invalid(berth_error **err, const char *why) {
-  return berth_error_set(err, BERTH_ERR_INVALID, 0,
-                         "invalid X-Registry-Auth header: %s", why);
-}
-
-/* "auth" is base64("user:password"), as in config.json. */
-static int auth_from_auth_field(const char *b64, struct api_auth *a,
-                                berth_error **err) {
-  size_t len;
-  _cleanup_free_ char *raw = b64_decode(b64, &len);
-  char *colon = raw ? memchr(raw, ':', len) : NULL;
-  if (!colon)
-    return auth_invalid(err, "auth is not base64 of user:password");
-  *colon = '\0';
-  a->username = strdup(raw);
-  a->password = strdup(colon + 1);
-  explicit_bzero(raw, len);
-  return a->username && a->password ? 0 : berth_error_sys(err, "allocate");
-}
-
-int api_auth_from_header(struct api_req *r, struct api_auth *a,
+int api_auth_from_header(struct api_req *r, struct berth_credentials *c,
                          berth_error **err) {
-  const char *h = api_header(r, "X-Registry-Auth");
-  memset(a, 0, sizeof *a);
-  if (!h || !*h)
-    return 0;
-  if (strlen(h) > 65536)
-    return auth_invalid(err, "too long");
-  size_t len;
-  _cleanup_free_ char *raw = b64_decode(h, &len);
-  if (!raw)
-    return auth_invalid(err, "not base64");
-  json_error_t je;
-  json_t *doc = json_loadb(raw, len, 0, &je);
-  explicit_bzero(raw, len);
-  if (!json_is_object(doc)) {
-    json_decref(doc);
-    return auth_invalid(err, "not a JSON object");
-  }
-  const char *u = json_string_value(json_object_get(doc, "username"));
-  const char *p = json_string_value(json_object_get(doc, "password"));
-  const char *au = json_string_value(json_object_get(doc, "auth"));
-  int rc = 0;
-  if (u && *u) {
-    a->username = strdup(u);
-    a->password = strdup(p ? p : "");
-    if (!a->username || !a->password)
-      rc = berth_error_sys(err, "allocate");
-  } else if (au && *au) {
-    rc = auth_from_auth_field(au, a, err);
-  }
-  json_decref(doc);
-  if (rc < 0)
-    api_auth_clear(a);
-  return rc;
+  const char *name = "X-Registry-Auth";
+  return berth_auth_header_decode(name, api_header(r, name), c, err) < 0
+             ? -1
+             : 0;
+}
+
+int api_registry_config(struct api_req *r, json_t **out, berth_error **err) {
+  const char *name = "X-Registry-Config";
+  return berth_auth_config_header_decode(name, api_header(r, name), out, err);
 }
 
 /* ---- per-layer progress ---- */
@@ -410,14 +319,14 @@ static void xfer_lines_free(struct xfer_lines *x) {
 
 struct pull_req {
   struct berth_ref ref;
-  struct api_auth auth;
+  struct berth_credentials auth;
   char *platform;
 };
 
 static void pull_req_free(void *data) {
   struct pull_req *p = data;
   berth_ref_free(&p->ref);
-  api_auth_clear(&p->auth);
+  berth_credentials_free(&p->auth);
   free(p->platform);
   free(p);
 }
@@ -549,6 +458,22 @@ static char *import_name(const char *repo, const char *tag,
   return name;
 }
 
+/* changes= (repeated): Dockerfile instructions on the config, as
+ * `import --change`; the config as JSON text, NULL with *err. */
+static char *import_changes(struct api_req *r, berth_error **err) {
+  json_t *changes = api_query_all(r, "changes"), *cfg = json_object(), *c;
+  size_t i;
+  int rc = changes && cfg ? 0 : berth_error_sys(err, "allocate");
+  json_array_foreach(changes, i, c) if (rc == 0) rc =
+      berth_image_config_change(cfg, json_string_value(c), err);
+  char *text = rc == 0 ? json_dumps(cfg, JSON_COMPACT) : NULL;
+  if (rc == 0 && !text)
+    berth_error_sys(err, "allocate");
+  json_decref(changes);
+  json_decref(cfg);
+  return text;
+}
+
 static int images_import(struct api_req *r) {
   if (strcmp(api_query(r, "fromSrc"), "-") != 0 || r->body_fd < 0)
     return api_reply_errorf(r, 501,
@@ -560,9 +485,12 @@ static int images_import(struct api_req *r) {
   if (err || (repo && *repo && !name))
     return err ? api_reply_error(r, err)
                : api_reply_errorf(r, 500, "out of memory");
+  _cleanup_free_ char *cfg = import_changes(r, &err);
+  if (!cfg)
+    return api_reply_error(r, err);
   struct berth_engine *e = api_engine(r, &err);
   char id[BERTH_DIGEST_SIZE];
-  if (!e || berth_import(e->is, r->body_fd, name, NULL, id, &err) < 0)
+  if (!e || berth_import(e->is, r->body_fd, name, cfg, id, &err) < 0)
     return api_reply_error(r, err);
   _cleanup_free_ char *body = NULL;
   json_t *line = json_pack("{s:s}", "status", id);
@@ -583,14 +511,14 @@ static int images_import(struct api_req *r) {
 
 struct push_req {
   struct berth_ref dest;
-  struct api_auth auth;
+  struct berth_credentials auth;
   char id[BERTH_DIGEST_SIZE];
 };
 
 static void push_req_free(void *data) {
   struct push_req *p = data;
   berth_ref_free(&p->dest);
-  api_auth_clear(&p->auth);
+  berth_credentials_free(&p->auth);
   free(p);
 }
 

@@ -203,6 +203,7 @@ static void build_free(struct build *b) {
   slist_free(&b->bargs);
   slist_free(&b->resolved);
   free(b->barg_used);
+  free(b->run_cmd);
 }
 
 /* BuildKit's RUN network modes: the default (bridge), none, host. */

@@ -22,8 +22,12 @@ static int pull(struct build *b, const char *what, char id[BERTH_DIGEST_SIZE],
   struct berth_ref ref = {0};
   if (berth_ref_parse(what, &ref, err) < 0)
     return -1;
-  /* The registry's credentials and CA as `berth pull` finds them. */
+  /* The registry's credentials and CA as `berth pull` finds them, or
+   * the front end's for this registry (the API's X-Registry-Config). */
   struct berth_registry_flags rf = {0};
+  if (b->o->credentials)
+    b->o->credentials(b->o->credentials_arg, ref.registry, &rf.username,
+                      &rf.password);
   struct berth_registry_setup rs = {0};
   int rc = berth_registry_options_for(ref.registry, &rf, &rs, err);
   if (rc == 0) {

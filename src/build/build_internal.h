@@ -90,6 +90,8 @@ struct build {
   char platform[64];      /* "linux/amd64" */
   bool store_held;        /* stage_in_container left the store locked
                              for stage_commit (build_ctr.c) */
+  int run_exit;           /* the failing RUN's exit status (run_step.c), */
+  char *run_cmd;          /* and its command, for the step's ERROR event */
 };
 
 /* ---- progress (build_util.c) ---- */

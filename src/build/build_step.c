@@ -39,7 +39,14 @@ void stage_step_end(struct stage_run *r, int n, double t0, bool cached) {
 
 void stage_step_error(struct stage_run *r, int n, const berth_error *err) {
   const char *msg = err && err->msg ? err->msg : "failed";
-  build_event(r->b, BERTH_BUILD_ERROR, n, msg, 0, 0);
+  struct build *b = r->b;
+  struct berth_build_event ev = {.kind = BERTH_BUILD_ERROR, .n = n,
+                                 .text = msg, .len = strlen(msg),
+                                 .exit_code = b->run_exit,
+                                 .command = b->run_exit ? b->run_cmd : NULL};
+  if (b->o->progress)
+    b->o->progress(b->o->progress_arg, &ev);
+  b->run_exit = 0;
 }
 
 int stage_cached(struct stage_run *r, const char *key, berth_error **err) {

@@ -342,6 +342,12 @@ static int run_in(struct build *b, const char *id, void *arg,
   close(out[0]);
   if (st.status_fd >= 0)
     close(st.status_fd);
+  if (rc == 0 && code != 0) {
+    struct build *b = io->r->b;
+    free(b->run_cmd);
+    b->run_cmd = strdup(io->shown);
+    b->run_exit = b->run_cmd ? code : 0;
+  }
   if (rc == 0 && code != 0)
     rc = berth_error_set(err, BERTH_ERR_INVALID, 0,
                          "process \"%s\" did not complete successfully: exit "

@@ -5,6 +5,8 @@
 #ifndef BERTH_IMAGE_AUTH_H
 #define BERTH_IMAGE_AUTH_H
 
+#include <jansson.h>
+
 #include "error.h"
 
 struct berth_credentials {
@@ -25,5 +27,21 @@ int berth_auth_store(const char *file, const char *registry,
 /* Removes the entry; NOT_FOUND when the file has none. */
 int berth_auth_remove(const char *file, const char *registry,
                       berth_error **err);
+
+/* Docker's AuthConfig as the Engine API's X-Registry-Auth header sends
+ * it: base64url (padded or not; the standard alphabet too) of
+ * {"username", "password"} or {"auth": base64("user:password")}; other
+ * members (serveraddress, email, identitytoken) are ignored.  Returns 1
+ * with out filled, 0 (out empty) for an empty header or one without
+ * credentials (docker sends "{}" base64'd), -1 INVALID "invalid NAME
+ * header: ..." otherwise. */
+int berth_auth_header_decode(const char *name, const char *value,
+                             struct berth_credentials *out, berth_error **err);
+/* X-Registry-Config: base64url of {"registry": AuthConfig, ...} (every
+ * login of the client, for a build's pulls).  *out gets {"<registry as
+ * login names it>": {"username", "password"}} ({} for an empty header;
+ * the caller json_decref's it, also on failure). */
+int berth_auth_config_header_decode(const char *name, const char *value,
+                                    json_t **out, berth_error **err);
 
 #endif

@@ -5,24 +5,14 @@
 # loads; curl checks the errors and that a failed request leaves nothing.
 
 load api
+load img_registry
 
 REG_PORT=19301
 
 setup_file() {
   api_setup_file
   REG_DIR=$API_DIR/registry
-  mkdir -p "$REG_DIR/data"
-  cat >"$REG_DIR/config.yml" <<EOF
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $REG_DIR/data}, delete: {enabled: true}}
-http:
-  addr: 127.0.0.1:$REG_PORT
-  secret: berth-api-img
-EOF
-  docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
-  echo $! >"$REG_DIR/pid"
-  wait_until curl -sf "http://127.0.0.1:$REG_PORT/v2/"
+  img_registry_start "$REG_DIR" "$REG_PORT"
   REG=127.0.0.1:$REG_PORT
   export REG REG_DIR
   # An image the service's root does not have: bb's files and a marker
@@ -40,13 +30,14 @@ EOF
 }
 
 teardown_file() {
-  [ -f "$REG_DIR/pid" ] && kill "$(cat "$REG_DIR/pid")" 2>/dev/null
+  img_registries_stop "$API_DIR"
   rm -rf "$SIDE"
   api_teardown_file
 }
 
 teardown() {
   engine_teardown
+  img_registries_stop
 }
 
 image_id() { berth image inspect --format '{{.Id}}' "$1"; }
@@ -238,4 +229,41 @@ image_id() { berth image inspect --format '{{.Id}}' "$1"; }
   run berth run --rm imported:1 /bin/sh -c 'echo ok'
   [ "$output" = ok ]
   dk rmi imported:1 >/dev/null
+  # docker import sends the file and its --change instructions.
+  run dk import -c 'CMD ["/bin/echo", "from-change"]' -c 'ENV A=1' \
+    "$BATS_FILE_TMPDIR/bb.tar" imported:2
+  [ "$status" -eq 0 ]
+  [ "$(berth image inspect --format '{{json .Config.Cmd}} {{json .Config.Env}}' imported:2)" = '["/bin/echo","from-change"] ["A=1"]' ]
+  run berth run --rm imported:2
+  [ "$output" = from-change ]
+  run api -X POST --data-binary "@$BATS_FILE_TMPDIR/bb.tar" "/images/create?fromSrc=-&repo=imported&tag=3&changes=RUN%20true"
+  [ "$(api_status)" = 400 ]
+  run berth image inspect imported:3
+  [ "$status" -ne 0 ]
+  dk rmi imported:2 >/dev/null
+}
+
+@test "X-Registry-Auth: docker login's credentials pull from a registry that wants them" {
+  local dir=$API_DIR/authreg port=19303
+  img_registry_start "$dir" "$port" auth
+  "$BERTH" --root "$BERTH_ROOT" push -q --authfile "$(img_registry_authfile "$dir" "$port")" \
+    bb "127.0.0.1:$port/secret/bb:1" >/dev/null
+  # Without credentials the registry refuses.
+  run dk pull "127.0.0.1:$port/secret/bb:1"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"requires authentication"* ]]
+  # Wrong ones, sent by curl as Docker's base64url JSON: refused too.
+  bad=$(printf '{"username":"alice","password":"nope"}' | base64 -w0 | tr '+/' '-_')
+  run api -X POST -H "X-Registry-Auth: $bad" "/images/create?fromImage=127.0.0.1:$port/secret/bb&tag=1"
+  [ "$(api_status)" -ge 400 ]
+  run berth image inspect "127.0.0.1:$port/secret/bb:1"
+  [ "$status" -ne 0 ]
+  echo s3cret | dk login -u alice --password-stdin "127.0.0.1:$port"
+  run dk pull "127.0.0.1:$port/secret/bb:1"
+  img_registry_stop "$dir"
+  dk logout "127.0.0.1:$port" >/dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Status: "* ]]
+  [ "$(image_id "127.0.0.1:$port/secret/bb:1")" = "$(image_id bb)" ]
+  dk rmi "127.0.0.1:$port/secret/bb:1" >/dev/null
 }
