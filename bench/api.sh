@@ -7,7 +7,10 @@
 #     (three running containers in each engine), /v1.41/info and
 #     /v1.41/version: the whole curl process, as a client sees it (curl's
 #     own start is the same on both sides).  Target of issue 17: berth <=
-#     podman on each.
+#     podman on each.  Also /_ping and /containers/json KEEPALIVE (100)
+#     times over one connection by one curl (`-K` with one URL per
+#     request): the server's own time per request, without curl's start
+#     and the connection set-up (no target; informative).
 #  2. `docker run --rm bb true` through each socket (the docker CLI 28 at
 #     /usr/local/bin/docker: create, attach, start, wait for removal), the
 #     default bridge network of each engine.  Target: berth <= 0.2 x
@@ -53,7 +56,7 @@
 # 10.218.248.0/24 (berth) and 10.218.249.0/24 (podman).
 #
 # Env: BERTH (berth path), ROUNDS (4), LAT_RUNS (20), RUN_RUNS (5),
-#      COMPOSE_RUNS (1), KEEP=1 keeps the temp dir, OUT=FILE keeps the
+#      COMPOSE_RUNS (1), KEEPALIVE (100), KEEP=1 keeps the temp dir, OUT=FILE keeps the
 #      medians as JSON.
 set -euo pipefail
 hidden=/sys/fs/cgroup/unified/cgroup.controllers
@@ -69,6 +72,7 @@ ROUNDS=${ROUNDS:-4}
 LAT_RUNS=${LAT_RUNS:-20}
 RUN_RUNS=${RUN_RUNS:-5}
 COMPOSE_RUNS=${COMPOSE_RUNS:-1}
+KEEPALIVE=${KEEPALIVE:-100}
 cgparent=/berth-test/bench-api
 engines_all=(berth podman)
 declare -A port subnet
@@ -295,10 +299,17 @@ done
 
 # The commands, by figure.
 declare -A cmd
-figures=(ping containers info version run compose)
+figures=(ping containers info version kping kcontainers run compose)
 declare -A runs=([ping]=$LAT_RUNS [containers]=$LAT_RUNS [info]=$LAT_RUNS
-                 [version]=$LAT_RUNS [run]=$RUN_RUNS [compose]=$COMPOSE_RUNS)
+                 [version]=$LAT_RUNS [kping]=$RUN_RUNS [kcontainers]=$RUN_RUNS
+                 [run]=$RUN_RUNS [compose]=$COMPOSE_RUNS)
+for p in _ping v1.41/containers/json; do # curl configs: KEEPALIVE requests
+  for i in $(seq "$KEEPALIVE"); do printf 'url = "http://d/%s"\noutput = "/dev/null"\n' "$p"; done \
+    >"$tmp/keepalive-${p##*/}.cfg"
+done
 for e in "${engines[@]}"; do
+  cmd[kping/$e]="curl -sf --unix-socket ${sock[$e]} -K $tmp/keepalive-_ping.cfg"
+  cmd[kcontainers/$e]="curl -sf --unix-socket ${sock[$e]} -K $tmp/keepalive-json.cfg"
   c="curl -sf -o /dev/null --unix-socket ${sock[$e]} http://d"
   cmd[ping/$e]="$c/_ping"
   cmd[containers/$e]="$c/v1.41/containers/json"
@@ -356,6 +367,9 @@ row "GET /_ping (ms, median of $n)" %.2f "$(med ping/berth)" "$(med ping/podman)
 row "GET /containers/json (ms, of $n)" %.2f "$(med containers/berth)" "$(med containers/podman)" "<=" 1
 row "GET /info (ms, of $n)" %.2f "$(med info/berth)" "$(med info/podman)" "<=" 1
 row "GET /version (ms, of $n)" %.2f "$(med version/berth)" "$(med version/podman)" "<=" 1
+us() { [ -z "$1" ] || calc "$1 * 1000 / $KEEPALIVE"; }
+row "  /_ping on one connection (us/req)" %.0f "$(us "$(med kping/berth)")" "$(us "$(med kping/podman)")"
+row "  /containers/json, one conn (us/req)" %.0f "$(us "$(med kcontainers/berth)")" "$(us "$(med kcontainers/podman)")"
 row "docker run --rm (ms, of $((ROUNDS * RUN_RUNS)))" %.1f "$(med run/berth)" "$(med run/podman)" "<=" 0.2
 row "compose up -d + down (ms, of $((ROUNDS * COMPOSE_RUNS)))" %.0f "$(med compose/berth)" "$(med compose/podman)"
 ms() { [ -s "$1" ] && awk '{ print $1 / 1e6 }' "$1" | median; }

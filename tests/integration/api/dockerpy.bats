@@ -80,6 +80,7 @@ left_clean() {
   left_clean
   # The tags it made are gone, bb is not.
   run berth images --format '{{.Repository}}:{{.Tag}}'
+  echo "$output"
   [ "$output" = bb:latest ]
 }
 
@@ -94,6 +95,7 @@ left_clean() {
   dpy build
   left_clean
   run berth images --format '{{.Repository}}:{{.Tag}}'
+  echo "$output"
   [ "$output" = bb:latest ]
 }
 
