@@ -190,6 +190,10 @@ def containers_body(cl):
     top = c.top()
     check(any("sleep 100000" in " ".join(p) for p in top["Processes"]), "sleep in top", top)
 
+    step("attach(logs=True) replays the output so far")
+    out = c.attach(stdout=True, stderr=True, logs=True)
+    check(out == b"started\nto-err\n", "the log through attach (logs=1, stream=0)", out)
+
     step("stop, wait")
     c.stop(timeout=5)
     c.reload()

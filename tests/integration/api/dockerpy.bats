@@ -65,7 +65,7 @@ left_clean() {
   left_clean
 }
 
-@test "docker-py: containers run (foreground output, errors), detach, logs, exec_run, top, stop, kill, wait, rename, remove" {
+@test "docker-py: containers run (foreground output, errors), detach, logs, exec_run, top, attach, stop, kill, wait, rename, remove" {
   dpy containers
   left_clean
 }
