@@ -90,7 +90,11 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
     line = step_line(ev->text, ev->len, &b->from_step);
     break;
   case BERTH_BUILD_CACHED: /* a base image found is no cache hit */
-    line = b->from_step ? NULL : stream_line(" ---> Using cache\n");
+    if (!b->from_step)
+      api_job_emit(b->job, stream_line(" ---> Using cache\n"));
+    /* fall through */
+  case BERTH_BUILD_DONE:
+    line = ev->image ? stream_line(" ---> %.12s\n", ev->image + 7) : NULL;
     break;
   case BERTH_BUILD_OUTPUT:
     line = stream_line("%.*s\n", (int)ev->len, ev->text);
@@ -105,7 +109,7 @@ static void build_event(void *arg, const struct berth_build_event *ev) {
       b->exit_code = ev->exit_code;
     }
     break;
-  default: /* DONE, MESSAGE */
+  default: /* MESSAGE */
     break;
   }
   if (line)
@@ -248,6 +252,13 @@ static bool pull_wanted(struct api_req *r) {
 
 static int build_params(struct api_req *r, struct build_req *b,
                         berth_error **err) {
+  /* version=2 asks for a BuildKit session, which berth does not serve
+   * (/_ping says Builder-Version 1, so clients ask only when forced). */
+  const char *version = api_query(r, "version");
+  if (version && strcmp(version, "2") == 0)
+    return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
+                           "BuildKit (version=2) is not supported: use the "
+                           "classic builder (version=1)");
   if (api_query(r, "remote") && *api_query(r, "remote"))
     return berth_error_set(err, BERTH_ERR_UNSUPPORTED, 0,
                            "a remote build context is not supported: send "

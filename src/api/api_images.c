@@ -302,6 +302,14 @@ static int images_prune(struct api_req *r) {
     json_decref(report);
     return api_reply_error(r, err);
   }
+  size_t i;
+  json_t *item;
+  json_array_foreach(json_object_get(report, "ImagesDeleted"), i, item) {
+    const char *name = json_string_value(json_object_get(item, "Untagged"));
+    _cleanup_free_ char *fam = name ? api_familiar(name) : NULL;
+    if (fam)
+      json_object_set_new(item, "Untagged", json_string(fam));
+  }
   return api_reply_json(r, 200, report);
 }
 

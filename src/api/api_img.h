@@ -30,7 +30,7 @@ char *api_familiar(const char *name);
 json_t *api_familiar_array(char *const *names);
 
 /* Every value of a repeated query parameter (t=a&t=b, names=...), as a
- * JSON array of strings; NULL only when out of memory. */
+ * JSON array of strings; NULL only when out of memory (api_image_io.c). */
 json_t *api_query_all(struct api_req *r, const char *key);
 
 /* ---- X-Registry-Auth / X-Registry-Config (api_pull.c) ---- */
@@ -60,7 +60,8 @@ int api_job_run(struct api_req *r, api_job_fn fn, void *arg,
                 void (*free_arg)(void *));
 /* One progress line (steals doc); safe from any thread. */
 void api_job_emit(struct api_job *j, json_t *doc);
-/* Sets the code the final errorDetail carries (a build: 1). */
+/* Sets the code the final errorDetail carries (0: none, as a pull; a
+ * build: 1, or a failed RUN's status, as Docker's classic builder). */
 void api_job_set_error_code(struct api_job *j, int code);
 /* Whether the client has gone (the work may stop early). */
 bool api_job_gone(struct api_job *j);

@@ -195,7 +195,18 @@ struct xfer_lines {
   bool push;
   const char *skip; /* a push's config blob: not a layer */
   json_t *first;    /* said before the first layer's line (pull) */
+  json_t *held;     /* a pull's "Already exists" lines, said once the
+                       image turns out new: Docker says nothing of the
+                       layers of an image that is up to date */
 };
+
+static void flush_held(struct xfer_lines *x) {
+  size_t i;
+  json_t *line;
+  json_array_foreach(x->held, i, line)
+    api_job_emit(x->job, json_incref(line));
+  json_array_clear(x->held);
+}
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -299,6 +310,12 @@ static void xfer_event(void *ctx, size_t item, const char *digest,
                                       l->total));
     l->said = l->total;
   }
+  if (!x->push && ph == BERTH_XFER_EXISTS && l) {
+    json_array_append_new(x->held, layer_line("Already exists", l->id));
+    pthread_mutex_unlock(&x->mu);
+    return;
+  }
+  flush_held(x);
   json_t *line = !l                                    ? NULL
                  : x->push && ph == BERTH_XFER_DONE    ? layer_line("Pushed",
                                                                     l->id)
@@ -311,6 +328,7 @@ static void xfer_event(void *ctx, size_t item, const char *digest,
 
 static void xfer_lines_free(struct xfer_lines *x) {
   json_decref(x->first);
+  json_decref(x->held);
   free(x->layers);
   pthread_mutex_destroy(&x->mu);
 }
@@ -378,7 +396,7 @@ static int pull_job(struct api_job *j, struct berth_engine *e, void *arg,
   _cleanup_free_ char *full = berth_ref_string(&p->ref);
   char before[BERTH_DIGEST_SIZE], id[BERTH_DIGEST_SIZE];
   id_before(e, full, before);
-  struct xfer_lines x = {.job = j};
+  struct xfer_lines x = {.job = j, .held = json_array()};
   pthread_mutex_init(&x.mu, NULL);
   x.first = json_pack("{s:s,s:s}", "status", "", "id",
                       p->ref.tag ? p->ref.tag : p->ref.digest);
@@ -392,9 +410,12 @@ static int pull_job(struct api_job *j, struct berth_engine *e, void *arg,
     api_job_emit(j, x.first);
     x.first = NULL;
   }
+  bool same = rc == 0 && strcmp(before, id) == 0;
+  if (rc == 0 && !same)
+    flush_held(&x);
   xfer_lines_free(&x);
   if (rc == 0)
-    pull_summary(j, e, &p->ref, id, strcmp(before, id) == 0);
+    pull_summary(j, e, &p->ref, id, same);
   return rc;
 }
 
@@ -510,14 +531,15 @@ static int images_import(struct api_req *r) {
 /* ---- push ---- */
 
 struct push_req {
-  struct berth_ref dest;
+  struct berth_ref repo;  /* the repository (its tag unused) */
+  json_t *items;          /* [[tag, image id], ...] in push order */
   struct berth_credentials auth;
-  char id[BERTH_DIGEST_SIZE];
 };
 
 static void push_req_free(void *data) {
   struct push_req *p = data;
-  berth_ref_free(&p->dest);
+  berth_ref_free(&p->repo);
+  json_decref(p->items);
   berth_credentials_free(&p->auth);
   free(p);
 }
@@ -548,11 +570,31 @@ static void push_prepare(struct api_job *j, struct berth_engine *e,
   berth_image_free(&img);
 }
 
+/* One tag: its layers' progress, then its digest. */
+static int push_one(struct api_job *j, struct berth_engine *e,
+                    const struct push_req *p, const char *tag,
+                    const char *id, const struct berth_registry_opts *ro,
+                    berth_error **err) {
+  struct berth_ref dest = p->repo;
+  dest.tag = (char *)tag;
+  dest.digest = NULL;
+  push_prepare(j, e, id);
+  struct xfer_lines x = {.job = j, .push = true, .skip = id};
+  pthread_mutex_init(&x.mu, NULL);
+  struct berth_pull_opts po = {.reg = *ro, .xfer = xfer_event,
+                               .xfer_ctx = &x};
+  char digest[BERTH_DIGEST_SIZE];
+  int rc = berth_push(e->is, id, &dest, &po, digest, err);
+  xfer_lines_free(&x);
+  if (rc == 0)
+    push_summary(j, e, tag, digest);
+  return rc;
+}
+
 static int push_job(struct api_job *j, struct berth_engine *e, void *arg,
                     berth_error **err) {
   struct push_req *p = arg;
-  _cleanup_free_ char *repo = berth_ref_repository(&p->dest);
-  _cleanup_free_ char *shown = berth_ref_familiar(&p->dest);
+  _cleanup_free_ char *shown = berth_ref_familiar(&p->repo);
   char *colon = shown ? strrchr(shown, ':') : NULL;
   if (colon && !strchr(colon, '/'))
     *colon = '\0';
@@ -560,22 +602,51 @@ static int push_job(struct api_job *j, struct berth_engine *e, void *arg,
   snprintf(line, sizeof line, "The push refers to repository [%s]",
            shown ? shown : "");
   api_job_emit(j, json_pack("{s:s}", "status", line));
-  push_prepare(j, e, p->id);
   struct berth_registry_flags rf = {.username = p->auth.username,
                                     .password = p->auth.password};
   _cleanup_(berth_registry_setup_free) struct berth_registry_setup rs = {0};
-  if (berth_registry_options_for(p->dest.registry, &rf, &rs, err) < 0)
+  if (berth_registry_options_for(p->repo.registry, &rf, &rs, err) < 0)
     return -1;
-  struct xfer_lines x = {.job = j, .push = true, .skip = p->id};
-  pthread_mutex_init(&x.mu, NULL);
-  struct berth_pull_opts po = {.reg = rs.opts, .xfer = xfer_event,
-                               .xfer_ctx = &x};
-  char digest[BERTH_DIGEST_SIZE];
-  int rc = berth_push(e->is, p->id, &p->dest, &po, digest, err);
-  xfer_lines_free(&x);
-  if (rc == 0)
-    push_summary(j, e, p->dest.tag ? p->dest.tag : "latest", digest);
-  return rc;
+  size_t i;
+  json_t *item;
+  json_array_foreach(p->items, i, item) {
+    if (push_one(j, e, p, json_string_value(json_array_get(item, 0)),
+                 json_string_value(json_array_get(item, 1)), &rs.opts,
+                 err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Without a tag Docker pushes every local tag of the repository. */
+static int push_items(struct berth_engine *e, struct push_req *p,
+                      const char *what, const char *tag, berth_error **err) {
+  _cleanup_free_ char *repo = berth_ref_repository(&p->repo);
+  size_t rl = repo ? strlen(repo) : 0;
+  struct berth_image *imgs = NULL;
+  size_t n = 0;
+  if (!repo || berth_images_list(e->db, &imgs, &n, err) < 0)
+    return repo ? -1 : berth_error_sys(err, "allocate");
+  for (size_t i = 0; i < n; i++)
+    for (char **t = imgs[i].tags; t && *t; t++)
+      if (strncmp(*t, repo, rl) == 0 && (*t)[rl] == ':' &&
+          (!tag || strcmp(*t + rl + 1, tag) == 0))
+        json_array_append_new(p->items,
+                              json_pack("[s,s]", *t + rl + 1, imgs[i].id));
+  berth_images_free(imgs, n);
+  if (json_array_size(p->items) == 0)
+    return berth_error_set(err, BERTH_ERR_NOT_FOUND, 0,
+                           "An image does not exist locally with the tag: "
+                           "%s",
+                           what);
+  return 0;
+}
+
+/* The tag a name carries after its last '/' ("r:5000/a:1" -> "1"). */
+static const char *tag_in(const char *name) {
+  const char *slash = strrchr(name, '/');
+  const char *colon = strrchr(slash ? slash : name, ':');
+  return colon && !strchr(name, '@') ? colon + 1 : NULL;
 }
 
 static int image_push(struct api_req *r) {
@@ -583,24 +654,22 @@ static int image_push(struct api_req *r) {
   const char *tag = api_query(r, "tag");
   struct push_req *p = calloc(1, sizeof *p);
   _cleanup_free_ char *s = NULL;
-  if (!p)
+  if (!p || !(p->items = json_array())) {
+    free(p);
     return api_reply_errorf(r, 500, "out of memory");
-  int rc = asprintf(&s, "%s%s%s", r->params[0], tag && *tag ? ":" : "",
-                    tag && *tag ? tag : "") < 0
+  }
+  if (!tag || !*tag)
+    tag = tag_in(r->params[0]);
+  int rc = asprintf(&s, "%s%s%s", r->params[0],
+                    tag && !tag_in(r->params[0]) ? ":" : "",
+                    tag && !tag_in(r->params[0]) ? tag : "") < 0
                ? berth_error_sys(&err, "allocate")
-               : berth_ref_parse(s, &p->dest, &err);
+               : berth_ref_parse(s, &p->repo, &err);
   struct berth_engine *e = rc == 0 ? api_engine(r, &err) : NULL;
-  struct berth_image_match m;
   if (rc == 0 && !e)
     rc = -1;
-  if (rc == 0 && berth_image_lookup(e->db, s, &m, NULL) < 0)
-    rc = berth_error_set(&err, BERTH_ERR_NOT_FOUND, 0,
-                         "An image does not exist locally with the tag: %s",
-                         s);
-  else if (rc == 0) {
-    memcpy(p->id, m.id, BERTH_DIGEST_SIZE);
-    berth_image_match_clear(&m);
-  }
+  if (rc == 0)
+    rc = push_items(e, p, s, tag, &err);
   if (rc == 0)
     rc = api_auth_from_header(r, &p->auth, &err);
   if (rc < 0) {

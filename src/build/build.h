@@ -43,6 +43,10 @@ struct berth_build_event {
    * code: N"); else 0 and NULL. */
   int exit_code;
   const char *command;
+  /* DONE and CACHED of an instruction's step: the image it left (the
+   * base image for FROM), as the classic builder shows " ---> id";
+   * else NULL. */
+  const char *image;
 };
 
 typedef void (*berth_build_progress_fn)(void *arg,

@@ -31,10 +31,12 @@ int stage_step_begin(struct stage_run *r, const struct berth_df_instr *in,
 }
 
 void stage_step_end(struct stage_run *r, int n, double t0, bool cached) {
-  if (cached)
-    build_event(r->b, BERTH_BUILD_CACHED, n, NULL, 0, 0);
-  else
-    build_event(r->b, BERTH_BUILD_DONE, n, NULL, 0, build_now() - t0);
+  struct berth_build_event ev = {
+      .kind = cached ? BERTH_BUILD_CACHED : BERTH_BUILD_DONE, .n = n,
+      .seconds = cached ? 0 : build_now() - t0,
+      .image = *r->image_id ? r->image_id : NULL};
+  if (r->b->o->progress)
+    r->b->o->progress(r->b->o->progress_arg, &ev);
 }
 
 void stage_step_error(struct stage_run *r, int n, const berth_error *err) {

@@ -232,7 +232,10 @@ static void *unpack_worker(void *arg) {
 
 static void blob_landed(void *ctx, size_t i) {
   struct pull *p = ctx;
-  event(p, i, BERTH_XFER_DOWNLOADED, 0, 0);
+  /* A blob the store already had was not downloaded: its layer reports
+   * only what unpacking finds (Already exists, as Docker says). */
+  if (p->blob_added[i])
+    event(p, i, BERTH_XFER_DOWNLOADED, 0, 0);
   pthread_mutex_lock(&p->mu);
   p->queue[p->qtail++] = i;
   pthread_cond_signal(&p->cv);

@@ -41,6 +41,10 @@ no_leftovers() {
   id=$(berth image inspect --format '{{.Id}}' api-b1:one)
   [ "$(berth image inspect --format '{{.Id}}' api-b1:two)" = "$id" ]
   [[ "$output" == *"Successfully built ${id:7:12}"* ]]
+  # Each step ends with the image it left; the base's is bb's.
+  [[ "$output" == *" ---> ${id:7:12}"* ]]
+  bb=$(berth image inspect --format '{{.Id}}' bb)
+  [[ "$output" == *"FROM "*" ---> ${bb:7:12}"*"Step 2/3"* ]]
   run berth run --rm api-b1:one cat /in/copy
   [ "$status" -eq 0 ]
   [ "$output" = "from the context" ]
@@ -153,6 +157,9 @@ PY
   api_body | jq -e '.message | test("Dockerfile")'
   run api -X POST --data-binary "@$BATS_TEST_TMPDIR/empty.tar" "/build?t=x@sha256:abc"
   [ "$(api_status)" = 400 ]
+  run api -X POST --data-binary "@$BATS_TEST_TMPDIR/empty.tar" "/build?t=api-none&version=2"
+  [ "$(api_status)" = 501 ]
+  api_body | jq -e '.message | test("BuildKit")' 
   run api /_ping
   [ "$(api_status)" = 200 ]
   no_leftovers api-none

@@ -54,6 +54,15 @@ image_id() { berth image inspect --format '{{.Id}}' "$1"; }
   run api -X POST "/images/create?fromImage=$REG/marked&tag=latest"
   [ "$(api_status)" = 200 ]
   api_body | jq -e 'select(.status == "Status: Image is up to date for '"$REG"'/marked:latest")'
+  # Up to date: nothing said of its layers, as Docker.
+  api_body | jq -e -s 'map(select(.id != null and .id != "latest")) | length == 0'
+  # A new name for layers this root has: each "Already exists".
+  berth push -q bb "$REG/copy:1" >/dev/null
+  run api -X POST "/images/create?fromImage=$REG/copy&tag=1"
+  [ "$(api_status)" = 200 ]
+  api_body | jq -e -s 'map(select(.status == "Already exists")) | length == 1'
+  api_body | jq -e -s '.[-1].status == "Status: Downloaded newer image for '"$REG"'/copy:1"'
+  dk rmi "$REG/copy:1" >/dev/null
   # The image runs and has its marker.
   run berth run --rm "$REG/marked" cat /marker
   [ "$status" -eq 0 ]
@@ -139,6 +148,14 @@ image_id() { berth image inspect --format '{{.Id}}' "$1"; }
   run dk image prune -f
   [ "$status" -eq 0 ]
   [[ "$output" == *"deleted: $id"* ]]
+  # -a with a label: only the labelled unused image goes, named as Docker
+  # names it.
+  printf 'FROM bb\nLABEL prune.me=yes\n' | berth build -q -t prunable:1 - >/dev/null
+  run dk image prune -a -f --filter label=prune.me=yes
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"untagged: prunable:1"* ]]
+  run berth image inspect prunable:1
+  [ "$status" -ne 0 ]
   run berth image inspect "$id"
   [ "$status" -ne 0 ]
   berth image inspect bb >/dev/null # tagged: kept
@@ -165,7 +182,17 @@ image_id() { berth image inspect --format '{{.Id}}' "$1"; }
   [ "$status" -eq 0 ]
   [[ "$output" == *"v2: digest: sha256:"* ]]
   curl -sf "http://$REG/v2/pushed/tags/list" | jq -e '.tags | sort == ["v1","v2"]'
-  dk rmi "$REG/pushed:v1" "$REG/pushed:v2" >/dev/null
+  # No tag: every local tag of the repository, as docker push --all-tags.
+  dk tag bb "$REG/pushed:v3"
+  run dk push --all-tags "$REG/pushed"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"v1: digest: sha256:"* ]]
+  [[ "$output" == *"v3: digest: sha256:"* ]]
+  curl -sf "http://$REG/v2/pushed/tags/list" | jq -e '.tags | sort == ["v1","v2","v3"]'
+  run api -X POST "/images/$REG/pushed/push?tag=v9"
+  [ "$(api_status)" = 404 ]
+  [ "$(api_body | jq -r .message)" = "An image does not exist locally with the tag: $REG/pushed:v9" ]
+  dk rmi "$REG/pushed:v1" "$REG/pushed:v2" "$REG/pushed:v3" >/dev/null
 }
 
 @test "docker save | docker load: the same image id" {
