@@ -202,11 +202,25 @@ static void early_input(struct relay *x, const char *early, size_t len) {
     close_in(x);
 }
 
+/* Whether the client closed its whole socket.  A unix socket reports
+ * POLLHUP only when both directions are shut: the client's close (or its
+ * SHUT_RDWR).  Its half-close (SHUT_WR: end of stdin, output still
+ * wanted) is POLLIN with a read of 0, never POLLHUP, so the socket stays
+ * watched after it for the full close alone: a silent process would
+ * otherwise keep a gone client's thread and socket until its next output
+ * or its exit.  POLLIN beside POLLHUP is the client's last input, read
+ * first. */
+static bool sock_gone(short revents) {
+  return (revents & (POLLERR | POLLNVAL)) ||
+         ((revents & POLLHUP) && !(revents & POLLIN));
+}
+
 /* One wait and what it allows; false when the relay is over (the server
  * stops, or poll fails). */
 static bool relay_step(struct relay *x, bool open_out[2]) {
   struct pollfd p[5] = {
-      {.fd = x->in_len == 0 && !x->sock_eof ? x->sock : -1, .events = POLLIN},
+      {.fd = x->in_len == 0 ? x->sock : -1,
+       .events = x->sock_eof ? 0 : POLLIN},
       {.fd = x->in_len ? x->in_fd : -1, .events = POLLOUT},
       {.fd = open_out[0] ? x->out[0] : -1, .events = POLLIN},
       {.fd = open_out[1] ? x->out[1] : -1, .events = POLLIN},
@@ -215,7 +229,7 @@ static bool relay_step(struct relay *x, bool open_out[2]) {
     return errno == EINTR;
   if (p[4].revents)
     return false;
-  if (p[0].revents & (POLLERR | POLLNVAL))
+  if (sock_gone(p[0].revents))
     x->client_gone = true;
   pump_in(x, p[0].revents & (POLLIN | POLLHUP), p[1].revents != 0);
   for (int i = 0; i < 2; i++)

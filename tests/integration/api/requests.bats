@@ -208,6 +208,74 @@ s.close()
   [ "${lines[1]}" = "0 200" ]
 }
 
+@test "request heads: a credentials header of 24 KB is served, a 64 KB head is 431; the service keeps serving" {
+  local h
+  # X-Registry-Config carries every configured registry's credentials.
+  h=$(head -c 24000 /dev/zero | tr '\0' a)
+  run api -H "X-Registry-Config: $h" /_ping
+  [ "$(api_status)" = 200 ]
+  [ "$(api_body)" = OK ]
+  h=$(head -c 65536 /dev/zero | tr '\0' a)
+  run api -H "X-Registry-Config: $h" /_ping
+  [ "$(api_status)" = 431 ]
+  alive
+}
+
+# A hijacked exec start's connection (hijack.py, the raw client of
+# attach_exec.bats): the service's end of it, a socket on $SOCK, goes
+# with the client, and the connection's thread with it.  (The exec's
+# own waiter thread and the process's output ends stay while it runs.)
+HIJACK=$BATS_TEST_DIRNAME/hijack.py
+conns() { ss -xpH | grep -F "$SOCK " | grep -v LISTEN | grep -c "pid=$API_PID," || true; }
+exec_silent() { # CONTAINER ATTACH_STDIN: an exec of a silent sleep, its id
+  run api -X POST -H 'Content-Type: application/json' \
+    -d "{\"Cmd\":[\"sleep\",\"300\"],\"AttachStdin\":$2,\"AttachStdout\":true,\"AttachStderr\":true}" \
+    "/containers/$1/exec"
+  [ "$(api_status)" = 201 ]
+  api_body | jq -r .Id
+}
+# Within a second, the service holds no connection and THREADS threads.
+closed_within_1s() {
+  local i
+  for i in $(seq 10); do
+    [ "$(conns)" -eq 0 ] && [ "$(threads)" -le "$1" ] && return 0
+    sleep 0.1
+  done
+  echo "berth-api: $(conns) connections, $(threads) threads (expected $1)" >&2
+  ss -xpH | grep -F "$SOCK " >&2
+  return 1
+}
+
+@test "hijacked exec of a silent process: a client that closes its socket is let go at once, a half-closed one is kept" {
+  dk run -d --name hup bb sleep 300 >/dev/null
+  local id thr stdin client
+  for stdin in true false; do
+    id=$(exec_silent hup "$stdin")
+    thr=$(threads)
+    run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{}' --close-now
+    [ "$status" -eq 0 ]
+    [[ "$output" == *closed* ]]
+    # The connection's thread goes; the exec's waiter came.
+    closed_within_1s $((thr + 1))
+  done
+  # Half-closed (end of stdin), the client still reads: its connection
+  # stays until it closes the whole socket (after 2 s of silence).
+  id=$(exec_silent hup true)
+  thr=$(threads)
+  python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{}' --stdin x --shut \
+    --timeout 2 >"$BATS_TEST_TMPDIR/half" &
+  client=$!
+  sleep 1
+  [ "$(conns)" -eq 1 ]
+  [ "$(threads)" -eq $((thr + 2)) ]
+  wait "$client"
+  grep -q 'eof no' "$BATS_TEST_TMPDIR/half"
+  closed_within_1s $((thr + 1))
+  # The exec'd processes outlive their clients, as under docker.
+  [ "$(berth top hup | grep -c 'sleep 300')" -eq 4 ]
+  alive
+}
+
 @test "/info and /system/df: the engine's documents in Docker's shape" {
   berth create --name dfc bb true >/dev/null
   run api /info
