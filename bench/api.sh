@@ -10,7 +10,12 @@
 #     podman on each.  Also /_ping and /containers/json KEEPALIVE (100)
 #     times over one connection by one curl (`-K` with one URL per
 #     request): the server's own time per request, without curl's start
-#     and the connection set-up (no target; informative).
+#     and the connection set-up (no target; informative).  And the four
+#     GETs each on a new connection without a client process's start
+#     (bench/reqlat.c: connect, GET, read the whole answer, close; NEW_RUNS
+#     (50) per endpoint, engine and round, the engines' order swapped every
+#     round): what a new connection costs each server.  Target: berth <=
+#     podman.
 #  2. `docker run --rm bb true` through each socket (the docker CLI 28 at
 #     /usr/local/bin/docker: create, attach, start, wait for removal), the
 #     default bridge network of each engine.  Target: berth <= 0.2 x
@@ -73,6 +78,7 @@ LAT_RUNS=${LAT_RUNS:-20}
 RUN_RUNS=${RUN_RUNS:-5}
 COMPOSE_RUNS=${COMPOSE_RUNS:-1}
 KEEPALIVE=${KEEPALIVE:-100}
+NEW_RUNS=${NEW_RUNS:-50}
 cgparent=/berth-test/bench-api
 engines_all=(berth podman)
 declare -A port subnet
@@ -149,6 +155,7 @@ trap 'exit 129' HUP
 
 echo "bench: image, services (tmp $tmp)"
 cc -static -O2 -Wall -Wextra -o "$tmp/probe" "$repo/tests/lib/probe.c"
+cc -O2 -Wall -Wextra -o "$tmp/reqlat" "$repo/bench/reqlat.c"
 CID=bench "$repo/tests/lib/make-bundle.sh" "$tmp/bundle" "$tmp/probe" >/dev/null
 tar -C "$tmp/bundle/rootfs" -cf "$tmp/rootfs.tar" .
 rm -rf "$tmp/bundle"
@@ -318,8 +325,22 @@ for e in "${engines[@]}"; do
   cmd[run/$e]="$DOCKER -H unix://${sock[$e]} run --rm $(cgp "$e") bb true"
   cmd[compose/$e]="env ${cenv[$e]} $tmp/compose-cycle $e $tmp"
 done
-echo "bench: $ROUNDS rounds of: ${figures[*]} (runs per round: $LAT_RUNS" \
-  "per latency, $RUN_RUNS docker run, $COMPOSE_RUNS compose), order swapped every round"
+# GETs on new connections without a client's start (reqlat); every
+# request's time (us) appended to $tmp/new-NAME-ENGINE.
+declare -A newpath=([ping]=/_ping [containers]=/v1.41/containers/json
+                    [info]=/v1.41/info [version]=/v1.41/version)
+new_conns() { # ENGINE...
+  local e f
+  for f in ping containers info version; do
+    for e in "$@"; do
+      "$tmp/reqlat" "${sock[$e]}" "${newpath[$f]}" "$NEW_RUNS" new all \
+        >>"$tmp/new-$f-$e" || { echo "bench: reqlat failed on $e ${newpath[$f]}" >&2; exit 1; }
+    done
+  done
+}
+echo "bench: $ROUNDS rounds of: ${figures[*]} new-connections (runs per round: $LAT_RUNS" \
+  "per latency, $NEW_RUNS per new-connection GET, $RUN_RUNS docker run," \
+  "$COMPOSE_RUNS compose), order swapped every round"
 for r in $(seq "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then order=("${engines[@]}"); else
     order=(); for ((i = ${#engines[@]} - 1; i >= 0; i--)); do order+=("${engines[$i]}"); done
@@ -331,6 +352,7 @@ for r in $(seq "$ROUNDS"); do
       --export-json "$tmp/h-$f-$r.json" "${args[@]}" >/dev/null 2>"$tmp/hyperfine.err" ||
       { echo "bench: hyperfine failed on $f:" >&2; cat "$tmp/hyperfine.err" >&2; exit 1; }
   done
+  new_conns "${order[@]}"
   printf . >&2
 done
 echo >&2
@@ -370,6 +392,12 @@ row "GET /version (ms, of $n)" %.2f "$(med version/berth)" "$(med version/podman
 us() { [ -z "$1" ] || calc "$1 * 1000 / $KEEPALIVE"; }
 row "  /_ping on one connection (us/req)" %.0f "$(us "$(med kping/berth)")" "$(us "$(med kping/podman)")"
 row "  /containers/json, one conn (us/req)" %.0f "$(us "$(med kcontainers/berth)")" "$(us "$(med kcontainers/podman)")"
+nmed() { [ -s "$tmp/new-$1-$2" ] && median <"$tmp/new-$1-$2"; }
+nn=$((ROUNDS * NEW_RUNS))
+for f in ping containers info version; do
+  row "$(printf '  %s, new conn (us)' "${newpath[$f]#/v1.41}")" %.0f \
+    "$(nmed "$f" berth)" "$(nmed "$f" podman)" "<=" 1
+done
 row "docker run --rm (ms, of $((ROUNDS * RUN_RUNS)))" %.1f "$(med run/berth)" "$(med run/podman)" "<=" 0.2
 row "compose up -d + down (ms, of $((ROUNDS * COMPOSE_RUNS)))" %.0f "$(med compose/berth)" "$(med compose/podman)"
 ms() { [ -s "$1" ] && awk '{ print $1 / 1e6 }' "$1" | median; }
@@ -379,7 +407,8 @@ rb= rp=
 [[ " ${engines[*]} " == *" berth "* ]] && rb=$(rss berth)
 [[ " ${engines[*]} " == *" podman "* ]] && rp=$(rss podman)
 row "service RSS afterwards (KiB)" %.0f "$rb" "$rp"
-echo "(curl's and the docker CLI's own start are in every figure, alike for both;"
+echo "(curl's and the docker CLI's own start are in every figure, alike for both,"
+echo " but the new conn rows: reqlat's connect, GET, answer, close, median of $nn;"
 echo " the compose cycle includes docker-compose's python start, twice)"
 for e in "${engines_all[@]}"; do
   [ -z "${why_not[$e]:-}" ] || { echo "bench: $e NOT MEASURED: ${why_not[$e]}" >&2; exit 1; }
