@@ -104,7 +104,6 @@ static char **cfg_strv(const json_t *cfg, const char *key) {
   return v;
 }
 
-
 static int check_type(json_t *body, const char *key, int type,
                       berth_error **err) {
   json_t *v = json_object_get(body, key);
