@@ -174,12 +174,17 @@ static int archive_put(struct api_req *r) {
   const char *path;
   if (!e || path_param(r, &path) < 0)
     return -1;
-  struct berth_cp_opts o = {0};
+  /* Docker's daemon keeps the tar headers' owners (as the container
+   * sees them); copyUIDGID gives everything to the container's User. */
+  struct berth_cp_opts o = {.owner = BERTH_CP_OWNER_SOURCE};
   berth_error *err = NULL;
+  bool to_user = false;
   if (api_query_bool(r, "noOverwriteDirNonDir", false, &o.no_dir_over_nondir,
                      &err) < 0 ||
-      api_query_bool(r, "copyUIDGID", false, &o.archive, &err) < 0)
+      api_query_bool(r, "copyUIDGID", false, &to_user, &err) < 0)
     return api_reply_error(r, err);
+  if (to_user)
+    o.owner = BERTH_CP_OWNER_CTR_USER;
   if (r->body_fd < 0 || lseek(r->body_fd, 0, SEEK_SET) < 0)
     return api_reply_errorf(r, 400, "bad parameter: no tar archive");
   if (berth_ctr_cp_to(e, r->params[0], NULL, r->body_fd, path, &o, &err) <

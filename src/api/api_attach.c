@@ -55,7 +55,8 @@ struct api_session {
   bool tty, logs, stream;
   int64_t logs_until;       /* logs=1 replays what was written before
                                the request: the stream has the rest */
-  bool want_in, want_out, want_err;
+  bool want_in, want_out, want_err; /* the live streams */
+  bool log_out, log_err;    /* the streams asked for: logs=1 replays them */
   char keys[BERTH_DETACH_KEYS_LEN];
   int in[2], out[2], err[2]; /* [0] read, [1] write; -1 when closed */
   int status_fd;
@@ -186,7 +187,7 @@ static void replay_logs(struct api_session *s, int sock) {
   berth_ctr_dir(s->e, s->id, path, sizeof path);
   strncat(path, "/ctr.log", sizeof path - strlen(path) - 1);
   struct berth_logs_opts lo = {.tail = -1, .until_ns = s->logs_until};
-  struct replay rp = {sock, s->tty, s->want_out, s->want_err};
+  struct replay rp = {sock, s->tty, s->log_out, s->log_err};
   berth_logs_read(path, &lo, replay_entry, &rp, NULL);
 }
 
@@ -391,6 +392,8 @@ static struct api_session *session_new(struct api_req *r,
     session_free(s);
     return NULL;
   }
+  s->log_out = s->want_out;
+  s->log_err = s->want_err;
   /* stdin only reaches a container created with it open (-i). */
   s->want_in = s->want_in && s->stream &&
                json_is_true(json_object_get(c->config, "OpenStdin"));
@@ -449,11 +452,6 @@ static int h_attach(struct api_req *r) {
   struct api_session *s = session_new(r, c, &err);
   if (!s)
     return api_reply_error(r, err);
-  if (!s->stream && !s->logs) {
-    session_free(s);
-    return api_reply_errorf(r, 400, "Bad parameters: at least one of "
-                                    "stream or logs must be true");
-  }
   if (strcmp(c->state, BERTH_ST_PAUSED) == 0 && s->stream) {
     session_free(s);
     return api_reply_errorf(r, 409, "You cannot attach to a paused "

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "api_internal.h"
@@ -83,18 +83,26 @@ static struct api_exec *exec_find(struct api_io *io, const char *id) {
   return NULL;
 }
 
-static void new_id(char out[65]) {
-  unsigned char b[32] = {0};
-  if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
-    /* Unique, if not unpredictable: ids name, they do not protect. */
-    static unsigned long n;
-    snprintf((char *)b, sizeof b, "%ld-%lu", (long)getpid(), ++n);
-  }
-  for (int i = 0; i < 32; i++)
-    snprintf(out + 2 * i, 3, "%02x", b[i]);
+/* ---- create -------------------------------------------------------------- */
+
+static bool cfg_bool(const json_t *cfg, const char *key) {
+  return json_is_true(json_object_get(cfg, key));
 }
 
-/* ---- create -------------------------------------------------------------- */
+static const char *cfg_str(const json_t *cfg, const char *key) {
+  const char *s = json_string_value(json_object_get(cfg, key));
+  return s && *s ? s : NULL;
+}
+
+/* NULL-terminated copies of a string array's values (owned by cfg). */
+static char **cfg_strv(const json_t *cfg, const char *key) {
+  json_t *a = json_object_get(cfg, key);
+  size_t n = json_array_size(a);
+  char **v = calloc(n + 1, sizeof *v);
+  for (size_t i = 0; v && i < n; i++)
+    v[i] = (char *)json_string_value(json_array_get(a, i));
+  return v;
+}
 
 static int check_type(json_t *body, const char *key, int type,
                       berth_error **err) {
@@ -160,35 +168,20 @@ static int h_create(struct api_req *r) {
     json_decref(body);
     return api_reply_errorf(r, 500, "out of memory");
   }
-  new_id(x->id);
+  berth_exec_new_id(x->id);
   memcpy(x->ctr, c->id, sizeof x->ctr);
   x->cfg = body;
   x->master = -1;
+  _cleanup_free_ char **argv = cfg_strv(body, "Cmd");
+  /* Recorded before the instance is visible: a start cannot record its
+   * exec_start first. */
+  if (argv)
+    berth_exec_event(e->db, "exec_create", c->id, x->id, argv, NULL);
   exec_add(io, x);
-  berth_event_add(e->db, "container", "exec_create", c->id, NULL, NULL);
   return api_reply_json(r, 201, json_pack("{s:s}", "Id", x->id));
 }
 
 /* ---- start --------------------------------------------------------------- */
-
-static bool cfg_bool(const json_t *cfg, const char *key) {
-  return json_is_true(json_object_get(cfg, key));
-}
-
-static const char *cfg_str(const json_t *cfg, const char *key) {
-  const char *s = json_string_value(json_object_get(cfg, key));
-  return s && *s ? s : NULL;
-}
-
-/* NULL-terminated copies of a string array's values (owned by cfg). */
-static char **cfg_strv(const json_t *cfg, const char *key) {
-  json_t *a = json_object_get(cfg, key);
-  size_t n = json_array_size(a);
-  char **v = calloc(n + 1, sizeof *v);
-  for (size_t i = 0; v && i < n; i++)
-    v[i] = (char *)json_string_value(json_array_get(a, i));
-  return v;
-}
 
 /* A started exec: the pipes whose other ends the process has, the
  * write ends held until its exit is recorded so that the client's stream
@@ -198,8 +191,11 @@ static char **cfg_strv(const json_t *cfg, const char *key) {
 struct exec_run {
   struct api_server *srv;
   struct api_io *io;
+  struct berth_engine *e; /* the start request's connection's: it lasts
+                             as long as the hijacked stream */
   struct api_exec *x;     /* evictable once it is not running */
-  char ctr[65];
+  bool settled;           /* x's end is recorded, or the waiter's job */
+  char ctr[65], exec_id[65];
   atomic_int refs;
   struct berth_exec_proc proc;
   bool tty, detach;
@@ -291,11 +287,11 @@ static void tty_loop(struct exec_run *u) {
  * connection that started it, so the waiter takes an engine of the
  * server's pool (after the client's stream has ended: it costs the
  * client nothing). */
-static void die_event(struct exec_run *u) {
+static void die_event(struct exec_run *u, int status) {
   struct berth_engine *e = api_engine_get(u->srv, NULL);
   if (!e)
     return;
-  berth_event_add(e->db, "container", "exec_die", u->ctr, NULL, NULL);
+  berth_exec_event_die(e->db, u->ctr, u->exec_id, status, NULL);
   api_engine_put(u->srv, e);
 }
 
@@ -321,7 +317,7 @@ static void *waiter_main(void *arg) {
   close_fd(&u->hold[0]);
   close_fd(&u->hold[1]);
   if (ok)
-    die_event(u);
+    die_event(u, status);
   run_unref(u);
   return NULL;
 }
@@ -346,15 +342,13 @@ static int make_pipes(struct exec_run *u, const json_t *cfg, int pin[2],
   return 0;
 }
 
-static int spawn(struct api_req *r, struct exec_run *u, struct api_exec *x,
-                 int *failure, berth_error **err) {
+static int spawn(struct exec_run *u, int *failure, berth_error **err) {
+  struct api_exec *x = u->x;
   int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
   _cleanup_free_ char **argv = cfg_strv(x->cfg, "Cmd");
   _cleanup_free_ char **env = cfg_strv(x->cfg, "Env");
-  struct berth_engine *e = api_engine(r, err);
   char keys[BERTH_DETACH_KEYS_LEN];
-  if (!e ||
-      berth_detach_keys_parse(cfg_str(x->cfg, "DetachKeys"), keys, err) < 0)
+  if (berth_detach_keys_parse(cfg_str(x->cfg, "DetachKeys"), keys, err) < 0)
     return -1;
   berth_escape_from_list(&u->keys, keys);
   if (!argv || !env || make_pipes(u, x->cfg, pin, pout, perr) < 0) {
@@ -368,8 +362,9 @@ static int spawn(struct api_req *r, struct exec_run *u, struct api_exec *x,
       .interactive = in, .privileged = cfg_bool(x->cfg, "Privileged"),
       .in = u->tty ? -1 : pin[0], .out = u->tty ? -1 : pout[1],
       .err = perr[1],
-      .rows = x->rows, .cols = x->cols, .resize_fd = -1};
-  int rc = berth_ctr_exec_spawn(e, x->ctr, &q, &u->proc, failure, err);
+      .rows = x->rows, .cols = x->cols, .resize_fd = -1,
+      .exec_id = x->id};
+  int rc = berth_ctr_exec_spawn(u->e, x->ctr, &q, &u->proc, failure, err);
   /* The process has its copy (or failed); the waiter reads a terminal's
    * input. */
   if (u->tty)
@@ -379,9 +374,76 @@ static int spawn(struct api_req *r, struct exec_run *u, struct api_exec *x,
   return rc;
 }
 
+/* x ended without a process (exit code as docker's: the failure's
+ * 126 or 127, else 126).  x may be evicted from then on. */
+static void settle(struct exec_run *u, int failure) {
+  pthread_mutex_lock(&u->io->mu);
+  u->x->running = false;
+  u->x->exited = true;
+  u->x->exit_code = failure ? failure : 126;
+  pthread_mutex_unlock(&u->io->mu);
+  u->settled = true;
+}
+
+/* The process and its waiter, which records its end: x gets its pid and
+ * terminal.  Failures as berth_ctr_exec_spawn's; x is then settled
+ * (also when the process started but no thread could wait for it). */
+static int launch(struct exec_run *u, int *failure, berth_error **err) {
+  if (spawn(u, failure, err) < 0) {
+    settle(u, *failure);
+    return -1;
+  }
+  pthread_mutex_lock(&u->io->mu);
+  u->x->pid = u->proc.pid;
+  u->x->master = u->proc.master;
+  /* A resize that came while the process was starting (the docker CLI
+   * resizes as soon as it has the 101) found no terminal yet. */
+  struct winsize ws = {.ws_row = (unsigned short)u->x->rows,
+                       .ws_col = (unsigned short)u->x->cols};
+  if (u->x->master >= 0 && (ws.ws_row || ws.ws_col))
+    ioctl(u->x->master, TIOCSWINSZ, &ws);
+  pthread_mutex_unlock(&u->io->mu);
+  u->settled = true;
+  atomic_fetch_add(&u->refs, 1);
+  pthread_t th;
+  if (pthread_create(&th, NULL, waiter_main, u) != 0) {
+    /* Out of threads: nobody would record the exit nor end the stream. */
+    kill(u->proc.pid, SIGKILL);
+    waiter_main(u);
+    return berth_error_set(err, BERTH_ERR_SYSTEM, EAGAIN,
+                           "exec: cannot start a thread");
+  }
+  pthread_detach(th);
+  return 0;
+}
+
+/* A start that failed after the 101 (a command that cannot run: 126,
+ * 127): as docker, the message goes down the promised stream, and the
+ * exit code, which the client inspects at the end, says it. */
+static void stream_error(int sock, bool tty, const berth_error *err) {
+  char msg[1024];
+  int n = snprintf(msg, sizeof msg, "%s\r\n",
+                   err ? err->msg : "exec: out of memory");
+  size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+  if (tty)
+    (void)!send(sock, msg, len, MSG_NOSIGNAL);
+  else
+    api_frame_write(sock, 2, msg, len);
+}
+
+/* The process starts here, once the client has read the 101 head (see
+ * api_reply_hijack): its first output cannot reach the client with the
+ * head, where a buffered client (docker-py) would lose it. */
 static void run_attached(int sock, const char *early, size_t early_len,
                          void *data) {
   struct exec_run *u = data;
+  int failure = 0;
+  berth_error *err = NULL;
+  if (launch(u, &failure, &err) < 0) {
+    stream_error(sock, u->tty, err);
+    berth_error_free(err);
+    return;
+  }
   int in = u->in_w;
   u->in_w = -1; /* api_relay closes it */
   api_relay(sock, early, early_len, in, u->out_r, u->err_r, u->tty);
@@ -390,67 +452,18 @@ static void run_attached(int sock, const char *early, size_t early_len,
 /* The relay is over (output ended, or the client went mid-stream): our
  * ends close, so a process still running meets EOF on stdin and EPIPE or
  * SIGPIPE on output (SIGHUP with a terminal, whose master closes), as
- * under docker. */
+ * under docker.  A stream that never ran (the client went before the
+ * 101) started nothing: x is as if never started. */
 static void attached_free(void *data) {
   struct exec_run *u = data;
+  if (!u->settled) {
+    pthread_mutex_lock(&u->io->mu);
+    u->x->started = u->x->running = false;
+    pthread_mutex_unlock(&u->io->mu);
+  }
   close_fd(&u->out_r);
   close_fd(&u->err_r);
   run_unref(u);
-}
-
-static int start_error(struct api_req *r, struct api_exec *x,
-                       struct api_io *io, int failure, berth_error *err) {
-  pthread_mutex_lock(&io->mu);
-  x->running = false;
-  x->exited = true;
-  x->exit_code = failure ? failure : 126;
-  pthread_mutex_unlock(&io->mu);
-  if (!err)
-    return api_reply_errorf(r, 500, "exec: out of memory");
-  return api_reply_error(r, err);
-}
-
-struct failed {
-  char *msg;
-  bool tty;
-};
-
-static void failed_run(int sock, const char *early, size_t len, void *d) {
-  (void)early, (void)len;
-  struct failed *f = d;
-  size_t n = strlen(f->msg);
-  if (f->tty)
-    (void)!write(sock, f->msg, n);
-  else
-    api_frame_write(sock, 2, f->msg, n);
-}
-
-static void failed_free(void *d) {
-  struct failed *f = d;
-  free(f->msg);
-  free(f);
-}
-
-/* A command that cannot run (126, 127): as docker, the stream is
- * already promised, so the message goes down it and the status is the
- * exec's exit code, which the client inspects at the end. */
-static int start_failed(struct api_req *r, struct api_exec *x,
-                        struct api_io *io, int failure, berth_error *err) {
-  struct failed *f = calloc(1, sizeof *f);
-  if (f && asprintf(&f->msg, "%s\r\n", err->msg) < 0)
-    f->msg = NULL;
-  if (!f || !f->msg) {
-    free(f);
-    return start_error(r, x, io, failure, err);
-  }
-  f->tty = cfg_bool(x->cfg, "Tty");
-  pthread_mutex_lock(&io->mu);
-  x->running = false;
-  x->exited = true;
-  x->exit_code = failure;
-  pthread_mutex_unlock(&io->mu);
-  berth_error_free(err);
-  return api_reply_hijack(r, failed_run, f, failed_free);
 }
 
 static struct api_exec *claim(struct api_req *r, struct api_io *io,
@@ -462,6 +475,38 @@ static struct api_exec *claim(struct api_req *r, struct api_io *io,
     x->started = x->running = true;
   pthread_mutex_unlock(&io->mu);
   return x;
+}
+
+/* Before the 101, as docker: the instance's container must still run
+ * (409 otherwise, a clear error rather than one down the stream). */
+static int check_running(struct berth_engine *e, const char *id,
+                         berth_error **err) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (berth_ctr_find(e->db, id, &c, err) < 0 ||
+      berth_ctr_refresh(e, c, err) < 0)
+    return -1;
+  if (strcmp(c->state, BERTH_ST_RUNNING) != 0)
+    return berth_error_set(err, BERTH_ERR_STATE, 0,
+                           "Container %s is not running", c->id);
+  return 0;
+}
+
+static struct exec_run *run_new(struct api_req *r, struct berth_engine *e,
+                                struct api_io *io, struct api_exec *x,
+                                bool detach) {
+  struct exec_run *u = calloc(1, sizeof *u);
+  if (!u)
+    return NULL;
+  *u = (struct exec_run){.srv = r->srv, .io = io, .e = e, .x = x,
+                         .detach = detach, .tty = cfg_bool(x->cfg, "Tty"),
+                         .in_w = -1, .out_r = -1, .err_r = -1,
+                         .hold = {-1, -1}, .tty_in = -1};
+  memcpy(u->ctr, x->ctr, sizeof u->ctr);
+  memcpy(u->exec_id, x->id, sizeof u->exec_id);
+  /* The starter's reference (the handler's, or the hijacked stream's);
+   * launch adds the waiter's. */
+  atomic_init(&u->refs, 1);
+  return u;
 }
 
 static int h_start(struct api_req *r) {
@@ -480,40 +525,23 @@ static int h_start(struct api_req *r) {
   if (st == 409)
     return api_reply_errorf(r, 409, "Exec instance %s has already been "
                                     "started", r->params[0]);
-  struct exec_run *u = calloc(1, sizeof *u);
-  if (!u)
-    return start_error(r, x, io, 0, NULL);
-  *u = (struct exec_run){.srv = r->srv, .io = io, .x = x, .detach = detach,
-                         .tty = cfg_bool(x->cfg, "Tty"), .in_w = -1,
-                         .out_r = -1, .err_r = -1, .hold = {-1, -1},
-                         .tty_in = -1};
-  memcpy(u->ctr, x->ctr, sizeof u->ctr);
-  atomic_init(&u->refs, detach ? 1 : 2);
+  struct berth_engine *e = api_engine(r, &err);
+  struct exec_run *u = e && check_running(e, x->ctr, &err) == 0
+                           ? run_new(r, e, io, x, detach)
+                           : NULL;
+  if (!u) {
+    pthread_mutex_lock(&io->mu);
+    x->started = x->running = false; /* nothing ran: startable again */
+    pthread_mutex_unlock(&io->mu);
+    return err ? api_reply_error(r, err)
+               : api_reply_errorf(r, 500, "exec: out of memory");
+  }
+  if (!detach)
+    return api_reply_hijack(r, run_attached, u, attached_free);
   int failure = 0;
-  if (spawn(r, u, x, &failure, &err) < 0) {
-    atomic_store(&u->refs, 1);
-    run_unref(u);
-    if (failure && !detach)
-      return start_failed(r, x, io, failure, err);
-    return start_error(r, x, io, failure, err);
-  }
-  pthread_mutex_lock(&io->mu);
-  x->pid = u->proc.pid;
-  x->master = u->proc.master;
-  pthread_mutex_unlock(&io->mu);
-  pthread_t th;
-  if (pthread_create(&th, NULL, waiter_main, u) != 0) {
-    /* Out of threads: nobody would record the exit nor end the stream. */
-    kill(u->proc.pid, SIGKILL);
-    waiter_main(u);
-    if (!detach)
-      attached_free(u);
-    return api_reply_errorf(r, 500, "exec: cannot start a thread");
-  }
-  pthread_detach(th);
-  if (detach)
-    return api_reply_empty(r, 200);
-  return api_reply_hijack(r, run_attached, u, attached_free);
+  int rc = launch(u, &failure, &err);
+  run_unref(u);
+  return rc < 0 ? api_reply_error(r, err) : api_reply_empty(r, 200);
 }
 
 /* ---- inspect, resize ----------------------------------------------------- */

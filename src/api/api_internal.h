@@ -184,7 +184,10 @@ struct berth_engine *api_stream_engine(struct api_stream *s,
  * UPGRADED (Connection: Upgrade, Upgrade: tcp; Content-Type
  * application/vnd.docker.raw-stream) when the client asked for the
  * upgrade, else INVALID-as-400 "attach needs Upgrade: tcp".  `run` then
- * gets the raw socket in the connection's thread; when it returns the
+ * gets the raw socket in the connection's thread, once the client has
+ * read the 101 head (at most 2 s later: a buffered client such as
+ * docker-py would lose output that came with the head, so a handler
+ * starts a process or sends anything only in run); when it returns the
  * socket is closed and the connection ends.  Bytes the client sent after
  * the request head (stdin typed early) are delivered to run first as
  * (early, early_len).  data is freed with free_data after run. */

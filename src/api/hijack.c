@@ -4,11 +4,14 @@
  * stdcopy framing. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -31,8 +34,46 @@ void api_hijack_free(struct api_hijack *h) {
   free(h);
 }
 
+/* How long a hijacked stream waits for its client to read the 101 head
+ * before anything may follow it. */
+#define HEAD_READ_WAIT_NS 2000000000L
+
+/* Returns once the client has read everything sent so far (the 101
+ * head), or after HEAD_READ_WAIT_NS, or when the client hangs up or the
+ * server stops.
+ * Why: docker-py (and any client on http.client) reads the head through
+ * a buffered reader and then reads the stream from the raw socket under
+ * it, so output that arrives with the head lands in that reader's buffer
+ * and is lost (exec_run returned b'' one time in a few).  Docker starts
+ * the process after the head is out; a fast process still beats a slow
+ * reader, so we also wait for the head to be read.  On a unix stream
+ * socket SIOCOUTQ is what the peer has not read yet (the send buffer's
+ * charge, released only when the reader consumed a whole write: checked
+ * on Linux 6.18, nonzero after a write and after a partial read, 0 once
+ * all was read); on TCP it is what is not yet acknowledged, the closest
+ * this end can see.  Clients that read the head at once (all do) wait
+ * tens of microseconds. */
+static void await_head_read(int sock) {
+  struct timespec step = {0, 20 * 1000}; /* doubling, up to 5 ms */
+  for (long waited = 0; waited < HEAD_READ_WAIT_NS; waited += step.tv_nsec) {
+    int unread = 0;
+    if (ioctl(sock, SIOCOUTQ, &unread) < 0 || unread == 0)
+      return;
+    /* events 0: only a hang-up (POLLHUP, POLLERR) wakes us, not early
+     * stdin nor a half-close. */
+    struct pollfd p[2] = {{.fd = sock, .events = 0},
+                          {.fd = api_stop_fd(), .events = POLLIN}};
+    if (ppoll(p, 2, &step, NULL) > 0)
+      return;
+    if (step.tv_nsec < 5 * 1000 * 1000)
+      step.tv_nsec *= 2;
+  }
+}
+
 /* Called by MHD in the connection's thread once the 101 is sent (thread
- * per connection: it may block for as long as the stream lasts). */
+ * per connection: it may block for as long as the stream lasts).  run
+ * starts once the client has read the head: whatever it sends follows
+ * the head in a read of its own. */
 static void on_upgrade(void *cls, struct MHD_Connection *mc, void *con_cls,
                        const char *extra_in, size_t extra_in_size,
                        MHD_socket sock, struct MHD_UpgradeResponseHandle *urh) {
@@ -42,6 +83,7 @@ static void on_upgrade(void *cls, struct MHD_Connection *mc, void *con_cls,
   if (fl >= 0)
     fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
   h->ran = true;
+  await_head_read(sock);
   h->run(sock, extra_in, extra_in_size, h->data);
   if (h->free_data)
     h->free_data(h->data);

@@ -27,8 +27,8 @@ static char *split_ctr(char *arg, char **path) {
 
 int cmd_cp(struct berth_cli *cli, int argc, char **argv) {
   struct berth_cp_opts o = {0};
-  bool quiet = false;
-  const struct opt opts[] = {{"archive,a", OPT_BOOL, &o.archive, NULL,
+  bool quiet = false, archive = false;
+  const struct opt opts[] = {{"archive,a", OPT_BOOL, &archive, NULL,
                               "Archive mode (copy all uid/gid information)"},
                              {"follow-link,L", OPT_BOOL, &o.follow, NULL,
                               "Always follow symbol link in SRC_PATH"},
@@ -43,6 +43,9 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv) {
     return EXIT_USAGE;
   if (npos != 2)
     return cli_errorf(EXIT_USAGE, "cp: requires exactly 2 arguments");
+  /* docker cp: the client makes and unpacks the tars itself, so without
+   * -a what it copies in belongs to the container's root. */
+  o.owner = archive ? BERTH_CP_OWNER_SOURCE : BERTH_CP_OWNER_DEST;
   char *spath = NULL, *dpath = NULL;
   char *sctr = split_ctr(pos[0], &spath);
   char *dctr = split_ctr(pos[1], &dpath);

@@ -19,6 +19,7 @@
 #include "export.h"
 #include "fs.h"
 #include "rootfs_access.h"
+#include "userspec.h"
 
 /* One end of a copy: the container (its root fd and id range) or the
  * host (root -1: paths as the caller gives them). */
@@ -31,6 +32,9 @@ struct side {
 struct cp {
   struct side src, dst;
   const struct berth_cp_opts *o;
+  enum berth_cp_owner owner;
+  const char *user;            /* CTR_USER: the container's User */
+  uint32_t user_uid, user_gid; /* it resolved, as the container's ids */
   struct berth_copy_tree tree;
 };
 
@@ -62,25 +66,47 @@ static uint32_t from_ctr_id(const struct side *s, uint32_t id) {
   return s->ctr ? berth_copy_host_id(s->base, s->count, id) : id;
 }
 
-/* berth_copy_meta_fn: -a keeps the ids (shifted to the other side);
- * else the container's root owns what comes in, the caller what goes
- * out, and a setuid file of the container must not become a setuid file
- * of the caller on the host. */
+/* berth_copy_meta_fn (enum berth_cp_owner).  A setuid file of the
+ * container must not become a setuid file of the caller on the host
+ * unless the source's ids are kept.  An id the container cannot map
+ * (a tar header's 70000 with 65536 ids) becomes the container's root,
+ * as everywhere in berth cp: the tar's author could as well have
+ * written 0, so that grants nothing, and the host never gets an id
+ * outside the container's range (never host root). */
 static void cp_meta(void *arg, const struct stat *st, uid_t *u, gid_t *g,
                     mode_t *mode) {
   const struct cp *cp = arg;
-  if (cp->o->archive) {
+  switch (cp->owner) {
+  case BERTH_CP_OWNER_SOURCE:
     *u = from_ctr_id(&cp->dst, to_ctr_id(&cp->src, st->st_uid));
     *g = from_ctr_id(&cp->dst, to_ctr_id(&cp->src, st->st_gid));
-  } else if (cp->dst.ctr) {
-    *u = *g = from_ctr_id(&cp->dst, 0);
-  } else {
-    *u = geteuid();
-    *g = getegid();
+    break;
+  case BERTH_CP_OWNER_CTR_USER:
+    *u = from_ctr_id(&cp->dst, cp->user_uid);
+    *g = from_ctr_id(&cp->dst, cp->user_gid);
+    break;
+  case BERTH_CP_OWNER_DEST:
+    *u = cp->dst.ctr ? from_ctr_id(&cp->dst, 0) : geteuid();
+    *g = cp->dst.ctr ? from_ctr_id(&cp->dst, 0) : getegid();
+    break;
   }
   *mode = st->st_mode & 07777;
-  if (!cp->o->archive && !cp->dst.ctr)
+  if (cp->owner != BERTH_CP_OWNER_SOURCE && !cp->dst.ctr)
     *mode &= (mode_t)~(S_ISUID | S_ISGID);
+}
+
+/* CTR_USER: the container's User as its process gets it (names looked
+ * up in its own /etc/passwd through its root, never the host's). */
+static int resolve_owner(struct cp *cp, int root_fd, berth_error **err) {
+  if (cp->owner != BERTH_CP_OWNER_CTR_USER)
+    return 0;
+  struct berth_userspec us = {0};
+  if (berth_userspec_resolve(root_fd, cp->user, NULL, &us, err) < 0)
+    return berth_error_prefix(err, "copyUIDGID");
+  cp->user_uid = us.uid;
+  cp->user_gid = us.gid;
+  berth_userspec_clear(&us);
+  return 0;
 }
 
 /* Docker's rules (copy.h) from an opened source to a destination path. */
@@ -254,6 +280,8 @@ static int to_fn(int root_fd, void *p, berth_error **err) {
     return berth_error_set(err, BERTH_ERR_STATE, EROFS,
                            "container rootfs is marked read-only");
   j->cp->dst.root = root_fd;
+  if (resolve_owner(j->cp, root_fd, err) < 0)
+    return -1;
   return j->src ? copy_paths(j->cp, j->src, j->dst, err)
                 : tar_in(j->cp, j->fd, j->dst, err);
 }
@@ -273,6 +301,13 @@ static int cp_run(struct berth_engine *e, const char *ref, bool to_ctr,
   cp->src = to_ctr ? host : ctr;
   cp->dst = to_ctr ? ctr : host;
   cp->o = o;
+  cp->owner = o->owner;
+  cp->user = json_string_value(json_object_get(c->config, "User"));
+  if (cp->owner == BERTH_CP_OWNER_CTR_USER && !to_ctr)
+    cp->owner = BERTH_CP_OWNER_DEST; /* out: the container's user is no
+                                        one on the host */
+  else if (cp->owner == BERTH_CP_OWNER_CTR_USER && (!cp->user || !*cp->user))
+    cp->owner = BERTH_CP_OWNER_SOURCE; /* Docker's daemon, without User */
   cp->tree.meta = cp_meta;
   cp->tree.meta_arg = cp;
   cp->tree.keep_nondir = o->no_dir_over_nondir;

@@ -29,8 +29,27 @@
 
 #include "engine.h"
 
+/* Who owns what a copy creates.  An id is always shifted through the
+ * container's id range, and an id the container cannot map becomes its
+ * root (berth_copy_host_id): never a host id outside its range. */
+enum berth_cp_owner {
+  /* docker cp's documented default (the docker CLI builds and unpacks
+   * the tars itself): into a container its root, out to the host the
+   * caller; setuid and setgid bits do not reach the host. */
+  BERTH_CP_OWNER_DEST = 0,
+  /* The source's ids as the other side sees them: `cp -a`, and PUT
+   * /containers/{id}/archive by default (Docker's daemon keeps the tar
+   * headers' ids, mapped through the container's user namespace). */
+  BERTH_CP_OWNER_SOURCE,
+  /* Into a container: every entry owned by its Config.User, resolved in
+   * its own /etc/passwd as its process is (PUT archive with
+   * copyUIDGID=1, what `docker cp -a` sends).  A container without a
+   * User is SOURCE, as Docker's daemon. */
+  BERTH_CP_OWNER_CTR_USER,
+};
+
 struct berth_cp_opts {
-  bool archive;     /* -a: keep uids/gids (shifted to the other side) */
+  enum berth_cp_owner owner;
   bool follow;      /* -L: follow a symlink that SRC itself is */
   /* A tar stream in (the API's PUT archive, noOverwriteDirNonDir): an
    * existing non-directory is not replaced by a directory.  (An

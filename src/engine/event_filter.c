@@ -68,6 +68,20 @@ static bool label_match(json_t *attributes, const char *want) {
   return v && strcmp(v, eq + 1) == 0;
 }
 
+/* event: the action, exactly; exec_create, exec_start and health_status,
+ * whose actions carry a text after a colon ("exec_start: sh -c ..."),
+ * also by prefix, as Docker's filter matches them. */
+static bool event_match(const char *action, const char *want) {
+  static const char *const texted[] = {"exec_create", "exec_start",
+                                       "health_status"};
+  if (strcmp(action, want) == 0)
+    return true;
+  for (size_t i = 0; i < sizeof texted / sizeof texted[0]; i++)
+    if (strcmp(want, texted[i]) == 0)
+      return strncmp(action, want, strlen(want)) == 0;
+  return false;
+}
+
 static bool key_match(const struct berth_event *ev, const char *key,
                       const char *v) {
   const char *name = json_string_value(json_object_get(ev->attributes, "name"));
@@ -76,7 +90,7 @@ static bool key_match(const struct berth_event *ev, const char *key,
   if (strcmp(key, "type") == 0)
     return strcmp(ev->type, v) == 0;
   if (strcmp(key, "event") == 0)
-    return strcmp(ev->action, v) == 0;
+    return event_match(ev->action, v);
   if (strcmp(key, "container") == 0)
     return strcmp(ev->type, "container") == 0 &&
            (prefix_of(v, ev->actor) || prefix_of(v, name));

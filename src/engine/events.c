@@ -80,6 +80,18 @@ int berth_event_add(struct berth_db *db, const char *type, const char *action,
   return 0;
 }
 
+int berth_event_add_ctr(struct berth_db *db, const char *action,
+                        const char *id, json_t *extra, berth_error **err) {
+  json_t *attrs = ctr_attributes(db, id, NULL);
+  if (!attrs)
+    attrs = json_object();
+  if (extra)
+    json_object_update(attrs, extra);
+  int rc = berth_event_add(db, "container", action, id, attrs, err);
+  json_decref(attrs);
+  return rc;
+}
+
 int berth_event_add_die(struct berth_db *db, const char *id, int exit_code,
                         berth_error **err) {
   berth_error *own = NULL;

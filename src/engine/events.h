@@ -14,6 +14,11 @@
  * attributes, a container's event gets its name and image, as Docker's. */
 int berth_event_add(struct berth_db *db, const char *type, const char *action,
                     const char *actor, json_t *attributes, berth_error **err);
+/* A container's event with the container's own attributes (labels,
+ * name, image) and extra's on top (Docker's
+ * LogContainerEventWithAttributes), extra borrowed. */
+int berth_event_add_ctr(struct berth_db *db, const char *action,
+                        const char *id, json_t *extra, berth_error **err);
 /* A container's "die" event, with Docker's exitCode attribute: it keeps
  * the exit status once an auto-removed container's record is gone. */
 int berth_event_add_die(struct berth_db *db, const char *id, int exit_code,

@@ -196,24 +196,38 @@ int berth_exec_prepare(struct berth_engine *e, const char *ref,
   return build_process(e, c, r, process, err);
 }
 
+/* berth exec, which has no create step, is its own exec instance:
+ * exec_die is recorded with the id its start recorded. */
+static void die_event(struct berth_engine *e, const char *ref,
+                      const struct berth_exec_req *r, int status) {
+  _cleanup_ctr_ struct berth_ctr *c = NULL;
+  if (r->exec_id && berth_ctr_find(e->db, ref, &c, NULL) == 0)
+    berth_exec_event_die(e->db, c->id, r->exec_id, status, NULL);
+}
+
 int berth_ctr_exec(struct berth_engine *e, const char *ref,
-                   const struct berth_exec_req *r, int *status,
+                   const struct berth_exec_req *req, int *status,
                    int *exec_failure, berth_error **err) {
   *exec_failure = 0;
-  char id[65];
+  char id[65], exec_id[65];
+  struct berth_exec_req r1 = *req;
+  const struct berth_exec_req *r = &r1;
+  if (!r1.exec_id) {
+    berth_exec_new_id(exec_id);
+    r1.exec_id = exec_id;
+    r1.exec_create = true;
+  }
   int rc;
   if (r->tty && !r->detach) {
     rc = exec_tty(e, ref, r, status, exec_failure, err);
-    if (rc == 0) {
-      _cleanup_ctr_ struct berth_ctr *c = NULL;
-      if (berth_ctr_find(e->db, ref, &c, NULL) == 0)
-        berth_event_add(e->db, "container", "exec_die", c->id, NULL, NULL);
-    }
+    if (rc == 0)
+      die_event(e, ref, r, *status);
     return rc;
   }
   json_t *process = NULL;
   if (berth_exec_prepare(e, ref, r, id, &process, err) < 0)
     return -1;
+  berth_exec_events_start(e->db, id, r);
   struct berth_ctx ctx;
   berth_log log;
   berth_engine_runtime_ctx(e, &ctx, &log);
@@ -223,6 +237,6 @@ int berth_ctr_exec(struct berth_engine *e, const char *ref,
     *exec_failure = berth_exit_status_of_start(*err);
   json_decref(process);
   if (rc == 0 && !r->detach)
-    berth_event_add(e->db, "container", "exec_die", id, NULL, NULL);
+    die_event(e, id, r, *status);
   return rc;
 }

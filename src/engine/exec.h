@@ -19,6 +19,13 @@ struct berth_exec_req {
   unsigned rows, cols;
   int resize_fd;
   const char *detach_keys;
+  /* Docker's exec events carry the exec instance's id: the API's,
+   * which records exec_create at its create (the start records
+   * exec_start once the container is known to run).  berth exec has no
+   * create step: with exec_id NULL, berth_ctr_exec makes an id and
+   * records exec_create too (exec_create true), then exec_die. */
+  const char *exec_id;
+  bool exec_create;
 };
 
 /* A copy of the running container's OCI process (from the runtime's copy
@@ -68,6 +75,25 @@ int berth_ctr_exec_spawn(struct berth_engine *e, const char *ref,
 /* Waits for the process to exit: *status as berth_ctr_exec's.  Reaps the
  * helper and closes report_fd (not master). */
 int berth_exec_proc_wait(struct berth_exec_proc *p, int *status,
+                         berth_error **err);
+
+/* ---- Docker's exec events (exec_events.c) ---- */
+
+/* A new exec instance id: 64 hex digits. */
+void berth_exec_new_id(char out[65]);
+/* "exec_create: CMD ARGS" or "exec_start: CMD ARGS" (what = "exec_create"
+ * or "exec_start"; Docker's text: the command, a space, the arguments
+ * joined by spaces) of container ctr_id, with attribute execID. */
+int berth_exec_event(struct berth_db *db, const char *what,
+                     const char *ctr_id, const char *exec_id,
+                     char *const *argv, berth_error **err);
+/* What a start records once the container is known to run: exec_create
+ * (r->exec_create) and exec_start, when r->exec_id is set. */
+void berth_exec_events_start(struct berth_db *db, const char *ctr_id,
+                             const struct berth_exec_req *r);
+/* "exec_die" with attributes execID and exitCode. */
+int berth_exec_event_die(struct berth_db *db, const char *ctr_id,
+                         const char *exec_id, int exit_code,
                          berth_error **err);
 
 #endif

@@ -195,6 +195,7 @@ int berth_ctr_exec_spawn(struct berth_engine *e, const char *ref,
   json_t *process = NULL;
   if (berth_exec_prepare(e, ref, r, id, &process, err) < 0)
     return -1;
+  berth_exec_events_start(e->db, id, r);
   struct berth_ctx ctx;
   berth_log log;
   berth_engine_runtime_ctx(e, &ctx, &log);

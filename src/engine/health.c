@@ -169,15 +169,20 @@ static int record(struct berth_engine *e, const char *id, int code,
     if (++c->health_failures >= h->retries)
       now = "unhealthy";
   }
+  /* Docker logs "health_status: STATUS" only on a change of status.
+   * Compared before c->health (which `before` may point to) is freed. */
+  bool changed = strcmp(before, now) != 0;
   char *next = strdup(now);
+  if (!next)
+    return berth_error_sys(err, "allocate");
   free(c->health);
   c->health = next;
   if (berth_db_begin(e->db, err) < 0)
     return -1;
   char action[64];
-  snprintf(action, sizeof action, "health_status: %s", now);
+  snprintf(action, sizeof action, "health_status: %s", next);
   if (berth_ctr_save_state(e->db, c, err) < 0 ||
-      (strcmp(before, now) != 0 &&
+      (changed &&
        berth_event_add(e->db, "container", action, c->id, NULL, err) < 0)) {
     berth_db_rollback(e->db);
     return -1;

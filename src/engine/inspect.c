@@ -28,12 +28,35 @@ static bool state_is(const struct berth_ctr *c, const char *s) {
   return strcmp(c->state, s) == 0;
 }
 
+/* health.json keeps Start and End as integer nanoseconds; Docker's
+ * HealthcheckResult has them as Go times, RFC 3339 strings, and its
+ * clients fail to decode anything else ("Time.UnmarshalJSON: input is not
+ * a JSON string"). */
+static void health_time(json_t *result, const char *key) {
+  json_t *v = json_object_get(result, key);
+  if (json_is_string(v))
+    return;
+  char text[48];
+  berth_rfc3339_ns(json_integer_value(v), text, sizeof text);
+  json_object_set_new(result, key, json_string(text));
+}
+
 static json_t *health_log(struct berth_engine *e, const char *id) {
   char path[4200];
   berth_ctr_dir(e, id, path, sizeof path);
   strncat(path, "/health.json", sizeof path - strlen(path) - 1);
   json_t *log = json_load_file(path, 0, NULL);
-  return json_is_array(log) ? log : (json_decref(log), json_array());
+  if (!json_is_array(log)) {
+    json_decref(log);
+    return json_array();
+  }
+  size_t i;
+  json_t *result;
+  json_array_foreach(log, i, result) {
+    health_time(result, "Start");
+    health_time(result, "End");
+  }
+  return log;
 }
 
 static json_t *state_json(struct berth_engine *e, const struct berth_ctr *c) {

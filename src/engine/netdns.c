@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <time.h>
@@ -79,15 +80,21 @@ static void unlock(struct netdns *d) {
   d->locked = false;
 }
 
-/* The server the pid file names, when it is alive: its pid, else 0. */
-static pid_t recorded_server(const struct netdns *d) {
+/* The server the pid file names, when it is alive: its pid (and start
+ * time, which tells it from a later process given the same pid), else 0. */
+static pid_t recorded_server_at(const struct netdns *d,
+                                unsigned long long *start) {
   _cleanup_fclose_ FILE *f = fopen(d->pid_path, "re");
   int pid = 0;
-  unsigned long long start = 0;
-  if (!f || fscanf(f, "%d %llu", &pid, &start) != 2 || pid <= 0 ||
-      !berth_proc_alive(pid, start))
+  if (!f || fscanf(f, "%d %llu", &pid, start) != 2 || pid <= 0 ||
+      !berth_proc_alive(pid, *start))
     return 0;
   return pid;
+}
+
+static pid_t recorded_server(const struct netdns *d) {
+  unsigned long long start;
+  return recorded_server_at(d, &start);
 }
 
 static int write_pid(const struct netdns *d, berth_error **err) {
@@ -374,6 +381,43 @@ int berth_netdns_ensure(struct berth_engine *e, const struct berth_network *net,
   return berth_netdns_ensure_id(e, net->id, err);
 }
 
+/* How long stop waits for the server to exit on SIGTERM. */
+#define STOP_WAIT_MS 2000
+
+/* Signals the server (pid, start) and waits until it has exited.  The
+ * server is not our child: once it exits it stays a zombie until the
+ * host's init reaps it, which can take seconds, and kill(pid, 0) succeeds
+ * on a zombie, so exit is observed through a pidfd (readable once the
+ * process has exited, reaped or not), or where pidfd_open is missing
+ * (before Linux 5.3) through berth_proc_alive, which reads the process's
+ * state in /proc/PID/stat and counts a zombie as gone.  True when it has
+ * exited within STOP_WAIT_MS. */
+static bool stop_server(pid_t pid, unsigned long long start) {
+  _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  /* Checked after the pidfd is open, so the pidfd is the server's, not a
+   * later process's that got its pid: signalling through it cannot reach
+   * another process. */
+  if (!berth_proc_alive(pid, start))
+    return true;
+  if (pfd >= 0) {
+    if (syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0) < 0)
+      return errno == ESRCH;
+    struct pollfd p = {.fd = pfd, .events = POLLIN};
+    int r;
+    while ((r = poll(&p, 1, STOP_WAIT_MS)) < 0 && errno == EINTR)
+      ;
+    return r > 0;
+  }
+  if (kill(pid, SIGTERM) < 0)
+    return errno == ESRCH;
+  for (int i = 0; i < STOP_WAIT_MS / 10 && berth_proc_alive(pid, start);
+       i++) {
+    struct timespec ts = {0, 10 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return !berth_proc_alive(pid, start);
+}
+
 int berth_netdns_stop(struct berth_engine *e, const char *network_id,
                       berth_error **err) {
   struct netdns d = {.lock_fd = -1};
@@ -383,14 +427,10 @@ int berth_netdns_stop(struct berth_engine *e, const char *network_id,
     return -1;
   }
   close(d.lock_fd);
-  pid_t pid = recorded_server(&d);
+  unsigned long long start = 0;
+  pid_t pid = recorded_server_at(&d, &start);
   /* Not under the lock: the server takes it on its way out. */
-  if (pid > 0 && kill(pid, SIGTERM) == 0)
-    for (int i = 0; i < 200 && kill(pid, 0) == 0; i++) {
-      struct timespec ts = {0, 10 * 1000000};
-      nanosleep(&ts, NULL);
-    }
-  if (pid > 0 && kill(pid, 0) == 0)
+  if (pid > 0 && !stop_server(pid, start))
     return berth_error_set(err, BERTH_ERR_SYSTEM, 0,
                            "the name server of network %.12s (pid %d) did "
                            "not stop",

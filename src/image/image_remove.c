@@ -1,6 +1,7 @@
 /* rmi's decision: untag or delete, as Docker's image service makes it. */
 #include "image_remove.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,11 +105,13 @@ static int ask_users(const struct berth_rmi_opts *o, const char *id,
   return u->n < 0 ? -1 : 0;
 }
 
-/* The record goes, then whatever only it referenced: as Docker, each
- * layer no other image has is reported deleted by its chain id. */
-static int delete_image(struct berth_imgstore *is,
-                        const struct berth_image *img,
-                        struct berth_rmi_report *out, berth_error **err) {
+/* The record goes (and with it, ON DELETE CASCADE, its names, its
+ * parent record and the build cache entries that gave it), then as
+ * Docker each layer no other image has is reported deleted by its chain
+ * id. */
+static int delete_record(struct berth_imgstore *is,
+                         const struct berth_image *img,
+                         struct berth_rmi_report *out, berth_error **err) {
   if (berth_images_delete(is->db, img->id, err) < 0 ||
       add_item(out, NULL, img->id, err) < 0)
     return -1;
@@ -119,6 +122,65 @@ static int delete_image(struct berth_imgstore *is,
         (!used && add_item(out, NULL, img->layers[i].chain_id, err) < 0))
       return -1;
   }
+  return 0;
+}
+
+/* A parent is kept when it has a name, another image was built on it,
+ * or a container was created from it (Docker's soft conflicts, which
+ * end the pruning quietly): 1 kept, 0 not needed. */
+static int parent_needed(struct berth_imgstore *is, const char *id,
+                         const struct berth_rmi_opts *o, berth_error **err) {
+  int n = berth_images_count_names(is->db, id, err);
+  if (n != 0)
+    return n < 0 ? -1 : 1;
+  if ((n = berth_images_has_children(is->db, id, err)) != 0)
+    return n < 0 ? -1 : 1;
+  struct users u;
+  if (ask_users(o, id, &u, err) < 0)
+    return -1;
+  return u.n > 0;
+}
+
+/* Docker's prune of untagged parents: up the chain from `parent` (the
+ * deleted image's), each one nothing else needs goes too, reported as
+ * Deleted.  The bound only guards against a corrupt (cyclic) record. */
+static int prune_parents(struct berth_imgstore *is, const char *parent,
+                         const struct berth_rmi_opts *o,
+                         struct berth_rmi_report *out, berth_error **err) {
+  char id[BERTH_DIGEST_SIZE];
+  snprintf(id, sizeof id, "%s", parent);
+  int has = 1;
+  for (int depth = 0; has == 1 && depth < 4096; depth++) {
+    int needed = parent_needed(is, id, o, err);
+    if (needed != 0)
+      return needed < 0 ? -1 : 0;
+    struct berth_image p = {0};
+    char next[BERTH_DIGEST_SIZE];
+    if (berth_images_get(is->db, id, &p, err) < 0)
+      return -1;
+    has = berth_images_parent(is->db, id, next, err);
+    if (has >= 0 && delete_record(is, &p, out, err) < 0)
+      has = -1;
+    berth_image_free(&p);
+    if (has == 1)
+      memcpy(id, next, sizeof id);
+  }
+  return has < 0 ? -1 : 0;
+}
+
+/* The image, its untagged parents unless noprune, then the blobs and
+ * snapshots nothing references any more. */
+static int delete_image(struct berth_imgstore *is,
+                        const struct berth_image *img,
+                        const struct berth_rmi_opts *o,
+                        struct berth_rmi_report *out, berth_error **err) {
+  char parent[BERTH_DIGEST_SIZE];
+  /* Read before the delete, which takes the parent record with it. */
+  int has = o->noprune ? 0 : berth_images_parent(is->db, img->id, parent, err);
+  if (has < 0 || delete_record(is, img, out, err) < 0)
+    return -1;
+  if (has && prune_parents(is, parent, o, out, err) < 0)
+    return -1;
   uint64_t freed;
   return berth_imgstore_gc(is, &freed, err);
 }
@@ -157,7 +219,7 @@ static int remove_by_name(struct berth_imgstore *is,
     }
   if (names > 0 || u.n > 0)
     return 0; /* still named, or a container needs it: it stays */
-  return delete_image(is, img, out, err);
+  return delete_image(is, img, o, out, err);
 }
 
 static int remove_by_id(struct berth_imgstore *is,
@@ -185,7 +247,7 @@ static int remove_by_id(struct berth_imgstore *is,
   /* Deviation from Docker, whose layer store counts references: here a
    * container's overlay lowers are the image's snapshots, so the record
    * stays (dangling) while a container uses it. */
-  return u.n > 0 ? 0 : delete_image(is, img, out, err);
+  return u.n > 0 ? 0 : delete_image(is, img, o, out, err);
 }
 
 int berth_image_remove(struct berth_imgstore *is, const char *what,

@@ -34,7 +34,10 @@ typedef int (*berth_image_users_fn)(void *arg, const char *image_id,
 
 struct berth_rmi_opts {
   bool force;
-  bool noprune; /* berth images have no parent images: accepted, no effect */
+  /* Keep the untagged parents (a build's step images) of a deleted
+   * image; by default each one no other image, name or container needs
+   * is deleted too, as Docker's. */
+  bool noprune;
   berth_image_users_fn users;
   void *users_arg;
 };

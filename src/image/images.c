@@ -462,6 +462,15 @@ int berth_images_parent(struct berth_db *db, const char *id,
   return rc == SQLITE_DONE ? 0 : berth_db_error(db, "read the parent", err);
 }
 
+int berth_images_has_children(struct berth_db *db, const char *id,
+                              berth_error **err) {
+  /* A child's row goes with the child (ON DELETE CASCADE): a row left
+   * names an image that exists. */
+  return count_query(
+      db, "SELECT EXISTS (SELECT 1 FROM image_parents WHERE parent_id = ?1)",
+      id, err);
+}
+
 int berth_images_intermediate(struct berth_db *db, const char *id,
                               berth_error **err) {
   return count_query(

@@ -84,6 +84,9 @@ int berth_images_set_parent(struct berth_db *db, const char *id,
  * recorded or it is gone. */
 int berth_images_parent(struct berth_db *db, const char *id,
                         char parent[BERTH_DIGEST_SIZE], berth_error **err);
+/* Whether another image was built on image `id` (1) or not (0). */
+int berth_images_has_children(struct berth_db *db, const char *id,
+                              berth_error **err);
 /* Docker's intermediate image: one without a name (tag or repo digest)
  * that other images were built on.  `images` hides it without -a. */
 int berth_images_intermediate(struct berth_db *db, const char *id,

@@ -24,7 +24,7 @@ upper() { berth inspect -f '{{.GraphDriver.Data.UpperDir}}' "$1"; }
 
 # A tar made by python's tarfile, which writes any name and any kind:
 # mktar OUT NAME:KIND[:ARG] ...  (KIND file, dir, sym (ARG target),
-# chr (ARG major), fileid (ARG uid))
+# chr (ARG major), fileid (ARG uid; gid uid+1), own (ARG uid,gid,octal mode))
 mktar() {
   python3 - "$@" <<'PY'
 import io, sys, tarfile
@@ -35,11 +35,14 @@ with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
         ti = tarfile.TarInfo(name)
         ti.mode = 0o644
         data = None
-        if kind in ("file", "fileid"):
+        if kind in ("file", "fileid", "own"):
             data = b"payload\n"
             ti.size = len(data)
             if kind == "fileid":
                 ti.uid, ti.gid = int(arg[0]), int(arg[0]) + 1
+            if kind == "own":
+                u, g, m = arg[0].split(",")
+                ti.uid, ti.gid, ti.mode = int(u), int(g), int(m, 8)
         elif kind == "dir":
             ti.type, ti.mode = tarfile.DIRTYPE, 0o755
         elif kind == "sym":
@@ -232,23 +235,83 @@ stat_of() {
   [ "$(api_status)" = 200 ]
 }
 
-@test "PUT archive: copyUIDGID keeps the tar's owners, noOverwriteDirNonDir keeps a file" {
-  berth run -d --name ar6 bb sh -c 'mkdir /dst && echo keep >/dst/x && sleep 300' >/dev/null
-  wait_until berth exec ar6 test -f /dst/x
-  mktar "$BATS_TEST_TMPDIR/ids.tar" owned:fileid:1234
-  run put ar6 /dst "$BATS_TEST_TMPDIR/ids.tar"
-  [ "$(berth exec ar6 stat -c %u:%g /dst/owned)" = 0:0 ]
-  run put ar6 /dst "$BATS_TEST_TMPDIR/ids.tar" copyUIDGID=1
+@test "PUT archive keeps the tar's owners as the container sees them (host ids mapped, never host root)" {
+  berth run -d --name ar6 bb sleep 300 >/dev/null
+  base=$(berth inspect -f '{{.IdMap.HostIdBase}}' ar6)
+  [ "$base" -gt 0 ]
+  mktar "$BATS_TEST_TMPDIR/ids.tar" owned:own:1000,1000,0640 rooted:own:0,0,0600 \
+    far:own:70000,70000,0644
+  run put ar6 /tmp "$BATS_TEST_TMPDIR/ids.tar"
   [ "$(api_status)" = 200 ]
-  [ "$(berth exec ar6 stat -c %u:%g /dst/owned)" = 1234:1235 ]
+  [ "$(berth exec ar6 stat -c %u:%g:%a /tmp/owned)" = 1000:1000:640 ]
+  [ "$(berth exec ar6 stat -c %u:%g:%a /tmp/rooted)" = 0:0:600 ]
+  # An id the container cannot map is its root (as berth cp -a does),
+  # never the raw host id 70000.
+  [ "$(berth exec ar6 stat -c %u:%g /tmp/far)" = 0:0 ]
+  # On the host: the container's ids shifted by its base.
+  up=$(upper ar6)
+  [ "$(stat -c %u:%g "$up/tmp/owned")" = "$((base + 1000)):$((base + 1000))" ]
+  [ "$(stat -c %u:%g "$up/tmp/rooted")" = "$base:$base" ]
+  [ "$(stat -c %u:%g "$up/tmp/far")" = "$base:$base" ]
+  [ "$(stat -c %u "$up/tmp/rooted")" != 0 ]
+  # docker cp's tar from the CLI: the host file's ids, so 1000 here too.
+  printf 'x\n' >"$BATS_TEST_TMPDIR/mine"
+  chown 1000:1000 "$BATS_TEST_TMPDIR/mine"
+  run dk cp "$BATS_TEST_TMPDIR/mine" ar6:/tmp/mine
+  [ "$status" -eq 0 ]
+  [ "$(berth exec ar6 stat -c %u:%g /tmp/mine)" = 1000:1000 ]
+  # berth cp is docker cp as documented (the client's choice): root in
+  # the container without -a, the tar's ids with it.
+  berth exec ar6 mkdir /cli /clia
+  berth cp - ar6:/cli <"$BATS_TEST_TMPDIR/ids.tar"
+  [ "$(berth exec ar6 stat -c %u:%g:%a /cli/owned)" = 0:0:640 ]
+  berth cp -a - ar6:/clia <"$BATS_TEST_TMPDIR/ids.tar"
+  [ "$(berth exec ar6 stat -c %u:%g:%a /clia/owned)" = 1000:1000:640 ]
+}
+
+@test "PUT archive copyUIDGID=1: every entry owned by the container's User (its own passwd); noOverwriteDirNonDir keeps a file" {
+  berth run -d --name ar7 --user 1000 bb sh -c 'mkdir -p /tmp/dst && echo keep >/tmp/dst/x && sleep 300' >/dev/null
+  wait_until berth exec ar7 test -f /tmp/dst/x
+  mktar "$BATS_TEST_TMPDIR/ids.tar" owned:own:1234,1235,0640 rooted:own:0,0,0600
+  run put ar7 /tmp/dst "$BATS_TEST_TMPDIR/ids.tar" copyUIDGID=1
+  [ "$(api_status)" = 200 ]
+  # Whom the container's process runs as (bb's passwd: tester 1000:1000).
+  who=$(berth exec ar7 sh -c 'echo $(id -u):$(id -g)')
+  [ "$who" = 1000:1000 ]
+  [ "$(berth exec ar7 stat -c %u:%g:%a /tmp/dst/owned)" = "$who:640" ]
+  [ "$(berth exec ar7 stat -c %u:%g:%a /tmp/dst/rooted)" = "$who:600" ]
+  base=$(berth inspect -f '{{.IdMap.HostIdBase}}' ar7)
+  [ "$(stat -c %u:%g "$(upper ar7)/tmp/dst/rooted")" = "$((base + 1000)):$((base + 1000))" ]
+  # Without copyUIDGID: the tar's owners (the control).
+  run put ar7 /tmp/dst "$BATS_TEST_TMPDIR/ids.tar"
+  [ "$(api_status)" = 200 ]
+  [ "$(berth exec ar7 stat -c %u:%g /tmp/dst/owned)" = 1234:1235 ]
+  # A user name only the container's /etc/passwd knows.
+  ! getent passwd berthcpuser
+  berth create --name ar8 --user berthcpuser bb sleep 300 >/dev/null
+  printf 'root:x:0:0::/root:/bin/sh\nberthcpuser:x:2345:3456::/:/bin/sh\n' >"$BATS_TEST_TMPDIR/passwd"
+  berth cp "$BATS_TEST_TMPDIR/passwd" ar8:/etc/passwd
+  run put ar8 /tmp "$BATS_TEST_TMPDIR/ids.tar" copyUIDGID=1
+  [ "$(api_status)" = 200 ]
+  berth start ar8
+  [ "$(berth exec ar8 stat -c %u:%g /tmp/owned)" = 2345:3456 ]
+  # A User the container cannot resolve: a clear error, nothing written.
+  berth create --name ar9 --user nosuchuser bb sleep 300 >/dev/null
+  run put ar9 /tmp "$BATS_TEST_TMPDIR/ids.tar" copyUIDGID=1
+  [ "$(api_status)" = 404 ]
+  [[ "$output" == *nosuchuser* ]]
+  [ ! -e "$(upper ar9)/tmp/owned" ]
+  # noOverwriteDirNonDir
   mktar "$BATS_TEST_TMPDIR/dir.tar" x:dir
-  run put ar6 /dst "$BATS_TEST_TMPDIR/dir.tar" noOverwriteDirNonDir=1
+  run put ar7 /tmp/dst "$BATS_TEST_TMPDIR/dir.tar" noOverwriteDirNonDir=1
   [ "$(api_status)" = 400 ]
-  [ "$(berth exec ar6 cat /dst/x)" = keep ]
+  [ "$(berth exec ar7 cat /tmp/dst/x)" = keep ]
   # Without it, Docker replaces the file with the directory.
-  run put ar6 /dst "$BATS_TEST_TMPDIR/dir.tar"
+  run put ar7 /tmp/dst "$BATS_TEST_TMPDIR/dir.tar"
   [ "$(api_status)" = 200 ]
-  berth exec ar6 test -d /dst/x
+  berth exec ar7 test -d /tmp/dst/x
+  run api /_ping
+  [ "$(api_status)" = 200 ]
 }
 
 # The same hostile tar PUT through the API and piped to `berth cp -`:

@@ -388,22 +388,125 @@ ISOLATION='grep -E "^(CapEff|CapPrm|CapBnd|Seccomp|NoNewPrivs):" /proc/self/stat
 @test "raw exec start with a terminal: the detach keys (default, or DetachKeys) end the stream, the process goes on" {
   exec_target exq
   id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; exec sleep 79"],"Tty":true,"AttachStdin":true,"AttachStdout":true}')
-  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x10\x11' --timeout 10
+  # The keys once the process is up (it starts after the 101, as under
+  # docker: keys typed earlier detach before it printed anything).
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --wait-for ready --stdin $'\x10\x11' --timeout 10
   [ "$status" -eq 0 ]
   [[ "$output" == *'eof yes'* ]]
   [[ "$output" == *ready* ]]
   [ "$(exec_field "$id" '["Running"]')" = true ]
   berth top exq | grep -q 'sleep 79'
   id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; exec sleep 80"],"Tty":true,"AttachStdin":true,"AttachStdout":true,"DetachKeys":"ctrl-x"}')
-  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x18' --timeout 10
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --wait-for ready --stdin $'\x18' --timeout 10
   [[ "$output" == *'eof yes'* ]]
   [ "$(exec_field "$id" '["Running"]')" = true ]
   # Control: without the keys the stream goes on until the process ends.
   id=$(exec_create exq '{"Cmd":["sh","-c","echo ready; sleep 3; echo end"],"Tty":true,"AttachStdin":true,"AttachStdout":true}')
-  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --stdin $'\x10' --timeout 10
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{"Tty":true}' --tty --wait-for ready --stdin $'\x10' --timeout 10
   [[ "$output" == *end* ]]
   [[ "$output" == *'eof yes'* ]]
   [ "$(exec_field "$id" '["ExitCode"]')" = 0 ]
   run api -X POST -H 'Content-Type: application/json' -d '{"Cmd":["true"],"DetachKeys":"ctrl-"}' /containers/exq/exec
   [ "$(api_status)" = 400 ]
+}
+
+# The client that reads as docker-py does (buffered head, then the raw
+# socket): tests/integration/api/buffered.py.
+BUFFERED=$BATS_TEST_DIRNAME/buffered.py
+
+@test "exec start: the output reaches a client that reads the head through a buffered reader (docker-py), 20 of 20" {
+  exec_target exb
+  run python3 "$BUFFERED" "$SOCK" exec exb '["sh","-c","echo out; echo err >&2"]' 20
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # Every one of the 20 got both streams: no byte went into the reader's
+  # buffer with the head.
+  [ "$(grep -c '^stdout "out\\n"$' <<<"$output")" -eq 20 ]
+  [ "$(grep -c '^stderr "err\\n"$' <<<"$output")" -eq 20 ]
+  [[ "$output" == *'lost 0'* ]]
+}
+
+@test "attach logs=1 stream=0: the log so far, framed, then the end; logs=0 stream=0: nothing, the end" {
+  dk run -d --name alg bb sh -c 'echo early; echo early-err >&2; exec sleep 300' >/dev/null
+  for i in $(seq 50); do
+    [ "$(berth logs alg 2>&1 | wc -l)" -eq 2 ] && break
+    sleep 0.1
+  done
+  # Read as docker-py reads (container.attach(logs=True)), several times:
+  # the replay follows the head at once.
+  for i in 1 2 3 4 5; do
+    run timeout 10 python3 "$BUFFERED" "$SOCK" attach '/containers/alg/attach?logs=1&stdout=1&stderr=1&stream=0'
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'stdout "early\n"'* ]]
+    [[ "$output" == *'stderr "early-err\n"'* ]]
+  done
+  # Only the streams asked for.
+  run python3 "$HIJACK" "$SOCK" '/containers/alg/attach?logs=1&stdout=1&stream=0' --timeout 10
+  [[ "$output" == *'stdout "early\n"'* ]]
+  [[ "$output" == *'stderr ""'* ]]
+  [[ "$output" == *'eof yes'* ]]
+  # logs=1 stream=1: the log, then the live stream (the container still
+  # runs: the stream stays open until the client goes).
+  run python3 "$HIJACK" "$SOCK" '/containers/alg/attach?logs=1&stdout=1&stderr=1&stream=1' --timeout 2
+  [[ "$output" == *'stdout "early\n"'* ]]
+  [[ "$output" == *'stderr "early-err\n"'* ]]
+  [[ "$output" == *'eof no'* ]]
+  # Neither: Docker answers 101 and ends the stream at once.
+  run python3 "$HIJACK" "$SOCK" '/containers/alg/attach?logs=0&stdout=1&stderr=1&stream=0' --timeout 10
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'status "HTTP/1.1 101'* ]]
+  [[ "$output" == *'stdout ""'* ]]
+  [[ "$output" == *'eof yes'* ]]
+  [ "$(berth inspect -f '{{.State.Status}}' alg)" = running ]
+  run api /_ping
+  [ "$(api_status)" = 200 ]
+}
+
+@test "exec events: exec_create and exec_start carry the command, exec_die the exit code, all the execID (API, docker exec, berth exec)" {
+  exec_target exev
+  since=$(date +%s)
+  id=$(exec_create exev '{"Cmd":["sh","-c","exit 3"],"AttachStdout":true}')
+  run python3 "$HIJACK" "$SOCK" "/exec/$id/start" --body '{}'
+  [[ "$output" == *'eof yes'* ]]
+  run dk exec exev sh -c 'exit 4'
+  [ "$status" -eq 4 ]
+  run berth exec exev true
+  [ "$status" -eq 0 ]
+  # berth exec -t goes another way (a terminal relayed by berth).
+  run script -qec "$BERTH --root $BERTH_ROOT exec -t exev sh -c 'exit 2'" /dev/null
+  [ "$status" -eq 2 ]
+  sleep 0.5 # exec_die is recorded as the stream ends
+  until=$(($(date +%s) + 1))
+  run dk events --since "$since" --until "$until" --filter container=exev --format '{{json .}}'
+  [ "$status" -eq 0 ]
+  # (The same second's create and start of the target left out.)
+  rows=$(jq -r '[.Action, .Actor.Attributes.execID, .Actor.Attributes.exitCode // "-", .Actor.Attributes.name] | join("|")' <<<"$output" | grep '^exec_')
+  echo "$rows"
+  [ "$(wc -l <<<"$rows")" -eq 12 ]
+  # Docker's text: the command, a space, its arguments (so "true ").
+  [ "$(cut -d'|' -f1,3,4 <<<"$rows")" = "$(printf '%s\n' \
+    'exec_create: sh -c exit 3|-|exev' 'exec_start: sh -c exit 3|-|exev' 'exec_die|3|exev' \
+    'exec_create: sh -c exit 4|-|exev' 'exec_start: sh -c exit 4|-|exev' 'exec_die|4|exev' \
+    'exec_create: true |-|exev' 'exec_start: true |-|exev' 'exec_die|0|exev' \
+    'exec_create: sh -c exit 2|-|exev' 'exec_start: sh -c exit 2|-|exev' 'exec_die|2|exev')" ]
+  # One execID per exec, the API's the instance's own.
+  ids=$(cut -d'|' -f2 <<<"$rows")
+  [ "$(sed -n 1,3p <<<"$ids" | sort -u)" = "$id" ]
+  [ "$(sed -n 4,6p <<<"$ids" | sort -u | wc -l)" -eq 1 ]
+  [ "$(sed -n 7,9p <<<"$ids" | sort -u | wc -l)" -eq 1 ]
+  [ "$(sed -n 10,12p <<<"$ids" | sort -u | wc -l)" -eq 1 ]
+  [ "$(sort -u <<<"$ids" | grep -cE '^[0-9a-f]{64}$')" -eq 4 ]
+  # event=exec_start matches the texted action by its prefix (both
+  # clients); an exact text matches too.
+  for c in $(clients); do
+    run "$c" events --since "$since" --until "$until" --filter event=exec_start --format '{{.Action}}'
+    [ "$output" = "$(printf '%s\n' 'exec_start: sh -c exit 3' 'exec_start: sh -c exit 4' 'exec_start: true ' 'exec_start: sh -c exit 2')" ]
+  done
+  run dk events --since "$since" --until "$until" --filter event=exec_die --format '{{.Action}}'
+  [ "$(wc -l <<<"$output")" -eq 4 ]
+  # Control: the prefix is only for the texted actions (event=exec does
+  # not match exec_die).
+  run dk events --since "$since" --until "$until" --filter event=exec --format '{{.Action}}'
+  [ -z "$output" ]
 }

@@ -125,6 +125,66 @@ no_leftovers() {
   no_leftovers api-fail
 }
 
+@test "DELETE /images of a build's last tag deletes its untagged parents (not shared ones; noprune keeps them); a rebuild works" {
+  ctx
+  printf 'FROM bb\nRUN echo rmtest >/one\nRUN echo step >/step\nCMD ["cat", "/step"]\n' >"$CTX/Dockerfile"
+  before=$(berth images -aq --no-trunc | sort)
+  # Earlier tests' leftovers: the <none> images of GET /images/json.
+  nones() {
+    run api "/images/json?all=1"
+    api_body | jq -r 'map(select(.RepoTags == ["<none>:<none>"] or .RepoTags == [] or .RepoTags == null) | .Id) | sort | .[]'
+  }
+  nones_before=$(nones)
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-rm:1 "$CTX"
+  [ "$status" -eq 0 ]
+  final=$(berth image inspect --format '{{.Id}}' api-rm:1)
+  bb=$(berth image inspect --format '{{.Id}}' bb)
+  # The two step images (the RUNs; CMD makes the last) are new,
+  # untagged, listed with all=1.
+  mapfile -t steps < <(comm -13 <(echo "$before") <(berth images -aq --no-trunc | sort) | grep -vx "$final")
+  [ "${#steps[@]}" -eq 2 ]
+  run api "/images/json?all=1"
+  for s in "${steps[@]}"; do api_body | jq -e --arg s "$s" 'map(.Id) | index($s)'; done
+  run api -X DELETE "/images/api-rm:1"
+  [ "$(api_status)" = 200 ]
+  api_body | jq -e '.[0] == {"Untagged": "api-rm:1"} and .[1] == {"Deleted": "'"$final"'"}'
+  for s in "${steps[@]}"; do
+    api_body | jq -e --arg s "$s" 'map(.Deleted) | index($s)'
+    ! berth image inspect "$s" >/dev/null 2>&1
+  done
+  api_body | jq -e --arg s "$bb" 'map(.Deleted) | index($s) | not'
+  # No <none> left behind, with or without all.
+  [ "$(nones)" = "$nones_before" ]
+  berth image inspect bb >/dev/null
+  # Their build cache went with them: the rebuild runs every step, and
+  # its image works.
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-rm:1 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"Using cache"* ]]
+  [ "$(berth run --rm api-rm:1)" = step ]
+  # A parent another image was built on stays: api-rm:2 shares the
+  # first RUN (a cache hit).
+  printf 'FROM bb\nRUN echo rmtest >/one\nCMD ["echo", "two"]\n' >"$CTX/Dockerfile"
+  run env DOCKER_BUILDKIT=0 "$DOCKER" build -t api-rm:2 "$CTX"
+  [[ "$output" == *"Using cache"* ]]
+  shared=$(berth image inspect --format '{{.Parent}}' api-rm:2)
+  [ -n "$shared" ]
+  run dk rmi api-rm:1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Deleted: sha256:"* ]]
+  [[ "$output" != *"$shared"* ]]
+  berth image inspect "$shared" >/dev/null
+  # noprune: only the image goes; its parent stays, now dangling.
+  run api -X DELETE "/images/api-rm:2?noprune=1"
+  [ "$(api_status)" = 200 ]
+  api_body | jq -e 'map(select(.Deleted)) | length >= 1'
+  api_body | jq -e --arg s "$shared" 'map(.Deleted) | index($s) | not'
+  berth image inspect "$shared" >/dev/null
+  run api -X DELETE "/images/$shared"
+  [ "$(api_status)" = 200 ]
+  ! berth image inspect "$shared" >/dev/null 2>&1
+}
+
 @test "bad requests: a hostile context tar, no Dockerfile, a bad tag; nothing left, the service serves" {
   local victim=$BATS_TEST_TMPDIR/victim
   python3 - "$BATS_TEST_TMPDIR/evil.tar" "$victim" <<'PY'

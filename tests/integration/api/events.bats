@@ -133,3 +133,36 @@ start_ctr() { # NAME ARGS...
   run api /_ping
   [ "$(api_body)" = OK ]
 }
+
+# The Health.Log results of NAME, their exit codes, newest last.
+health_codes() {
+  dk inspect -f '{{range .State.Health.Log}}{{.ExitCode}} {{end}}' "$1"
+}
+
+@test "health: one health_status event per change; both clients decode the health log" {
+  since=$(date +%s)
+  dk run -d --name hev --health-cmd 'test -f /tmp/ok' --health-interval 100ms \
+    --health-retries 1 bb sh -c 'touch /tmp/ok; exec sleep 60' >/dev/null
+  # five checks pass, then five fail: two changes, many more checks
+  wait_until sh -c "$DOCKER inspect -f '{{range .State.Health.Log}}{{.ExitCode}} {{end}}' hev | grep -qx '0 0 0 0 0 '"
+  dk exec hev rm /tmp/ok
+  wait_until sh -c "$DOCKER inspect -f '{{range .State.Health.Log}}{{.ExitCode}} {{end}}' hev | grep -qx '1 1 1 1 1 '"
+  run dk events --since "$since" --until "$(($(date +%s) + 1))" \
+    --filter container=hev --format '{{.Action}}'
+  echo "$output"
+  [ "$(grep '^health_status' <<<"$output" | tr '\n' ' ')" = \
+    "health_status: healthy health_status: unhealthy " ]
+  # Start/End are Go times (RFC 3339 strings): both CLIs decode and
+  # format them; a number fails their decoding ("Time.UnmarshalJSON").
+  for cli in dk dk20; do
+    run $cli inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{with index .State.Health.Log 0}}{{.ExitCode}} {{.Start.Year}} {{lt .Start.UnixNano .End.UnixNano}}{{end}}' hev
+    echo "$cli: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^unhealthy\ [0-9]+\ 1\ 20[0-9]{2}\ true$ ]]
+  done
+  # exec inspects the container first
+  run dk exec hev sh -c 'exit 3'
+  [ "$status" -eq 3 ]
+  run api GET /v1.41/containers/hev/json
+  api_body | jq -e '.State.Health.Log[0] | (.Start | type) == "string" and (.End | type) == "string"'
+}

@@ -4,10 +4,11 @@ the API tests: what the docker CLI does, with the edges it never shows.
 
   hijack.py SOCK PATH [--body JSON] [--stdin TEXT] [--shut]
             [--then POST_PATH] [--tty] [--drop-after N | --close-now]
-            [--timeout S]
+            [--wait-for TEXT] [--timeout S]
 
 Sends POST PATH with Upgrade: tcp, expects 101, then (--then) POSTs to
-another path on a second connection (start after attach), sends --stdin,
+another path on a second connection (start after attach), reads until
+the output holds --wait-for (raw bytes, before deframing), sends --stdin,
 half-closes its side (--shut: shutdown(SHUT_WR)), and reads the stream
 to EOF.  Without --tty the stream is parsed as stdcopy frames: every
 8-byte header must be {1 or 2, 0, 0, 0, big-endian size}.  Prints
@@ -86,6 +87,7 @@ def main():
     ap.add_argument("--drop-after", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--close-now", action="store_true")
+    ap.add_argument("--wait-for", default=None)
     a = ap.parse_args()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(a.sock)
@@ -103,13 +105,19 @@ def main():
         s.close()
         print("closed")
         return 0
+    raw = b""
+    deadline = time.time() + a.timeout
+    while a.wait_for and a.wait_for.encode() not in raw:
+        c = s.recv(65536) if time.time() < deadline else b""
+        if not c:
+            print("no", json.dumps(a.wait_for), "before the end", file=sys.stderr)
+            return 2
+        raw += c
     if a.stdin is not None:
         s.sendall(a.stdin.encode())
     if a.shut:
         s.shutdown(socket.SHUT_WR)
-    raw = b""
     eof = False
-    deadline = time.time() + a.timeout
     while time.time() < deadline:
         try:
             c = s.recv(65536)

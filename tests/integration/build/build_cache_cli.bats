@@ -214,3 +214,83 @@ BUSYBOX() { echo "$BERTH_RUN_DIR/base/rootfs/bin/busybox"; }
   [[ "$output" == *"Deleted build cache objects:"*"$s1"* ]]
   gone "$s1"
 }
+
+@test "rmi of the last name deletes untagged parents nothing else needs, and their cache entries; --no-prune keeps them" {
+  bb=$(id_of bb)
+  # bb -> a -> b -> c = t:1; a -> d = u:1 (a has two children).
+  a=$(step image "$bb" '{"Env":["A=1"]}' 'ENV A=1')
+  b=$(step image "$a" '{"Env":["A=1","B=2"]}' 'ENV B=2')
+  c=$(step image "$b" '{"Cmd":["true"]}' 'CMD true')
+  d=$(step image "$a" '{"Cmd":["false"]}' 'CMD false')
+  berth tag "$c" t:1
+  berth tag "$d" u:1
+  for k in a b c d; do step put "k$k" "${!k}"; done
+  run berth rmi t:1
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "Untagged: "*t:1 ]]
+  [ "${lines[1]}" = "Deleted: $c" ]
+  [[ "$output" == *"Deleted: $b"* ]]
+  [[ "$output" != *"$a"* && "$output" != *"$bb"* ]]
+  gone "$c"
+  gone "$b"
+  exists "$a" # d's parent
+  exists bb   # named
+  # No cache entry names a deleted image; a's is still a hit.
+  run -3 step get kb
+  run -3 step get kc
+  [ "$(step get ka)" = "$a" ]
+  run berth images -a
+  [[ "$output" != *"<none>"*"${b:7:12}"* ]]
+  # With d gone, a has no child left: it goes too, bb (named) stays.
+  run berth rmi u:1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Deleted: $d"* && "$output" == *"Deleted: $a"* ]]
+  gone "$a"
+  exists bb
+  run -3 step get ka
+  # --no-prune: only the image.
+  a=$(step image "$bb" '{"Env":["A=1"]}' 'ENV A=1')
+  b=$(step image "$a" '{"Cmd":["true"]}' 'CMD true')
+  berth tag "$b" t:2
+  run berth rmi --no-prune t:2
+  [ "$status" -eq 0 ]
+  gone "$b"
+  exists "$a"
+  # A tagged parent, and one a container was created from, stay.
+  b=$(step image "$a" '{"Cmd":["true"]}' 'CMD true')
+  berth tag "$b" t:3
+  berth tag "$a" mid:1
+  run berth rmi t:3
+  [[ "$output" != *"$a"* ]]
+  exists "$a"
+  berth rmi mid:1 >/dev/null # its last name: a goes (no child left)
+  gone "$a"
+  a=$(step image "$bb" '{"Env":["A=1"]}' 'ENV A=1')
+  b=$(step image "$a" '{"Cmd":["true"]}' 'CMD true')
+  berth tag "$b" t:4
+  berth create --name user "$a" >/dev/null
+  run berth rmi t:4
+  [[ "$output" != *"$a"* ]]
+  exists "$a"
+  berth rm user
+}
+
+@test "berth build, rmi, build again: the steps run again and the image works" {
+  CTX=$BATS_TEST_TMPDIR/ctx
+  mkdir -p "$CTX"
+  printf 'FROM bb\nRUN echo one >/one\nRUN echo two >/two\nCMD ["cat", "/one", "/two"]\n' >"$CTX/Dockerfile"
+  berth build -q -t rb:1 "$CTX" >/dev/null
+  [ "$(berth images -aq | wc -l)" -gt 2 ] # bb, rb:1 and its step images
+  run berth rmi rb:1
+  [ "$status" -eq 0 ]
+  # Only bb is left: no <none> step image.
+  [ "$(berth images -aq --no-trunc)" = "$(id_of bb)" ]
+  run berth build -t rb:1 "$CTX"
+  [ "$status" -eq 0 ]
+  # Only FROM is CACHED (as BuildKit says of a base image).
+  [ "$(grep -c '^#[0-9]* CACHED$' <<<"$output")" -eq 1 ]
+  [ "$(berth run --rm rb:1)" = "$(printf 'one\ntwo')" ]
+  # And a third build is all cache again.
+  run berth build -t rb:1 "$CTX"
+  [ "$(grep -c '^#[0-9]* CACHED$' <<<"$output")" -eq 3 ]
+}

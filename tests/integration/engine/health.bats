@@ -25,6 +25,13 @@ health() { berth inspect -f '{{.State.Health.Status}}' "$1"; }
   run berth inspect -f '{{json .State.Health.Log}}' hc
   [ "$(echo "$output" | jq 'length')" -le 5 ]
   [ "$(echo "$output" | jq '.[-1].ExitCode')" = 1 ]
+  # Start and End are Docker's RFC 3339 times with nanoseconds (strings:
+  # the docker CLI fails to decode numbers), End not before Start.
+  echo "$output" | jq -e 'all(.[]; (.Start | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{9}Z$"))
+                               and (.End | type) == "string" and .End >= .Start)'
+  run berth inspect -f '{{json .State.Health}}' hc
+  [ "$(echo "$output" | jq -r 'keys | join(",")')" = FailingStreak,Log,Status ]
+  [ "$(echo "$output" | jq -r '.Log[-1] | keys | join(",")')" = End,ExitCode,Output,Start ]
   run berth events --since 1h --until "$(date +%s.%N)" --filter container=hc
   [[ "$output" == *"health_status: healthy"* ]]
 }
@@ -44,4 +51,28 @@ health() { berth inspect -f '{{.State.Health.Status}}' "$1"; }
   berth run -d --name none --no-healthcheck bb sleep 1000 >/dev/null
   run berth inspect -f '{{json .State.Health}}' none
   [ "$output" = null ]
+}
+
+# The Start/End of the last n results are all the same exit code.
+last_n_are() {
+  berth inspect -f '{{json .State.Health.Log}}' "$1" |
+    jq -e --argjson n "$2" --argjson c "$3" 'length >= $n and all(.[-$n:][]; .ExitCode == $c)'
+}
+
+@test "a health_status event is recorded when the status changes, not on every check" {
+  berth run -d --name ev --health-cmd 'test -f /tmp/ok' --health-interval 100ms \
+    --health-retries 1 --health-timeout 2s bb sh -c 'touch /tmp/ok; exec sleep 1000' >/dev/null
+  # five checks in a row pass, then five fail, then five pass again
+  wait_until last_n_are ev 5 0
+  [ "$(health ev)" = healthy ]
+  berth exec ev rm /tmp/ok
+  wait_until last_n_are ev 5 1
+  [ "$(health ev)" = unhealthy ]
+  berth exec ev touch /tmp/ok
+  wait_until last_n_are ev 5 0
+  run berth events --since 1h --until "$(date +%s.%N)" --filter container=ev \
+    --format '{{.Action}}'
+  echo "$output"
+  [ "$(grep '^health_status' <<<"$output" | tr '\n' ' ')" = \
+    "health_status: healthy health_status: unhealthy health_status: healthy " ]
 }
