@@ -96,44 +96,24 @@ static int archive_head(struct api_req *r) {
 
 /* ---- GET ----------------------------------------------------------------- */
 
-/* The engine writes the tar to an fd (from the process that sees the
- * container's rootfs); a thread runs it into a pipe whose other end the
- * producer copies to the stream. */
+/* The engine writes the tar to an fd, from the process that sees the
+ * container's rootfs. */
 struct get_job {
   char *ref, *path;
   struct berth_engine *e;
-  int wfd;
   berth_error *err;
 };
 
-static void *get_thread(void *p) {
+static void get_write(int fd, void *p) {
   struct get_job *j = p;
   struct berth_cp_opts o = {0};
-  berth_ctr_cp_from(j->e, j->ref, j->path, NULL, j->wfd, &o, &j->err);
-  close(j->wfd);
-  return NULL;
+  berth_ctr_cp_from(j->e, j->ref, j->path, NULL, fd, &o, &j->err);
 }
 
 static void get_produce(struct api_stream *s, void *data) {
   struct get_job *j = data;
-  int fds[2];
-  if (!(j->e = api_stream_engine(s, &j->err)) || pipe2(fds, O_CLOEXEC) < 0)
-    return;
-  j->wfd = fds[1];
-  pthread_t t;
-  if (pthread_create(&t, NULL, get_thread, j) != 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return;
-  }
-  char buf[65536];
-  ssize_t n;
-  bool ok = true;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0 && ok && api_stream_write(s, buf, (size_t)n) < 0)
-      ok = false; /* the client went: drain so that the writer ends */
-  close(fds[0]);
-  pthread_join(t, NULL);
+  if ((j->e = api_stream_engine(s, &j->err)))
+    api_stream_from_writer(s, get_write, j);
 }
 
 static void get_free(void *data) {

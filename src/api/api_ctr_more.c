@@ -94,44 +94,23 @@ static int ctr_unpause(struct api_req *r) { return set_paused(r, false); }
 
 /* ---- GET /containers/{id}/export ----------------------------------------- */
 
-/* The engine writes the tar to an fd (from the process that sees the
- * container's rootfs); a thread of ours runs it into a pipe whose other
- * end the producer copies to the stream. */
+/* The engine writes the tar to an fd, from the process that sees the
+ * container's rootfs. */
 struct export_job {
   char id[65];
   struct berth_engine *e;
-  int wfd;
   berth_error *err;
 };
 
-static void *export_thread(void *p) {
+static void export_write(int fd, void *p) {
   struct export_job *j = p;
-  berth_ctr_export(j->e, j->id, j->wfd, &j->err);
-  close(j->wfd);
-  return NULL;
+  berth_ctr_export(j->e, j->id, fd, &j->err);
 }
 
 static void export_produce(struct api_stream *s, void *data) {
   struct export_job *j = data;
-  int fds[2];
-  if (!(j->e = api_stream_engine(s, &j->err)) ||
-      pipe2(fds, O_CLOEXEC) < 0)
-    return;
-  j->wfd = fds[1];
-  pthread_t t;
-  if (pthread_create(&t, NULL, export_thread, j) != 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return;
-  }
-  char buf[65536];
-  ssize_t n;
-  bool ok = true;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0 && ok && api_stream_write(s, buf, (size_t)n) < 0)
-      ok = false; /* the client went: drain so the writer ends */
-  close(fds[0]);
-  pthread_join(t, NULL);
+  if ((j->e = api_stream_engine(s, &j->err)))
+    api_stream_from_writer(s, export_write, j);
 }
 
 static void export_free(void *data) {

@@ -25,7 +25,6 @@ struct save_req {
   char *names[SAVE_MAX];
   size_t n;
   struct berth_engine *e;
-  int fd; /* the pipe's write end, for the writer thread */
 };
 
 static void save_req_free(void *data) {
@@ -35,49 +34,21 @@ static void save_req_free(void *data) {
   free(s);
 }
 
-static void *save_writer(void *data) {
+static void save_write(int fd, void *data) {
   struct save_req *s = data;
-  /* A client that goes closes the pipe's other end: the write fails
-   * with EPIPE instead of killing the server. */
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
   berth_error *err = NULL;
-  if (berth_save(s->e->is, s->items, s->n, BERTH_ARCHIVE_DOCKER, s->fd,
-                 &err) < 0)
+  if (berth_save(s->e->is, s->items, s->n, BERTH_ARCHIVE_DOCKER, fd, &err) <
+      0)
     berth_error_free(err); /* the tar stops short: the client sees it */
-  close(s->fd);
-  return NULL;
 }
 
-/* The archive through a pipe: the image layer writes, this thread
- * copies to the client. */
+/* The image layer writes the archive; the stream copies it out. */
 static void save_produce(struct api_stream *st, void *data) {
   struct save_req *s = data;
-  int p[2];
   berth_error *err = NULL;
-  if (!(s->e = api_stream_engine(st, &err)) || pipe2(p, O_CLOEXEC) < 0) {
-    berth_error_free(err);
-    return;
-  }
-  s->fd = p[1];
-  pthread_t t;
-  if (pthread_create(&t, NULL, save_writer, s) != 0) {
-    close(p[0]);
-    close(p[1]);
-    return;
-  }
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(p[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0 || api_stream_write(st, buf, (size_t)n) < 0)
-      break;
-  }
-  close(p[0]);
-  pthread_join(t, NULL);
+  if ((s->e = api_stream_engine(st, &err)))
+    api_stream_from_writer(st, save_write, s);
+  berth_error_free(err);
 }
 
 static int add_name(struct save_req *s, struct berth_engine *e,

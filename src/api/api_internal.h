@@ -177,6 +177,15 @@ bool api_stream_gone(struct api_stream *s);
  * while its stream is produced, so it is the producer's alone). */
 struct berth_engine *api_stream_engine(struct api_stream *s,
                                        berth_error **err);
+/* For an engine function that writes its answer to an fd (the tars of
+ * export, archive GET and save): runs write_to(fd, data) in a thread of
+ * its own, writing a pipe, and copies the pipe to the stream.  When the
+ * client goes, the pipe's read end is closed, so the writer's next write
+ * fails (EPIPE: SIGPIPE is ignored) and it stops instead of producing
+ * the rest for no one.  write_to need not close fd.  Returns once the
+ * writer has. */
+void api_stream_from_writer(struct api_stream *s,
+                            void (*write_to)(int fd, void *data), void *data);
 
 /* ---- hijacked connections (hijack.c) ----------------------------------- */
 

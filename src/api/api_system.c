@@ -8,10 +8,10 @@
 #include <microhttpd.h>
 
 #include "api_internal.h"
+#include "ctr_summary.h"
 #include "df.h"
 #include "reference.h"
 #include "registry_options.h"
-#include "rows.h"
 #include "system_info.h"
 
 /* ---- _ping ---- */
@@ -102,42 +102,17 @@ static json_t *df_image(const struct berth_df_image *d) {
                    d->containers);
 }
 
-/* Entrypoint and Cmd joined, as Docker's ContainerSummary.Command. */
-static json_t *ctr_command(const struct berth_ctr *c) {
-  char cmd[4096] = "";
-  size_t n = 0;
-  const char *keys[] = {"Entrypoint", "Cmd"};
-  for (int k = 0; k < 2; k++) {
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(c->config, keys[k]), i, v) {
-      const char *w = json_string_value(v);
-      if (n < sizeof cmd)
-        n += (size_t)snprintf(cmd + n, sizeof cmd - n, "%s%s", n ? " " : "",
-                              w ? w : "");
-    }
+/* A container of the df document: the engine's ContainerSummary (the
+ * one GET /containers/json lists) with the sizes df measured. */
+static json_t *df_ctr(struct berth_engine *e,
+                      const struct berth_df_container *d) {
+  json_t *doc = berth_ctr_summary(e, &d->ctr, false);
+  if (doc) {
+    json_object_set_new(doc, "SizeRw", json_integer((json_int_t)d->size_rw));
+    json_object_set_new(doc, "SizeRootFs",
+                        json_integer((json_int_t)d->size_rw));
   }
-  return json_string(cmd);
-}
-
-static json_t *df_ctr(const struct berth_df_container *d) {
-  const struct berth_ctr *c = &d->ctr;
-  char status[128], name[512];
-  berth_ctr_status_text(c, status, sizeof status);
-  snprintf(name, sizeof name, "/%s", c->name);
-  json_t *labels = json_object_get(c->config, "Labels");
-  return json_pack("{s:s,s:[s],s:s,s:s,s:o,s:I,s:[],s:I,s:I,s:o,s:s,s:s,"
-                   "s:{},s:{},s:[]}",
-                   "Id", c->id, "Names", name, "Image", c->image_name,
-                   "ImageID", c->image_id, "Command", ctr_command(c),
-                   "Created", (json_int_t)(c->created / 1000000000), "Ports",
-                   "SizeRw", (json_int_t)d->size_rw, "SizeRootFs",
-                   (json_int_t)d->size_rw, "Labels",
-                   json_is_object(labels) ? json_incref(labels)
-                                          : json_object(),
-                   "State",
-                   c->state, "Status", status, "HostConfig",
-                   "NetworkSettings", "Mounts");
+  return doc;
 }
 
 static void rfc3339(int64_t unix_s, char *out, size_t len) {
@@ -180,7 +155,7 @@ static json_t *df_doc(struct berth_engine *e, const struct berth_df *df) {
   for (size_t i = 0; i < df->n_images; i++)
     json_array_append_new(imgs, df_image(&df->images[i]));
   for (size_t i = 0; i < df->n_ctrs; i++)
-    json_array_append_new(ctrs, df_ctr(&df->ctrs[i]));
+    json_array_append_new(ctrs, df_ctr(e, &df->ctrs[i]));
   for (size_t i = 0; i < df->n_vols; i++)
     json_array_append_new(vols, df_volume(e, &df->vols[i]));
   for (size_t i = 0; i < df->n_cache; i++)

@@ -194,3 +194,41 @@ struct berth_engine *api_stream_engine(struct api_stream *s,
                                        berth_error **err) {
   return api_engine(&s->rq->req, err);
 }
+
+struct writer {
+  void (*write_to)(int fd, void *data);
+  void *data;
+  int fd;
+};
+
+static void *writer_main(void *p) {
+  struct writer *w = p;
+  w->write_to(w->fd, w->data);
+  close(w->fd);
+  return NULL;
+}
+
+void api_stream_from_writer(struct api_stream *s,
+                            void (*write_to)(int fd, void *data),
+                            void *data) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0)
+    return;
+  struct writer w = {write_to, data, fds[1]};
+  pthread_t t;
+  if (pthread_create(&t, NULL, writer_main, &w) != 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return;
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0 || api_stream_write(s, buf, (size_t)n) < 0)
+      break;
+  }
+  close(fds[0]);
+  pthread_join(t, NULL);
+}

@@ -13,6 +13,7 @@
 #include "berth.h"
 #include "check.h"
 #include "reset.h"
+#include "rows.h"
 #include "cleanup.h"
 #include "df.h"
 #include "engine.h"
@@ -194,18 +195,10 @@ static void print_df_images(const struct berth_df *df) {
 
 /* "\"sh -c 'sleep…\"": the command, quoted and cut as docker's tables. */
 static void ctr_command(const struct berth_ctr *c, char *out, size_t len) {
-  char cmd[256] = "";
-  size_t n = 0;
-  const char *keys[] = {"Entrypoint", "Cmd"};
-  for (int k = 0; k < 2; k++) {
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(c->config, keys[k]), i, v) {
-      const char *w = json_string_value(v);
-      if (n < sizeof cmd)
-        n += (size_t)snprintf(cmd + n, sizeof cmd - n, "%s%s", n ? " " : "",
-                              w ? w : "");
-    }
+  _cleanup_free_ char *cmd = berth_ctr_command_text(c);
+  if (!cmd) {
+    snprintf(out, len, "\"\"");
+    return;
   }
   /* Docker quotes the command: control characters do not break rows. */
   for (char *p = cmd; *p; p++)
