@@ -60,7 +60,13 @@
 # Ports 19480 (berth) and 19481 (podman) on 127.0.0.1; compose subnets
 # 10.218.248.0/24 (berth) and 10.218.249.0/24 (podman).
 #
-# Env: BERTH (berth path), ROUNDS (4), LAT_RUNS (20), RUN_RUNS (5),
+# The curl rows time ~0.1-0.2 ms of server work under ~6-8 ms of curl's
+# own start, whose spread (sigma ~1 ms) hides a difference of 1-2%: 160
+# runs per round (640 per figure) make the medians steady to ~0.05 ms
+# (with 20, three runs gave /_ping 0.90, 1.01 and 1.02 for the same
+# servers).
+#
+# Env: BERTH (berth path), ROUNDS (4), LAT_RUNS (160), RUN_RUNS (5),
 #      COMPOSE_RUNS (1), KEEPALIVE (100), KEEP=1 keeps the temp dir, OUT=FILE keeps the
 #      medians as JSON.
 set -euo pipefail
@@ -74,7 +80,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 BERTH=${BERTH:-$repo/build/src/cli/berth}
 DOCKER=${DOCKER:-/usr/local/bin/docker}
 ROUNDS=${ROUNDS:-4}
-LAT_RUNS=${LAT_RUNS:-20}
+LAT_RUNS=${LAT_RUNS:-160}
 RUN_RUNS=${RUN_RUNS:-5}
 COMPOSE_RUNS=${COMPOSE_RUNS:-1}
 KEEPALIVE=${KEEPALIVE:-100}
