@@ -11,7 +11,11 @@ tmp=$(mktemp -d /tmp/berth-dockerio.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 # apt-get download drops privileges to _apt, which must be able to write here.
 chmod 0755 "$tmp"
-(cd "$tmp" && apt-get download -q docker.io >/dev/null)
+# Lists that were never fetched (or are stale) are refreshed once.
+(cd "$tmp" && apt-get download -q docker.io >/dev/null 2>&1) || {
+  apt-get update -q >/dev/null
+  (cd "$tmp" && apt-get download -q docker.io >/dev/null)
+}
 dpkg-deb -x "$tmp"/docker.io_*.deb "$tmp/x"
 mkdir -p "$dir"
 install -m 0755 "$tmp/x/usr/bin/docker" "$dir/docker.new"
