@@ -113,6 +113,8 @@ P=(podman --root "$tmp/proot" --runroot "$tmp/prun" --tmpdir "$tmp/ptmp")
 export CONTAINERS_CONF=$tmp/containers.conf
 export DOCKER_CONFIG=$tmp/docker-config
 . "$repo/tests/lib/cgroups.sh"
+# shellcheck source=podman_conf.bash
+. "$repo/bench/podman_conf.bash"
 
 links() { ip -o link show | awk -F': ' '{ print $2 }' | sort; }
 tables() { nft list tables 2>/dev/null | sort; }
@@ -169,34 +171,7 @@ tar -C "$tmp/bundle/rootfs" -cf "$tmp/rootfs.tar" .
 rm -rf "$tmp/bundle"
 "$BERTH" --root "$broot" import -c 'CMD ["/bin/sh"]' "$tmp/rootfs.tar" bb >/dev/null
 
-hn=$(ulimit -Hn)
-mkdir -p "$tmp/pnet"
-cat >"$CONTAINERS_CONF" <<CONF
-[containers]
-default_ulimits = ["nofile=$hn:$hn", "nproc=32768:32768"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "crun"
-[network]
-network_backend = "netavark"
-network_config_dir = "$tmp/pnet"
-default_network = "$pnet"
-CONF
-cat >"$tmp/pnet/$pnet.json" <<NET
-{
-  "name": "$pnet",
-  "id": "$(printf 'a%.0s' $(seq 64))",
-  "driver": "bridge",
-  "network_interface": "$pif",
-  "created": "2026-01-01T00:00:00Z",
-  "subnets": [{ "subnet": "$psubnet.0/24", "gateway": "$psubnet.1" }],
-  "ipv6_enabled": false,
-  "internal": false,
-  "dns_enabled": false,
-  "ipam_options": { "driver": "host-local" }
-}
-NET
+podman_bench_conf "$tmp" "$pnet" "$pif" "$psubnet" a
 "${P[@]}" import -q --change 'CMD ["/bin/sh"]' "$tmp/rootfs.tar" bb >/dev/null
 
 # The compose project: three services on a user network, one port.

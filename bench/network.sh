@@ -83,6 +83,8 @@ P=(podman --root "$tmp/proot" --runroot "$tmp/prun" --tmpdir "$tmp/ptmp")
 export CONTAINERS_CONF=$tmp/containers.conf
 export BERTH_CGROUP_PARENT=$cgparent
 . "$repo/tests/lib/cgroups.sh"
+# shellcheck source=podman_conf.bash
+. "$repo/bench/podman_conf.bash"
 
 links() { ip -o link show | awk -F': ' '{ print $2 }' | sort; }
 tables() { nft list tables 2>/dev/null | sort; }
@@ -138,35 +140,7 @@ rm -rf "$tmp/bundle"
 bimg=bench/busybox:1
 pimg=localhost/bench/busybox:1
 
-# podman lowers its own RLIMIT_NPROC to 32768 before starting conmon.
-hn=$(ulimit -Hn) hu=32768
-mkdir -p "$tmp/pnet"
-cat >"$CONTAINERS_CONF" <<CONF
-[containers]
-default_ulimits = ["nofile=$hn:$hn", "nproc=$hu:$hu"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "crun"
-[network]
-network_backend = "netavark"
-network_config_dir = "$tmp/pnet"
-default_network = "$pnet"
-CONF
-cat >"$tmp/pnet/$pnet.json" <<NET
-{
-  "name": "$pnet",
-  "id": "$(printf 'b%.0s' $(seq 64))",
-  "driver": "bridge",
-  "network_interface": "$pif",
-  "created": "2026-01-01T00:00:00Z",
-  "subnets": [{ "subnet": "$psubnet.0/24", "gateway": "$psubnet.1" }],
-  "ipv6_enabled": false,
-  "internal": false,
-  "dns_enabled": false,
-  "ipam_options": { "driver": "host-local" }
-}
-NET
+podman_bench_conf "$tmp" "$pnet" "$pif" "$psubnet" b
 "${P[@]}" load -q -i "$tmp/image.tar" >/dev/null
 
 # What each benchmark container needs: iperf3 with its libraries and
