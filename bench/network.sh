@@ -96,6 +96,8 @@ cleanup() {
   "${P[@]}" rm -af -t 0 >/dev/null 2>&1
   "${P[@]}" system reset -f >/dev/null 2>&1
   remove_cgroups "$cgparent"
+  # And berth-test itself when nothing else is below it (as the tests do).
+  rmdir /sys/fs/cgroup/*/berth-test 2>/dev/null || true
   # Reported, not removed: they may be another job's.
   local left
   left=$(comm -13 <(echo "$links_before") <(links) | tr '\n' ' ')
